@@ -1,0 +1,1 @@
+"""sessiond: one session store, three front doors."""
