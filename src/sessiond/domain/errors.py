@@ -1,24 +1,24 @@
 """The one exception tree of sessiond. Every front door maps these to its own error body.
 
-    SessiondError
-    ├── InvalidInput                 bad input from a caller (400 in every door)
-    │   ├── InvalidId                an id that is not one of ours in any rendered form
-    │   ├── InvalidFilter            a text filter that is not a safe regular expression
-    │   ├── InvalidPageToken         a page token or cursor that is broken, crafted or tampered with
-    │   ├── InvalidSort              a sort key that is not allowed
-    │   └── WeakPassword             a password that does not meet the minimum rules
-    ├── NotFound                     the thing does not exist, or is not this tenant's
-    │   ├── TenantNotFound
-    │   ├── UserNotFound
-    │   ├── SessionNotFound
-    │   └── AttemptNotFound
-    ├── Conflict                     a unique value already taken (username, email, slug)
-    ├── AuthenticationFailed         wrong identifier or password; never says which
-    │   ├── UserSuspended
-    │   └── SecondFactorFailed       a wrong, replayed or exhausted second-factor code
-    ├── SessionNotLive               a token that names no live session; `reason` says why
-    ├── SessionLimitReached          the per-user live-session limit with policy `deny`
-    └── StorageUnavailable           the database could not be reached or answered an error
+SessiondError
+├── InvalidInput                 bad input from a caller (400 in every door)
+│   ├── InvalidId                an id that is not one of ours in any rendered form
+│   ├── InvalidFilter            a text filter that is not a safe regular expression
+│   ├── InvalidPageToken         a page token or cursor that is broken, crafted or tampered with
+│   ├── InvalidSort              a sort key that is not allowed
+│   └── WeakPassword             a password that does not meet the minimum rules
+├── NotFound                     the thing does not exist, or is not this tenant's
+│   ├── TenantNotFound
+│   ├── UserNotFound
+│   ├── SessionNotFound
+│   └── AttemptNotFound
+├── Conflict                     a unique value already taken (username, email, slug)
+├── AuthenticationFailed         wrong identifier or password; never says which
+│   ├── UserSuspended
+│   └── SecondFactorFailed       a wrong, replayed or exhausted second-factor code
+├── SessionNotLive               a token that names no live session; `reason` says why
+├── SessionLimitReached          the per-user live-session limit with policy `deny`
+└── StorageUnavailable           the database could not be reached or answered an error
 """
 
 from __future__ import annotations

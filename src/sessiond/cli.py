@@ -1,0 +1,264 @@
+"""The `sessiond` command. Commands that create things print JSON with `--json`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sessiond.app import CONFIG_ENV
+from sessiond.cli_table import render_table
+from sessiond.compose import migrate, open_services
+from sessiond.domain.errors import SessiondError
+from sessiond.domain.ids import parse_id, render_canonical
+from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
+from sessiond.domain.session import EndReason
+from sessiond.domain.user import Email
+from sessiond.services.container import Services
+from sessiond.services.users import NewUser
+from sessiond.settings import Settings
+
+T = TypeVar("T")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except SessiondError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def with_services(
+    func: Callable[..., Awaitable[None]],
+) -> Callable[..., None]:
+    """Opens the services for one command, runs it, closes them; domain errors print cleanly."""
+
+    @click.pass_context
+    @wraps(func)
+    def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> None:
+        async def main() -> None:
+            services = await open_services(_settings(ctx))
+            try:
+                await func(services, *args, **kwargs)
+            finally:
+                await services.close()
+
+        _run(main())
+
+    return wrapper
+
+
+def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(payload) if as_json else text)
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file of settings; SESSIOND_* variables override it.",
+)
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
+    """Self-hosted session and device management."""
+    try:
+        ctx.obj = Settings.load(os.environ, config_file)
+    except SessiondError as exc:
+        raise click.ClickException(exc.message) from exc
+    if config_file is not None:
+        os.environ[CONFIG_ENV] = str(config_file.resolve())
+
+
+@main.command("migrate")
+@click.pass_context
+def migrate_command(ctx: click.Context) -> None:
+    """Upgrade the database schema to the newest version."""
+    _run(migrate(_settings(ctx)))
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Migrate, then serve HTTP."""
+    import uvicorn
+
+    _run(migrate(_settings(ctx)))
+    uvicorn.run(
+        "sessiond.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+@main.group()
+def tenants() -> None:
+    """Tenants."""
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def tenants_create(services: Services, slug: str, name: str | None, as_json: bool) -> None:
+    created = await services.tenants.create(slug=slug, name=name)
+    payload = {
+        "id": render_canonical(created.tenant.id),
+        "slug": created.tenant.slug,
+        "publicKey": created.tenant.public_key,
+        "secretKey": created.secret_key.raw,
+    }
+    _emit(as_json, payload, "\n".join(f"{k}: {v}" for k, v in payload.items()))
+
+
+@main.group()
+def keys() -> None:
+    """Secret keys."""
+
+
+@keys.command("create")
+@click.option("--tenant", "tenant_slug", default=None, help="The tenant the key belongs to.")
+@click.option("--platform", is_flag=True, help="A platform key, for creating and listing tenants.")
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def keys_create(
+    services: Services, tenant_slug: str | None, platform: bool, as_json: bool
+) -> None:
+    if platform == (tenant_slug is not None):
+        raise click.UsageError("give exactly one of --tenant SLUG or --platform")
+    if platform:
+        new = await services.tenants.create_platform_key()
+    else:
+        tenant = await services.tenants.get_by_slug(str(tenant_slug))
+        new = await services.tenants.create_secret_key(tenant.id)
+    payload = {"id": render_canonical(new.key.id), "secretKey": new.raw}
+    _emit(as_json, payload, new.raw)
+
+
+@main.group()
+def users() -> None:
+    """Users."""
+
+
+@users.command("create")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--username", required=True)
+@click.option("--password", required=True, help="The password, or - to read it from stdin.")
+@click.option("--email", default=None)
+@click.option("--name", default="")
+@click.option("--role", "roles", multiple=True, help="Repeat for several roles (default: user).")
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def users_create(
+    services: Services,
+    tenant_slug: str,
+    username: str,
+    password: str,
+    email: str | None,
+    name: str,
+    roles: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    if password == "-":
+        password = sys.stdin.readline().rstrip("\n")
+    tenant = await services.tenants.get_by_slug(tenant_slug)
+    user = await services.users.create(
+        tenant.id,
+        NewUser(
+            username=username,
+            password=password,
+            emails=(Email(email, verified=False),) if email else (),
+            name=name,
+            roles=roles or ("user",),
+        ),
+    )
+    payload = {
+        "id": render_canonical(user.id),
+        "tenantId": render_canonical(tenant.id),
+        "username": user.username,
+        "name": user.name,
+        "email": user.primary_email,
+        "roles": list(user.roles),
+    }
+    _emit(as_json, payload, render_canonical(user.id))
+
+
+@main.group()
+def sessions() -> None:
+    """Sessions."""
+
+
+@sessions.command("list")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--user", "username", default=None)
+@click.option("--all", "include_ended", is_flag=True, help="Include ended and expired sessions.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000))
+@with_services
+async def sessions_list(
+    services: Services, tenant_slug: str, username: str | None, include_ended: bool, limit: int
+) -> None:
+    tenant = await services.tenants.get_by_slug(tenant_slug)
+    user_id = None
+    if username is not None:
+        user_id = (await services.users.find(tenant.id, username)).id
+    query = SessionQuery(
+        tenant_id=tenant.id,
+        user_id=user_id,
+        state=SessionState.ALL if include_ended else SessionState.LIVE,
+    )
+    page = await services.sessions.list_offset(query, OffsetPage(offset=0, limit=limit))
+    click.echo(render_table(page.items, now=services.deps.clock.now()))
+    click.echo(f"{len(page.items)} of {page.total} sessions")
+
+
+@sessions.command("revoke")
+@click.argument("session_id")
+@click.option("--tenant", "tenant_slug", default=None, help="Default: whichever tenant owns it.")
+@with_services
+async def sessions_revoke(services: Services, session_id: str, tenant_slug: str | None) -> None:
+    sid = parse_id(session_id, what="session id")
+    if tenant_slug is not None:
+        candidates = [await services.tenants.get_by_slug(tenant_slug)]
+    else:
+        candidates = await services.tenants.list_all()
+    for tenant in candidates:
+        try:
+            record = await services.sessions.get(tenant.id, sid)
+        except SessiondError:
+            continue
+        ended = await services.sessions.end(
+            tenant.id, sid, reason=EndReason.ADMIN_REVOKED, by="cli"
+        )
+        state = "revoked" if ended else "was already ended"
+        click.echo(f"session {render_canonical(record.session.id)} {state}")
+        return
+    raise click.ClickException(f"session {session_id} does not exist")
+
+
+@sessions.command("purge")
+@with_services
+async def sessions_purge(services: Services) -> None:
+    """Delete sessions ended or expired longer ago than each tenant's retention."""
+    count = await services.sessions.purge()
+    click.echo(f"purged {count} sessions")

@@ -1,0 +1,47 @@
+"""A readable table of sessions for `sessiond sessions list`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sessiond.domain.device import pxyz_display
+from sessiond.domain.ids import render_canonical
+from sessiond.domain.listing import SessionRecord
+
+_COLUMNS = ("SESSION", "USER", "BROWSER", "OS", "IP", "SIGNED IN", "LAST SEEN", "STATE")
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _state(record: SessionRecord, now: datetime) -> str:
+    session = record.session
+    if session.end_reason is not None:
+        return f"ended ({session.end_reason.value})"
+    if now >= session.expires_at:
+        return "expired"
+    return "live" if record.user.is_active else "user suspended"
+
+
+def _row(record: SessionRecord, now: datetime) -> tuple[str, ...]:
+    display = pxyz_display(record.device.agent) if record.device else None
+    return (
+        render_canonical(record.session.id),
+        record.user.username or record.user.primary_email or render_canonical(record.user.id),
+        (display.browser if display else None) or "-",
+        (display.os if display else None) or "-",
+        (record.device.ip if record.device else None) or "-",
+        _when(record.session.created_at),
+        _when(record.session.last_active_at),
+        _state(record, now),
+    )
+
+
+def render_table(records: Sequence[SessionRecord], *, now: datetime) -> str:
+    rows = [_COLUMNS, *(_row(r, now) for r in records)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )

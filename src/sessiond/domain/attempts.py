@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class SignInStatus(StrEnum):
+    NEEDS_IDENTIFIER = "needs_identifier"
+    NEEDS_FACTOR_ONE = "needs_factor_one"
+    NEEDS_FACTOR_TWO = "needs_factor_two"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class SignUpStatus(StrEnum):
+    MISSING_REQUIREMENTS = "missing_requirements"
+    NEEDS_VERIFICATION = "needs_verification"
+    COMPLETE = "complete"
+    ABANDONED = "abandoned"
+
+
+class Strategy(StrEnum):
+    USERNAME_PASSWORD = "username_password"
+    EMAIL_PASSWORD = "email_password"
+    PHONE_PASSWORD = "phone_password"
+    EMAIL_LINK = "email_link"
+    EMAIL_CODE = "email_code"
+    PHONE_CODE = "phone_code"
+    OAUTH = "oauth"
+    AUTHENTICATOR_CODE = "authenticator_code"
+    SECURITY_KEY = "security_key"
+
+
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    identifier: str
+    strategy: Strategy
+    status: SignInStatus
+    created_at: datetime
+    updated_at: datetime
+    user_id: uuid.UUID | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    oauth_provider_id: uuid.UUID | None = None
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpAttempt:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    strategy: Strategy
+    status: SignUpStatus
+    created_at: datetime
+    updated_at: datetime
+    user_id: uuid.UUID | None = None
+    ip: str | None = None
+    user_agent: str | None = None

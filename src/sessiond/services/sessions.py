@@ -1,0 +1,257 @@
+"""Sessions once issued: authenticate a token, touch, end, extend, list, purge."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sessiond.domain.errors import (
+    InvalidPageToken,
+    NotLiveReason,
+    SessionNotFound,
+    SessionNotLive,
+)
+from sessiond.domain.ids import parse_id
+from sessiond.domain.listing import (
+    KEYSET_FIELDS,
+    KeysetCursor,
+    OffsetPage,
+    SessionPage,
+    SessionQuery,
+    SessionRecord,
+)
+from sessiond.domain.session import TOUCH_INTERVAL, EndReason, live_idle_cutoff
+from sessiond.domain.tenant import Tenant
+from sessiond.domain.tokens import digest
+from sessiond.infra.pagetoken import PageTokenValue
+from sessiond.services.context import Deps
+from sessiond.services.tenants import require_tenant
+from sessiond.store.repositories.listing import ListedPage
+from sessiond.store.uow import UnitOfWork
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PURGE_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    record: SessionRecord
+    tenant: Tenant
+
+
+class SessionService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
+        """The live session a raw token names, and its user; `SessionNotLive` says why not."""
+        now = self._deps.clock.now()
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            record = await uow.sessions.get_by_token_digest(digest(token))
+            if record is None or record.session.tenant_id != tenant_id:
+                raise SessionNotLive(NotLiveReason.UNKNOWN)
+            tenant = await require_tenant(uow, tenant_id)
+        reason = record.session.not_live_reason(
+            now=now, settings=tenant.settings, user_active=record.user.is_active
+        )
+        if reason is not None:
+            raise SessionNotLive(reason)
+        if record.session.needs_touch(now):
+            record = await self._touch(record, now)
+        return Authenticated(record, tenant)
+
+    async def _touch(self, record: SessionRecord, now: datetime) -> SessionRecord:
+        async with self._deps.store.unit_of_work() as uow:
+            touched = await uow.sessions.touch(
+                record.session.id, at=now, not_after=now - TOUCH_INTERVAL
+            )
+            await uow.commit()
+        if not touched:
+            return record
+        return replace(record, session=replace(record.session, last_active_at=now))
+
+    async def get(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord:
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            return await require_session(uow, tenant_id, session_id)
+
+    async def end(
+        self,
+        tenant_id: uuid.UUID,
+        session_id: uuid.UUID,
+        *,
+        reason: EndReason,
+        by: str | None,
+        user_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Ends one session (of `user_id`, when given). False when it had already ended."""
+        async with self._deps.store.unit_of_work() as uow:
+            record = await require_session(uow, tenant_id, session_id)
+            if user_id is not None and record.session.user_id != user_id:
+                raise SessionNotFound(f"session {session_id} does not exist")
+            ended = await uow.sessions.end(
+                tenant_id, session_ids=[session_id], at=self._deps.clock.now(), reason=reason, by=by
+            )
+            await uow.commit()
+        return bool(ended)
+
+    async def end_for_user(
+        self,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        reason: EndReason,
+        by: str | None,
+        keep: uuid.UUID | None = None,
+    ) -> int:
+        """Ends every session of a user, or every one but `keep` (sign out everywhere else)."""
+        async with self._deps.store.unit_of_work() as uow:
+            ended = await uow.sessions.end(
+                tenant_id,
+                user_id=user_id,
+                except_id=keep,
+                at=self._deps.clock.now(),
+                reason=reason,
+                by=by,
+            )
+            await uow.commit()
+        return len(ended)
+
+    async def extend(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord:
+        """Kratos semantics: extends only inside the earliest-extend window, else a no-op."""
+        now = self._deps.clock.now()
+        async with self._deps.store.unit_of_work() as uow:
+            tenant = await require_tenant(uow, tenant_id)
+            record = await require_session(uow, tenant_id, session_id)
+            session = record.session
+            if not session.is_live(
+                now=now, settings=tenant.settings, user_active=record.user.is_active
+            ):
+                raise SessionNotFound(f"session {session_id} is not active")
+            if not session.may_extend(now=now, settings=tenant.settings):
+                return record
+            extended = session.extended(now=now, settings=tenant.settings)
+            await uow.sessions.set_expiry(session.id, expires_at=extended.expires_at, at=now)
+            await uow.commit()
+        return replace(record, session=extended)
+
+    async def list_offset(self, query: SessionQuery, page: OffsetPage) -> SessionPage:
+        now = self._deps.clock.now()
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            cutoff = await _idle_cutoff(uow, query.tenant_id, now)
+            listed = await uow.listing.offset_page(query, page, now=now, idle_cutoff=cutoff)
+        return SessionPage(tuple(listed.records), listed.total)
+
+    async def list_keyset(
+        self,
+        query: SessionQuery,
+        *,
+        size: int,
+        token: str | None = None,
+        start_after: datetime | None = None,
+    ) -> SessionPage:
+        """One page in creation order. `token` is one this method handed out; `start_after` is a
+        bare instant (pxyz's documented cursor): the page starts strictly past it."""
+        if query.sort[0].field not in KEYSET_FIELDS or len(query.sort) != 1:
+            raise InvalidPageToken("page tokens only walk sessions in creation order")
+        fingerprint = _fingerprint(query)
+        cursor = None
+        if token is not None:
+            cursor = self._decode(token, fingerprint)
+        elif start_after is not None:
+            cursor = KeysetCursor(created_at=start_after)
+        now = self._deps.clock.now()
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            cutoff = await _idle_cutoff(uow, query.tenant_id, now)
+            listed = await uow.listing.keyset_page(
+                query, size=size, cursor=cursor, now=now, idle_cutoff=cutoff
+            )
+        return self._page(listed, cursor, fingerprint)
+
+    async def purge(self) -> int:
+        """Deletes sessions ended or expired longer ago than each tenant's retention."""
+        now = self._deps.clock.now()
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            tenants = await uow.tenants.list_all()
+        purged = 0
+        for tenant in tenants:
+            cutoff = now - tenant.settings.ended_retention
+            while True:
+                async with self._deps.store.unit_of_work() as uow:
+                    count = await uow.sessions.purge(
+                        tenant.id, ended_before=cutoff, expired_before=cutoff, limit=PURGE_BATCH
+                    )
+                    await uow.commit()
+                purged += count
+                if count < PURGE_BATCH:
+                    break
+        return purged
+
+    def _page(
+        self, listed: ListedPage, cursor: KeysetCursor | None, fingerprint: str
+    ) -> SessionPage:
+        backwards = cursor is not None and cursor.backwards
+        has_next = listed.has_more if not backwards else True
+        has_prev = listed.has_more if backwards else cursor is not None
+        records = listed.records
+        next_token = prev_token = None
+        if records and has_next:
+            next_token = self._encode(records[-1], fingerprint, backwards=False)
+        if records and has_prev:
+            prev_token = self._encode(records[0], fingerprint, backwards=True)
+        return SessionPage(tuple(records), listed.total, next_token, prev_token)
+
+    def _encode(self, record: SessionRecord, fingerprint: str, *, backwards: bool) -> str:
+        payload: dict[str, PageTokenValue] = {
+            "t": (record.session.created_at - _EPOCH) // timedelta(microseconds=1),
+            "i": record.session.id.hex,
+            "b": 1 if backwards else 0,
+            "q": fingerprint,
+        }
+        return self._deps.page_tokens.encode(payload)
+
+    def _decode(self, token: str, fingerprint: str) -> KeysetCursor:
+        payload = self._deps.page_tokens.decode(token)
+        stamp, ident, back = payload.get("t"), payload.get("i"), payload.get("b")
+        if (
+            payload.get("q") != fingerprint
+            or not isinstance(stamp, int)
+            or not isinstance(ident, str)
+            or back not in (0, 1)
+        ):
+            raise InvalidPageToken("The page token is invalid, do not craft your own page tokens")
+        return KeysetCursor(
+            created_at=_EPOCH + timedelta(microseconds=stamp),
+            id=parse_id(ident),
+            backwards=back == 1,
+        )
+
+
+def _fingerprint(query: SessionQuery) -> str:
+    """Binds a page token to the list it came from, so it cannot page another tenant or filter."""
+    shape = repr(
+        (
+            query.tenant_id,
+            query.user_id,
+            query.state.value,
+            query.text_filter,
+            query.filter_user_fields,
+            tuple((k.field.value, k.descending) for k in query.sort),
+        )
+    )
+    return hashlib.sha256(shape.encode()).hexdigest()[:16]
+
+
+async def _idle_cutoff(uow: UnitOfWork, tenant_id: uuid.UUID, now: datetime) -> datetime | None:
+    tenant = await require_tenant(uow, tenant_id)
+    return live_idle_cutoff(now=now, settings=tenant.settings)
+
+
+async def require_session(
+    uow: UnitOfWork, tenant_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionRecord:
+    record = await uow.sessions.get(tenant_id, session_id)
+    if record is None:
+        raise SessionNotFound(f"session {session_id} does not exist")
+    return record

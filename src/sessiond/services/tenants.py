@@ -1,0 +1,137 @@
+"""Tenants and their secret keys."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+
+from sessiond.domain.apikey import ApiKey
+from sessiond.domain.errors import AuthenticationFailed, TenantNotFound
+from sessiond.domain.ids import new_id
+from sessiond.domain.tenant import DEFAULT_TENANT_SLUG, SessionSettings, Tenant, check_slug
+from sessiond.domain.tokens import digest, new_platform_key, new_public_key, new_secret_key
+from sessiond.services.context import Deps
+from sessiond.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key: ApiKey
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewTenant:
+    tenant: Tenant
+    secret_key: NewKey
+
+
+class TenantService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(
+        self, *, slug: str, name: str | None = None, settings: SessionSettings | None = None
+    ) -> NewTenant:
+        now = self._deps.clock.now()
+        tenant = Tenant(
+            id=new_id(),
+            slug=check_slug(slug),
+            name=name or slug,
+            public_key=new_public_key(),
+            created_at=now,
+            updated_at=now,
+            settings=settings or SessionSettings(),
+        )
+        async with self._deps.store.unit_of_work() as uow:
+            await uow.tenants.add(tenant)
+            key = await self._add_key(uow, tenant.id)
+            await uow.commit()
+        return NewTenant(tenant, key)
+
+    async def ensure_default(self) -> Tenant | None:
+        """An empty database gets the tenant `default` (`sessiond keys create` gives it a key)."""
+        async with self._deps.store.unit_of_work() as uow:
+            if await uow.tenants.list_all():
+                return await uow.tenants.get_by_slug(DEFAULT_TENANT_SLUG)
+            now = self._deps.clock.now()
+            tenant = Tenant(
+                id=new_id(),
+                slug=DEFAULT_TENANT_SLUG,
+                name="Default",
+                public_key=new_public_key(),
+                created_at=now,
+                updated_at=now,
+            )
+            await uow.tenants.add(tenant)
+            await uow.commit()
+        return tenant
+
+    async def get(self, tenant_id: uuid.UUID) -> Tenant:
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            return await require_tenant(uow, tenant_id)
+
+    async def get_by_slug(self, slug: str) -> Tenant:
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            tenant = await uow.tenants.get_by_slug(slug)
+        if tenant is None:
+            raise TenantNotFound(f"tenant {slug[:64]!r} does not exist")
+        return tenant
+
+    async def get_by_public_key(self, public_key: str) -> Tenant:
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            tenant = await uow.tenants.get_by_public_key(public_key)
+        if tenant is None:
+            raise TenantNotFound("no tenant has that public key")
+        return tenant
+
+    async def list_all(self) -> list[Tenant]:
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            return await uow.tenants.list_all()
+
+    async def update_settings(self, tenant_id: uuid.UUID, settings: SessionSettings) -> Tenant:
+        async with self._deps.store.unit_of_work() as uow:
+            tenant = await require_tenant(uow, tenant_id)
+            updated = replace(tenant, settings=settings, updated_at=self._deps.clock.now())
+            await uow.tenants.update(updated)
+            await uow.commit()
+        return updated
+
+    async def create_secret_key(self, tenant_id: uuid.UUID) -> NewKey:
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            key = await self._add_key(uow, tenant_id)
+            await uow.commit()
+        return key
+
+    async def create_platform_key(self) -> NewKey:
+        async with self._deps.store.unit_of_work() as uow:
+            key = await self._add_key(uow, None)
+            await uow.commit()
+        return key
+
+    async def authenticate_key(self, raw: str) -> ApiKey:
+        """The live key a raw secret belongs to; `AuthenticationFailed` for unknown or revoked."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            key = await uow.keys.get_by_digest(digest(raw))
+        if key is None or key.is_revoked:
+            raise AuthenticationFailed("the secret key is not valid")
+        return key
+
+    async def _add_key(self, uow: UnitOfWork, tenant_id: uuid.UUID | None) -> NewKey:
+        issued = new_secret_key() if tenant_id is not None else new_platform_key()
+        key = ApiKey(
+            id=new_id(),
+            tenant_id=tenant_id,
+            digest=issued.digest,
+            created_at=self._deps.clock.now(),
+        )
+        await uow.keys.add(key)
+        return NewKey(key, issued.raw)
+
+
+async def require_tenant(uow: UnitOfWork, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await uow.tenants.get(tenant_id)
+    if tenant is None:
+        raise TenantNotFound(f"tenant {tenant_id} does not exist")
+    return tenant

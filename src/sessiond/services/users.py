@@ -1,0 +1,159 @@
+"""Users: creation, suspension (which ends their sessions), deletion and password changes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sessiond.domain.errors import Conflict, InvalidInput, UserNotFound
+from sessiond.domain.ids import new_id
+from sessiond.domain.session import EndReason
+from sessiond.domain.user import Email, User, UserState, check_email, check_username
+from sessiond.infra.passwords import check_password_policy
+from sessiond.services.context import Deps
+from sessiond.services.tenants import require_tenant
+from sessiond.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    emails: tuple[Email, ...] = ()
+    name: str = ""
+    roles: tuple[str, ...] = ("user",)
+    traits: dict[str, Any] = field(default_factory=dict)
+    metadata_public: dict[str, Any] | None = None
+    metadata_admin: dict[str, Any] | None = None
+    state: UserState = UserState.ACTIVE
+
+
+class UserService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def create(self, tenant_id: uuid.UUID, new: NewUser) -> User:
+        user = await self.build(tenant_id, new)
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            await add_user(uow, user)
+            await uow.commit()
+        return user
+
+    async def build(self, tenant_id: uuid.UUID, new: NewUser) -> User:
+        """A valid, not yet stored user (the password hashed off the event loop)."""
+        if new.username is None and not new.emails:
+            raise InvalidInput("a user needs a username or an email address", field="username")
+        if new.username is not None:
+            check_username(new.username)
+        for email in new.emails:
+            check_email(email.address)
+        password_hash = None
+        if new.password is not None:
+            check_password_policy(new.password)
+            password_hash = await self._deps.passwords.hash(new.password)
+        now = self._deps.clock.now()
+        return User(
+            id=new_id(),
+            tenant_id=tenant_id,
+            username=new.username,
+            name=new.name,
+            emails=new.emails,
+            state=new.state,
+            roles=new.roles,
+            created_at=now,
+            updated_at=now,
+            password_hash=password_hash,
+            traits=new.traits,
+            metadata_public=new.metadata_public,
+            metadata_admin=new.metadata_admin,
+        )
+
+    async def get(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            return await require_user(uow, tenant_id, user_id)
+
+    async def find(self, tenant_id: uuid.UUID, identifier: str) -> User:
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            user = await find_by_identifier(uow, tenant_id, identifier)
+        if user is None:
+            raise UserNotFound("no user has that username or email address")
+        return user
+
+    async def set_state(
+        self, tenant_id: uuid.UUID, user_id: uuid.UUID, state: UserState, *, by: str | None
+    ) -> User:
+        """Suspending a user ends every session it has; unsuspending restores none of them."""
+        async with self._deps.store.unit_of_work() as uow:
+            user = await require_user(uow, tenant_id, user_id)
+            now = self._deps.clock.now()
+            updated = replace(user, state=state, updated_at=now)
+            await uow.users.update(updated)
+            if state is UserState.SUSPENDED:
+                await uow.sessions.end(
+                    tenant_id, user_id=user_id, at=now, reason=EndReason.USER_SUSPENDED, by=by
+                )
+            await uow.commit()
+        return updated
+
+    async def delete(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Deletes the user; its sessions go with it."""
+        async with self._deps.store.unit_of_work() as uow:
+            if not await uow.users.delete(tenant_id, user_id):
+                raise UserNotFound(f"user {user_id} does not exist")
+            await uow.commit()
+
+    async def change_password(
+        self,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        password: str,
+        *,
+        end_sessions_except: uuid.UUID | None = None,
+        end_sessions: bool = False,
+        by: str | None = None,
+    ) -> User:
+        check_password_policy(password)
+        password_hash = await self._deps.passwords.hash(password)
+        async with self._deps.store.unit_of_work() as uow:
+            user = await require_user(uow, tenant_id, user_id)
+            now = self._deps.clock.now()
+            updated = replace(user, password_hash=password_hash, updated_at=now)
+            await uow.users.update(updated)
+            if end_sessions:
+                await uow.sessions.end(
+                    tenant_id,
+                    user_id=user_id,
+                    except_id=end_sessions_except,
+                    at=now,
+                    reason=EndReason.PASSWORD_CHANGED,
+                    by=by,
+                )
+            await uow.commit()
+        return updated
+
+
+async def add_user(uow: UnitOfWork, user: User) -> None:
+    """Adds a user, refusing a username that is another user's email address and vice versa."""
+    if user.username is not None and await uow.users.get_by_email(user.tenant_id, user.username):
+        raise Conflict("that username is already taken", field="username")
+    for email in user.emails:
+        if await uow.users.get_by_username(user.tenant_id, email.address):
+            raise Conflict("that email address is already taken", field="email")
+    await uow.users.add(user)
+
+
+async def require_user(uow: UnitOfWork, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = await uow.users.get(tenant_id, user_id)
+    if user is None:
+        raise UserNotFound(f"user {user_id} does not exist")
+    return user
+
+
+async def find_by_identifier(uow: UnitOfWork, tenant_id: uuid.UUID, identifier: str) -> User | None:
+    if "@" in identifier:
+        found = await uow.users.get_by_email(tenant_id, identifier)
+        if found is not None:
+            return found
+    return await uow.users.get_by_username(tenant_id, identifier)

@@ -1,0 +1,64 @@
+"""Settings, read once in the composition root: `SESSIOND_*` variables over a TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from sessiond.domain.errors import InvalidInput
+from sessiond.infra.client_ip import DEFAULT_TRUSTED_PROXIES
+
+PREFIX = "SESSIOND_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite:///sessiond.db"
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
+    platform_key: str | None = None
+    kratos_tenant: str = "default"
+    rocketchat_tenant: str = "default"
+    db_pool_size: int = 10
+    password_time_cost: int = 2
+    password_memory_cost: int = 19456
+
+    @classmethod
+    def load(cls, env: Mapping[str, str], config_file: Path | None = None) -> Settings:
+        values: dict[str, Any] = {}
+        if config_file is not None:
+            values.update(_read_toml(config_file))
+        known = {f.name: f for f in fields(cls)}
+        for name in known:
+            raw = env.get(PREFIX + name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        unknown = set(values) - set(known)
+        if unknown:
+            raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}")
+        for name in ("db_pool_size", "password_time_cost", "password_memory_cost"):
+            if name in values:
+                values[name] = _positive_int(name, values[name])
+        return cls(**values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"cannot read the config file {path}: {exc}") from exc
+
+
+def _positive_int(name: str, value: object) -> int:
+    try:
+        number = int(str(value))
+    except ValueError as exc:
+        raise InvalidInput(f"setting {name} must be a whole number") from exc
+    if number < 1:
+        raise InvalidInput(f"setting {name} must be at least 1")
+    return number

@@ -1,0 +1,110 @@
+"""Every difference between SQLite and PostgreSQL lives in this module.
+
+- Timestamps: PostgreSQL stores `timestamptz`; SQLite has no time zone type, so UTC is stored naive
+  (SQLAlchemy's fixed-width text form, which sorts correctly) and made aware again on the way out.
+- UUIDs: PostgreSQL has a native type; SQLite stores 32 hex digits. `uuid_hex()` renders either as
+  the 32-hex-digit form, so text filters match the id that Rocket.Chat and pxyz render.
+- JSON: JSONB on PostgreSQL, JSON text on SQLite.
+- Regular expressions: PostgreSQL runs its own engine on `~`; SQLite has none, so a RE2-backed
+  `regexp()` function is registered on every connection. Patterns always pass RE2 first.
+- Transactions: SQLite takes the write lock at BEGIN IMMEDIATE for writing units of work, so two
+  writers never both read a count and then both insert (the per-user limit); PostgreSQL locks rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, TypeDecorator, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String
+
+from sessiond.infra.regex import sqlite_regexp
+
+SQLITE_IMMEDIATE = "sessiond_sqlite_immediate"
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC-aware ones")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class uuid_hex(FunctionElement[str]):
+    type = String()
+    inherit_cache = True
+
+
+@compiles(uuid_hex, "sqlite")
+def _uuid_hex_sqlite(element: uuid_hex, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(uuid_hex, "postgresql")
+def _uuid_hex_postgresql(element: uuid_hex, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"replace(CAST({compiler.process(element.clauses, **kw)} AS TEXT), '-', '')"
+
+
+def configure_engine(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=10000",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+        dbapi_connection.create_function("regexp", 2, sqlite_regexp, deterministic=True)
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class sortable_text(FunctionElement[str]):
+    """A text sort key that orders the same on both backends: NULL as '', compared byte-wise."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(sortable_text, "sqlite")
+def _sortable_text_sqlite(element: sortable_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"coalesce({compiler.process(element.clauses, **kw)}, '')"
+
+
+@compiles(sortable_text, "postgresql")
+def _sortable_text_postgresql(element: sortable_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"(coalesce({compiler.process(element.clauses, **kw)}, '') COLLATE \"C\")"

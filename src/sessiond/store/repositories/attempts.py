@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import RowMapping, Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sessiond.domain.attempts import (
+    SignInAttempt,
+    SignInStatus,
+    SignUpAttempt,
+    SignUpStatus,
+    Strategy,
+)
+from sessiond.store.tables import sign_in_attempts, sign_up_attempts
+
+
+def _sign_in(row: RowMapping) -> SignInAttempt:
+    return SignInAttempt(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        identifier=row["identifier"],
+        strategy=Strategy(row["strategy"]),
+        status=SignInStatus(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        user_id=row["user_id"],
+        ip=row["ip"],
+        user_agent=row["user_agent"],
+        oauth_provider_id=row["oauth_provider_id"],
+        failure_reason=row["failure_reason"],
+    )
+
+
+def _sign_up(row: RowMapping) -> SignUpAttempt:
+    return SignUpAttempt(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        strategy=Strategy(row["strategy"]),
+        status=SignUpStatus(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        user_id=row["user_id"],
+        ip=row["ip"],
+        user_agent=row["user_agent"],
+    )
+
+
+def _sign_in_values(attempt: SignInAttempt) -> dict[str, Any]:
+    return {
+        "tenant_id": attempt.tenant_id,
+        "user_id": attempt.user_id,
+        "identifier": attempt.identifier,
+        "strategy": attempt.strategy.value,
+        "status": attempt.status.value,
+        "failure_reason": attempt.failure_reason,
+        "ip": attempt.ip,
+        "user_agent": attempt.user_agent,
+        "oauth_provider_id": attempt.oauth_provider_id,
+        "updated_at": attempt.updated_at,
+    }
+
+
+def _sign_up_values(attempt: SignUpAttempt) -> dict[str, Any]:
+    return {
+        "tenant_id": attempt.tenant_id,
+        "user_id": attempt.user_id,
+        "strategy": attempt.strategy.value,
+        "status": attempt.status.value,
+        "ip": attempt.ip,
+        "user_agent": attempt.user_agent,
+        "updated_at": attempt.updated_at,
+    }
+
+
+class _TenantRows:
+    """Tenant-scoped get, page and delete over one attempts table."""
+
+    def __init__(self, conn: AsyncConnection, table: Table) -> None:
+        self._conn = conn
+        self._table = table
+
+    async def _get(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> RowMapping | None:
+        t = self._table
+        query = select(t).where(t.c.tenant_id == tenant_id, t.c.id == attempt_id)
+        return (await self._conn.execute(query)).mappings().first()
+
+    async def _many(self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]) -> list[RowMapping]:
+        wanted = list(set(ids))
+        if not wanted:
+            return []
+        t = self._table
+        query = select(t).where(t.c.tenant_id == tenant_id, t.c.id.in_(wanted))
+        return list((await self._conn.execute(query)).mappings())
+
+    async def _page(
+        self, tenant_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[list[RowMapping], int]:
+        t = self._table
+        total_query = select(func.count()).select_from(t).where(t.c.tenant_id == tenant_id)
+        total = (await self._conn.execute(total_query)).scalar_one()
+        query = (
+            select(t)
+            .where(t.c.tenant_id == tenant_id)
+            .order_by(t.c.created_at.desc(), t.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await self._conn.execute(query)).mappings()), total
+
+    async def delete(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> bool:
+        t = self._table
+        result = await self._conn.execute(
+            delete(t).where(t.c.tenant_id == tenant_id, t.c.id == attempt_id)
+        )
+        return result.rowcount > 0
+
+
+class SignInAttemptRepository(_TenantRows):
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn, sign_in_attempts)
+
+    async def add(self, attempt: SignInAttempt) -> None:
+        await self._conn.execute(
+            insert(sign_in_attempts).values(
+                id=attempt.id, created_at=attempt.created_at, **_sign_in_values(attempt)
+            )
+        )
+
+    async def update(self, attempt: SignInAttempt) -> None:
+        await self._conn.execute(
+            update(sign_in_attempts)
+            .where(sign_in_attempts.c.id == attempt.id)
+            .values(**_sign_in_values(attempt))
+        )
+
+    async def get(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> SignInAttempt | None:
+        row = await self._get(tenant_id, attempt_id)
+        return None if row is None else _sign_in(row)
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, SignInAttempt]:
+        return {row["id"]: _sign_in(row) for row in await self._many(tenant_id, ids)}
+
+    async def list_page(
+        self, tenant_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[list[SignInAttempt], int]:
+        rows, total = await self._page(tenant_id, offset=offset, limit=limit)
+        return [_sign_in(row) for row in rows], total
+
+
+class SignUpAttemptRepository(_TenantRows):
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn, sign_up_attempts)
+
+    async def add(self, attempt: SignUpAttempt) -> None:
+        await self._conn.execute(
+            insert(sign_up_attempts).values(
+                id=attempt.id, created_at=attempt.created_at, **_sign_up_values(attempt)
+            )
+        )
+
+    async def update(self, attempt: SignUpAttempt) -> None:
+        await self._conn.execute(
+            update(sign_up_attempts)
+            .where(sign_up_attempts.c.id == attempt.id)
+            .values(**_sign_up_values(attempt))
+        )
+
+    async def get(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> SignUpAttempt | None:
+        row = await self._get(tenant_id, attempt_id)
+        return None if row is None else _sign_up(row)
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, SignUpAttempt]:
+        return {row["id"]: _sign_up(row) for row in await self._many(tenant_id, ids)}
+
+    async def list_page(
+        self, tenant_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[list[SignUpAttempt], int]:
+        rows, total = await self._page(tenant_id, offset=offset, limit=limit)
+        return [_sign_up(row) for row in rows], total

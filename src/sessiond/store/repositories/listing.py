@@ -1,0 +1,152 @@
+"""The session list query: state, text filter, sort, and keyset or offset pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, tuple_
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sessiond.domain.errors import InvalidFilter
+from sessiond.domain.listing import (
+    KeysetCursor,
+    OffsetPage,
+    SessionQuery,
+    SessionRecord,
+    SortField,
+)
+from sessiond.infra.regex import compile_filter, for_database
+from sessiond.store.dialect import sortable_text, uuid_hex
+from sessiond.store.repositories.sessions import SessionRepository, state_condition
+from sessiond.store.tables import devices, sessions, users
+
+_SORT_COLUMNS: dict[SortField, Any] = {
+    SortField.CREATED_AT: sessions.c.created_at,
+    SortField.LAST_ACTIVE_AT: sessions.c.last_active_at,
+    SortField.EXPIRES_AT: sessions.c.expires_at,
+    SortField.BROWSER: sortable_text(func.coalesce(devices.c.app_name, devices.c.browser_name)),
+    SortField.DEVICE_TYPE: sortable_text(func.coalesce(devices.c.app_kind, devices.c.device_type)),
+    SortField.OS_NAME: sortable_text(devices.c.os_name),
+    SortField.OS_VERSION: sortable_text(devices.c.os_version),
+    SortField.USER_NAME: sortable_text(users.c.name),
+    SortField.USERNAME: sortable_text(users.c.username),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    records: list[SessionRecord]
+    total: int
+    has_more: bool
+
+
+def _filter_condition(query: SessionQuery) -> ColumnElement[bool] | None:
+    if not query.text_filter:
+        return None
+    pattern = for_database(compile_filter(query.text_filter))
+    fields: list[Any] = [
+        devices.c.browser_name,
+        devices.c.app_name,
+        devices.c.device_type,
+        devices.c.app_kind,
+        devices.c.os_name,
+        uuid_hex(sessions.c.id),
+        uuid_hex(sessions.c.user_id),
+    ]
+    if query.filter_user_fields:
+        fields += [users.c.username, users.c.name]
+    return or_(*[field.regexp_match(pattern) for field in fields])
+
+
+def _keyset_condition(cursor: KeysetCursor, *, descending: bool) -> ColumnElement[bool]:
+    toward_older = descending != cursor.backwards
+    if cursor.id is None:
+        column = sessions.c.created_at
+        return column < cursor.created_at if toward_older else column > cursor.created_at
+    key = tuple_(sessions.c.created_at, sessions.c.id)
+    bound = tuple_(cursor.created_at, cursor.id)
+    return key < bound if toward_older else key > bound
+
+
+class SessionLister:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._repo = SessionRepository(conn)
+
+    def _conditions(
+        self, query: SessionQuery, *, now: datetime, idle_cutoff: datetime | None
+    ) -> list[ColumnElement[bool]]:
+        conditions = [
+            sessions.c.tenant_id == query.tenant_id,
+            state_condition(query.state, now=now, idle_cutoff=idle_cutoff),
+        ]
+        if query.user_id is not None:
+            conditions.append(sessions.c.user_id == query.user_id)
+        text = _filter_condition(query)
+        if text is not None:
+            conditions.append(text)
+        return conditions
+
+    async def offset_page(
+        self, query: SessionQuery, page: OffsetPage, *, now: datetime, idle_cutoff: datetime | None
+    ) -> ListedPage:
+        conditions = self._conditions(query, now=now, idle_cutoff=idle_cutoff)
+        order = [
+            _SORT_COLUMNS[k.field].desc() if k.descending else _SORT_COLUMNS[k.field].asc()
+            for k in query.sort
+        ]
+        order += [sessions.c.created_at.desc(), sessions.c.id.desc()]
+        async with _database_regex_errors():
+            total = await self._repo.count(*conditions)
+            records = await self._repo.fetch_records(
+                *conditions, order=order, offset=page.offset, limit=page.limit
+            )
+        return ListedPage(records, total, page.offset + len(records) < total)
+
+    async def keyset_page(
+        self,
+        query: SessionQuery,
+        *,
+        size: int,
+        cursor: KeysetCursor | None,
+        now: datetime,
+        idle_cutoff: datetime | None,
+    ) -> ListedPage:
+        """One page in `created_at, id` order; the query's first sort key gives the direction."""
+        descending = query.sort[0].descending
+        conditions = self._conditions(query, now=now, idle_cutoff=idle_cutoff)
+        backwards = cursor is not None and cursor.backwards
+        scan_descending = descending != backwards
+        keyset = [] if cursor is None else [_keyset_condition(cursor, descending=descending)]
+        order: Sequence[Any] = (
+            [sessions.c.created_at.desc(), sessions.c.id.desc()]
+            if scan_descending
+            else [sessions.c.created_at.asc(), sessions.c.id.asc()]
+        )
+        async with _database_regex_errors():
+            total = await self._repo.count(*conditions)
+            records = await self._repo.fetch_records(
+                and_(*conditions, *keyset), order=order, limit=size + 1
+            )
+        has_more = len(records) > size
+        records = records[:size]
+        if backwards:
+            records.reverse()
+        return ListedPage(records, total, has_more)
+
+
+@asynccontextmanager
+async def _database_regex_errors() -> AsyncIterator[None]:
+    """PostgreSQL runs patterns RE2 accepted on its own engine, which refuses a few (`\\p{Lu}`)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if "regular expression" not in str(exc.orig).lower():
+            raise
+        raise InvalidFilter(
+            "invalid filter: the database's regular expression engine refused it"
+        ) from exc

@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    and_,
+    delete,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sessiond.domain.device import Device, UserAgentInfo
+from sessiond.domain.listing import SessionRecord, SessionState
+from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
+from sessiond.domain.user import UserState
+from sessiond.store.repositories.users import UserRepository
+from sessiond.store.tables import devices, sessions, users
+
+_AGENT_FIELDS = tuple(f for f in UserAgentInfo.__dataclass_fields__ if f != "raw")
+_DEVICE_COLUMNS = [c.label(f"device_{c.name}") for c in devices.c]
+
+
+def _methods_json(methods: Sequence[AuthMethod]) -> list[dict[str, str]]:
+    return [
+        {
+            "method": m.method,
+            "aal": m.aal.value,
+            "completed_at": m.completed_at.isoformat(),
+            "provider": m.provider,
+        }
+        for m in methods
+    ]
+
+
+def _methods(raw: Sequence[dict[str, str]]) -> tuple[AuthMethod, ...]:
+    return tuple(
+        AuthMethod(
+            method=m["method"],
+            aal=AAL(m["aal"]),
+            completed_at=datetime.fromisoformat(m["completed_at"]),
+            provider=m.get("provider", ""),
+        )
+        for m in raw
+    )
+
+
+def session_from_row(row: RowMapping) -> Session:
+    return Session(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        user_id=row["user_id"],
+        token_digest=row["token_digest"],
+        device_id=row["device_id"],
+        created_at=row["created_at"],
+        authenticated_at=row["authenticated_at"],
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        last_active_at=row["last_active_at"],
+        updated_at=row["updated_at"],
+        aal=AAL(row["aal"]),
+        methods=_methods(row["methods"]),
+        host=row["host"],
+        sign_in_attempt_id=row["sign_in_attempt_id"],
+        sign_up_attempt_id=row["sign_up_attempt_id"],
+        ended_at=row["ended_at"],
+        end_reason=None if row["end_reason"] is None else EndReason(row["end_reason"]),
+        ended_by=row["ended_by"],
+    )
+
+
+def device_from_row(row: RowMapping, prefix: str = "") -> Device | None:
+    if row[f"{prefix}id"] is None:
+        return None
+    agent = UserAgentInfo(
+        raw=row[f"{prefix}user_agent"], **{f: row[f"{prefix}{f}"] for f in _AGENT_FIELDS}
+    )
+    return Device(
+        id=row[f"{prefix}id"],
+        agent=agent,
+        ip=row[f"{prefix}ip"],
+        location=row[f"{prefix}location"],
+        created_at=row[f"{prefix}created_at"],
+    )
+
+
+def live_condition(*, now: datetime, idle_cutoff: datetime | None) -> ColumnElement[bool]:
+    condition = and_(
+        sessions.c.ended_at.is_(None),
+        sessions.c.expires_at > now,
+        users.c.state == UserState.ACTIVE.value,
+    )
+    if idle_cutoff is not None:
+        condition = and_(condition, sessions.c.last_active_at > idle_cutoff)
+    return condition
+
+
+def state_condition(
+    state: SessionState, *, now: datetime, idle_cutoff: datetime | None
+) -> ColumnElement[bool]:
+    live = live_condition(now=now, idle_cutoff=idle_cutoff)
+    if state is SessionState.LIVE:
+        return live
+    if state is SessionState.ENDED:
+        return not_(live)
+    return true()
+
+
+class SessionRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._users = UserRepository(conn)
+
+    async def add(self, session: Session, device: Device | None) -> None:
+        if device is not None:
+            agent = device.agent
+            await self._conn.execute(
+                insert(devices).values(
+                    id=device.id,
+                    tenant_id=session.tenant_id,
+                    user_agent=agent.raw,
+                    ip=device.ip,
+                    location=device.location,
+                    created_at=device.created_at,
+                    **{f: getattr(agent, f) for f in _AGENT_FIELDS},
+                )
+            )
+        await self._conn.execute(
+            insert(sessions).values(
+                id=session.id,
+                tenant_id=session.tenant_id,
+                user_id=session.user_id,
+                token_digest=session.token_digest,
+                device_id=None if device is None else device.id,
+                created_at=session.created_at,
+                authenticated_at=session.authenticated_at,
+                issued_at=session.issued_at,
+                expires_at=session.expires_at,
+                last_active_at=session.last_active_at,
+                updated_at=session.updated_at,
+                aal=session.aal.value,
+                methods=_methods_json(session.methods),
+                host=session.host,
+                sign_in_attempt_id=session.sign_in_attempt_id,
+                sign_up_attempt_id=session.sign_up_attempt_id,
+            )
+        )
+
+    async def get(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord | None:
+        records = await self.fetch_records(
+            and_(sessions.c.tenant_id == tenant_id, sessions.c.id == session_id)
+        )
+        return records[0] if records else None
+
+    async def get_by_token_digest(self, digest: str) -> SessionRecord | None:
+        records = await self.fetch_records(sessions.c.token_digest == digest)
+        return records[0] if records else None
+
+    async def fetch_records(
+        self,
+        *conditions: ColumnElement[bool],
+        order: Sequence[Any] = (),
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[SessionRecord]:
+        query = (
+            select(sessions, *_DEVICE_COLUMNS, *[c.label(f"user_{c.name}") for c in users.c])
+            .join(users, users.c.id == sessions.c.user_id)
+            .outerjoin(devices, devices.c.id == sessions.c.device_id)
+            .where(*conditions)
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = list((await self._conn.execute(query)).mappings())
+        user_rows = {}
+        for row in rows:
+            user_rows[row["user_id"]] = {c.name: row[f"user_{c.name}"] for c in users.c}
+        hydrated = await self._users.hydrate(list(user_rows.values()))  # type: ignore[arg-type]
+        by_id = {user.id: user for user in hydrated}
+        return [
+            SessionRecord(
+                session=session_from_row(row),
+                device=device_from_row(row, "device_"),
+                user=by_id[row["user_id"]],
+            )
+            for row in rows
+        ]
+
+    async def count(self, *conditions: ColumnElement[bool]) -> int:
+        query = (
+            select(func.count())
+            .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+            .outerjoin(devices, devices.c.id == sessions.c.device_id)
+            .where(*conditions)
+        )
+        return (await self._conn.execute(query)).scalar_one()
+
+    async def live_for_user(
+        self,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        now: datetime,
+        idle_cutoff: datetime | None,
+    ) -> list[Session]:
+        """The user's live sessions, oldest first."""
+        query = (
+            select(sessions)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(
+                sessions.c.tenant_id == tenant_id,
+                sessions.c.user_id == user_id,
+                live_condition(now=now, idle_cutoff=idle_cutoff),
+            )
+            .order_by(sessions.c.created_at, sessions.c.id)
+        )
+        return [session_from_row(row) for row in (await self._conn.execute(query)).mappings()]
+
+    async def touch(self, session_id: uuid.UUID, *, at: datetime, not_after: datetime) -> bool:
+        """Sets `last_active_at` unless another node already did within the touch interval."""
+        result = await self._conn.execute(
+            update(sessions)
+            .where(
+                sessions.c.id == session_id,
+                sessions.c.ended_at.is_(None),
+                sessions.c.last_active_at <= not_after,
+            )
+            .values(last_active_at=at)
+        )
+        return result.rowcount > 0
+
+    async def set_expiry(
+        self, session_id: uuid.UUID, *, expires_at: datetime, at: datetime
+    ) -> None:
+        await self._conn.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(expires_at=expires_at, updated_at=at)
+        )
+
+    async def end(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        at: datetime,
+        reason: EndReason,
+        by: str | None,
+        session_ids: Sequence[uuid.UUID] | None = None,
+        user_id: uuid.UUID | None = None,
+        except_id: uuid.UUID | None = None,
+    ) -> list[uuid.UUID]:
+        """Ends the not-yet-ended sessions that match; returns the ids it ended."""
+        conditions: list[ColumnElement[bool]] = [
+            sessions.c.tenant_id == tenant_id,
+            sessions.c.ended_at.is_(None),
+        ]
+        if session_ids is not None:
+            conditions.append(sessions.c.id.in_(list(session_ids)))
+        if user_id is not None:
+            conditions.append(sessions.c.user_id == user_id)
+        if except_id is not None:
+            conditions.append(sessions.c.id != except_id)
+        ids = list((await self._conn.execute(select(sessions.c.id).where(*conditions))).scalars())
+        if ids:
+            await self._conn.execute(
+                update(sessions)
+                .where(sessions.c.id.in_(ids), sessions.c.ended_at.is_(None))
+                .values(ended_at=at, end_reason=reason.value, ended_by=by, updated_at=at)
+            )
+        return ids
+
+    async def purge(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        ended_before: datetime,
+        expired_before: datetime,
+        limit: int,
+    ) -> int:
+        """Deletes up to `limit` sessions ended or expired before the cutoffs, and their devices."""
+        doomed = (
+            select(sessions.c.id, sessions.c.device_id)
+            .where(
+                sessions.c.tenant_id == tenant_id,
+                or_(sessions.c.ended_at < ended_before, sessions.c.expires_at < expired_before),
+            )
+            .limit(limit)
+        )
+        rows = list((await self._conn.execute(doomed)).all())
+        if not rows:
+            return 0
+        await self._conn.execute(delete(sessions).where(sessions.c.id.in_([r[0] for r in rows])))
+        device_ids = [r[1] for r in rows if r[1] is not None]
+        if device_ids:
+            await self._conn.execute(delete(devices).where(devices.c.id.in_(device_ids)))
+        return len(rows)

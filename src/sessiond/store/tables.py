@@ -1,0 +1,242 @@
+"""The schema. Every row carries `tenant_id`, so the store shards by tenant when it has to."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+from sessiond.store.dialect import JsonType, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> Column[object]:
+    return Column("id", Uuid(), primary_key=True)
+
+
+def _tenant() -> Column[object]:
+    return Column("tenant_id", Uuid(), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
+
+
+def _stamps() -> tuple[Column[object], Column[object]]:
+    return (
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+    )
+
+
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    _id(),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("public_key", String(64), nullable=False, unique=True),
+    Column("max_lifetime_s", Integer, nullable=False),
+    Column("inactivity_timeout_s", Integer, nullable=True),
+    Column("earliest_extend_s", Integer, nullable=True),
+    Column("max_live_sessions", Integer, nullable=True),
+    Column("limit_policy", String(16), nullable=False),
+    Column("ended_retention_s", Integer, nullable=False),
+    *_stamps(),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _id(),
+    Column("tenant_id", Uuid(), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Index("ix_api_keys_tenant", "tenant_id"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("username", String(128), nullable=True),
+    Column("username_lower", String(128), nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("roles", JsonType, nullable=False),
+    Column("traits", JsonType, nullable=False),
+    Column("metadata_public", JsonType, nullable=True),
+    Column("metadata_admin", JsonType, nullable=True),
+    Column("password_hash", String(256), nullable=True),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_enabled", Boolean, nullable=False),
+    Column("totp_last_step", Integer, nullable=True),
+    *_stamps(),
+    UniqueConstraint("tenant_id", "username_lower"),
+    Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),
+)
+
+user_emails = Table(
+    "user_emails",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("address_lower", String(320), nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("tenant_id", "address_lower"),
+    Index("ix_user_emails_user", "user_id"),
+)
+
+backup_codes = Table(
+    "backup_codes",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("user_id", "digest"),
+)
+
+oauth_providers = Table(
+    "oauth_providers",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("provider_key", String(32), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("use_custom_credentials", Boolean, nullable=False),
+    Column("client_id", String(512), nullable=True),
+    Column("client_secret", Text, nullable=True),
+    Column("redirect_uri", String(2048), nullable=True),
+    Column("additional_scopes", JsonType, nullable=False),
+    Column("authenticatable", Boolean, nullable=False),
+    Column("auto_connect_accounts", Boolean, nullable=False),
+    Column("config", JsonType, nullable=False),
+    *_stamps(),
+    Index("ix_oauth_providers_tenant", "tenant_id"),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("identifier", String(320), nullable=False),
+    Column("strategy", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("failure_reason", String(64), nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    Column(
+        "oauth_provider_id",
+        Uuid(),
+        ForeignKey("oauth_providers.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    *_stamps(),
+    Index("ix_sign_in_attempts_tenant_created", "tenant_id", "created_at", "id"),
+)
+
+sign_up_attempts = Table(
+    "sign_up_attempts",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("strategy", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("ip", String(64), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    *_stamps(),
+    Index("ix_sign_up_attempts_tenant_created", "tenant_id", "created_at", "id"),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("user_agent", String(512), nullable=False),
+    Column("browser_name", String(128), nullable=True),
+    Column("browser_version", String(64), nullable=True),
+    Column("engine_name", String(64), nullable=True),
+    Column("engine_version", String(64), nullable=True),
+    Column("os_name", String(128), nullable=True),
+    Column("os_version", String(64), nullable=True),
+    Column("device_type", String(32), nullable=True),
+    Column("device_vendor", String(128), nullable=True),
+    Column("device_model", String(128), nullable=True),
+    Column("cpu_arch", String(32), nullable=True),
+    Column("app_kind", String(32), nullable=True),
+    Column("app_name", String(64), nullable=True),
+    Column("app_version", String(64), nullable=True),
+    Column("app_build", String(64), nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("location", String(256), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("device_id", Uuid(), ForeignKey("devices.id", ondelete="SET NULL"), nullable=True),
+    Column("authenticated_at", UTCDateTime(), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("last_active_at", UTCDateTime(), nullable=False),
+    Column("aal", String(8), nullable=False),
+    Column("methods", JsonType, nullable=False),
+    Column("host", String(256), nullable=True),
+    Column(
+        "sign_in_attempt_id",
+        Uuid(),
+        ForeignKey("sign_in_attempts.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column(
+        "sign_up_attempt_id",
+        Uuid(),
+        ForeignKey("sign_up_attempts.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("end_reason", String(32), nullable=True),
+    Column("ended_by", String(128), nullable=True),
+    *_stamps(),
+    Index("ix_sessions_tenant_created", "tenant_id", "created_at", "id"),
+    Index("ix_sessions_user_created", "user_id", "created_at", "id"),
+    Index("ix_sessions_tenant_ended", "tenant_id", "ended_at"),
+)

@@ -1,0 +1,105 @@
+"""The unit of work: the one transaction boundary. Repositories never commit; services do."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from sessiond.domain.errors import SessiondError, StorageUnavailable
+from sessiond.store.dialect import SQLITE_IMMEDIATE
+from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
+from sessiond.store.repositories.keys import ApiKeyRepository
+from sessiond.store.repositories.listing import SessionLister
+from sessiond.store.repositories.providers import OAuthProviderRepository
+from sessiond.store.repositories.secrets import ServerSecretRepository
+from sessiond.store.repositories.sessions import SessionRepository
+from sessiond.store.repositories.tenants import TenantRepository
+from sessiond.store.repositories.users import UserRepository
+
+
+class UnitOfWork:
+    tenants: TenantRepository
+    keys: ApiKeyRepository
+    users: UserRepository
+    sessions: SessionRepository
+    listing: SessionLister
+    sign_ins: SignInAttemptRepository
+    sign_ups: SignUpAttemptRepository
+    providers: OAuthProviderRepository
+    secrets: ServerSecretRepository
+
+    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+        self._engine = engine
+        self._write = write
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        try:
+            conn = await self._engine.connect()
+            if self._write:
+                conn = await conn.execution_options(**{SQLITE_IMMEDIATE: True})
+            self._conn = conn
+            self._tx = await conn.begin()
+        except (OperationalError, InterfaceError, OSError) as exc:
+            await self._close()
+            raise StorageUnavailable("the database cannot be reached") from exc
+        self.tenants = TenantRepository(conn)
+        self.keys = ApiKeyRepository(conn)
+        self.users = UserRepository(conn)
+        self.sessions = SessionRepository(conn)
+        self.listing = SessionLister(conn)
+        self.sign_ins = SignInAttemptRepository(conn)
+        self.sign_ups = SignUpAttemptRepository(conn)
+        self.providers = OAuthProviderRepository(conn)
+        self.secrets = ServerSecretRepository(conn)
+        return self
+
+    async def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("commit outside a unit of work")
+        try:
+            await self._tx.commit()
+        except DBAPIError as exc:
+            raise StorageUnavailable("the database refused to commit") from exc
+        finally:
+            self._tx = None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            await self._close()
+        if isinstance(exc, DBAPIError) and not isinstance(exc, SessiondError):
+            raise StorageUnavailable("the database answered an error") from exc
+
+    async def _close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+        self._tx = None
+
+
+class Store:
+    """Owns the engine; hands out units of work."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.engine, write=write)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
