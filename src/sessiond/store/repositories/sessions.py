@@ -28,7 +28,8 @@ from sessiond.store.repositories.users import UserRepository
 from sessiond.store.tables import devices, sessions, users
 
 _AGENT_FIELDS = tuple(f for f in UserAgentInfo.__dataclass_fields__ if f != "raw")
-_DEVICE_COLUMNS = [c.label(f"device_{c.name}") for c in devices.c]
+_DEVICE_COLUMNS = [c.label(f"d__{c.name}") for c in devices.c]
+_USER_COLUMNS = [c.label(f"u__{c.name}") for c in users.c]
 
 
 def _methods_json(methods: Sequence[AuthMethod]) -> list[dict[str, str]]:
@@ -174,7 +175,7 @@ class SessionRepository:
         limit: int | None = None,
     ) -> list[SessionRecord]:
         query = (
-            select(sessions, *_DEVICE_COLUMNS, *[c.label(f"user_{c.name}") for c in users.c])
+            select(sessions, *_DEVICE_COLUMNS, *_USER_COLUMNS)
             .join(users, users.c.id == sessions.c.user_id)
             .outerjoin(devices, devices.c.id == sessions.c.device_id)
             .where(*conditions)
@@ -183,15 +184,15 @@ class SessionRepository:
             .limit(limit)
         )
         rows = list((await self._conn.execute(query)).mappings())
-        user_rows = {}
+        user_rows: dict[uuid.UUID, dict[str, Any]] = {}
         for row in rows:
-            user_rows[row["user_id"]] = {c.name: row[f"user_{c.name}"] for c in users.c}
-        hydrated = await self._users.hydrate(list(user_rows.values()))  # type: ignore[arg-type]
+            user_rows[row["user_id"]] = {c.name: row[f"u__{c.name}"] for c in users.c}
+        hydrated = await self._users.hydrate(list(user_rows.values()))
         by_id = {user.id: user for user in hydrated}
         return [
             SessionRecord(
                 session=session_from_row(row),
-                device=device_from_row(row, "device_"),
+                device=device_from_row(row, "d__"),
                 user=by_id[row["user_id"]],
             )
             for row in rows

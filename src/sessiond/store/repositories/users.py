@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.ids import new_id
@@ -16,7 +16,7 @@ from sessiond.store.tables import backup_codes, user_emails, users
 USER_COLUMNS = tuple(users.c)
 
 
-def user_from_row(row: RowMapping, emails: Sequence[Email]) -> User:
+def user_from_row(row: Mapping[Any, Any], emails: Sequence[Email]) -> User:
     totp = None
     if row["totp_secret"] is not None:
         totp = Totp(
@@ -142,7 +142,7 @@ class UserRepository:
         )
         return found, total
 
-    async def hydrate(self, rows: Sequence[RowMapping]) -> list[User]:
+    async def hydrate(self, rows: Sequence[Mapping[Any, Any]]) -> list[User]:
         """Users from rows carrying every column of `users`; their emails load in one query."""
         emails = await self._emails_for([row["id"] for row in rows])
         return [user_from_row(row, emails.get(row["id"], ())) for row in rows]

@@ -1,0 +1,153 @@
+"""Shared fixtures. Storage-touching tests run once per backend: SQLite always, PostgreSQL when
+SESSIOND_TEST_DATABASE_URL is set (under CI=true a missing server is a failure, never a skip)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from sessiond.compose import open_services
+from sessiond.domain.tenant import SessionSettings, Tenant
+from sessiond.infra.clock import FrozenClock
+from sessiond.services.container import Services
+from sessiond.settings import Settings
+from sessiond.store.engine import create_engine
+from sessiond.store.migrate import upgrade
+
+PG_ENV = "SESSIOND_TEST_DATABASE_URL"
+REDIS_ENV = "SESSIOND_TEST_REDIS_URL"
+BACKENDS = ("sqlite", "postgresql")
+START = datetime(2026, 7, 31, 10, 11, 12, 123456, tzinfo=UTC)
+
+_results: dict[str, dict[str, int]] = {b: {} for b in BACKENDS}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        missing = [name for name in (PG_ENV, REDIS_ENV) if not os.environ.get(name)]
+        if missing:
+            raise pytest.UsageError(f"CI=true but {', '.join(missing)} is not set")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    for backend in BACKENDS:
+        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+            counts = _results[backend]
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.section("storage backends")
+    for backend, counts in _results.items():
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "not run"
+        terminalreporter.write_line(f"{backend}: {summary}")
+
+
+async def _create_pg_database(admin_url: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_pg_database(admin_url: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run, dropped at the end."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set")
+    name = f"sessiond_test_{secrets.token_hex(4)}"
+    admin = _plain(base)
+    asyncio.run(_create_pg_database(admin, name))
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(_migrate(url))
+        yield url
+    finally:
+        asyncio.run(_drop_pg_database(admin, name))
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("db") / "sessiond.db"
+    url = f"sqlite:///{path}"
+    asyncio.run(_migrate(url))
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "sqlite":
+        url: str = request.getfixturevalue("sqlite_url")
+        return url
+    pg_url: str = request.getfixturevalue("postgres_url")
+    return pg_url
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url, password_time_cost=1, password_memory_cost=1024, db_pool_size=5
+    )
+
+
+@pytest.fixture
+async def services(settings: Settings, clock: FrozenClock) -> AsyncIterator[Services]:
+    opened = await open_services(settings, clock=clock)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def unique_slug(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def tenant(services: Services) -> Tenant:
+    return (await services.tenants.create(slug=unique_slug())).tenant
+
+
+async def tenant_with(services: Services, settings: SessionSettings) -> Tenant:
+    return (await services.tenants.create(slug=unique_slug(), settings=settings)).tenant
