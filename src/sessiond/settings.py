@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sessiond.domain.errors import InvalidInput
-from sessiond.infra.client_ip import DEFAULT_TRUSTED_PROXIES
+from sessiond.infra.client_ip import DEFAULT_TRUSTED_PROXIES, TrustedProxies
 
 PREFIX = "SESSIOND_"
 
@@ -43,7 +43,13 @@ class Settings:
         for name in ("db_pool_size", "password_time_cost", "password_memory_cost"):
             if name in values:
                 values[name] = _positive_int(name, values[name])
-        return cls(**values)
+        loaded = cls(**values)
+        loaded.proxies()
+        return loaded
+
+    def proxies(self) -> TrustedProxies:
+        """The parsed `trusted_proxies`; `InvalidInput` names the bad CIDR."""
+        return TrustedProxies.parse(self.trusted_proxies)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
