@@ -1,0 +1,97 @@
+"""Side-by-side costs of the session core's hot paths, as ratios measured in one run.
+
+    .venv/bin/python bench/bench_core.py [--database-url URL] [--rounds N]
+
+Baseline: a bare indexed `SELECT ... WHERE token_digest = ?` on the same engine and database.
+Measured against it: `SessionService.authenticate` (token -> live session, user and tenant) and a
+complete password sign-in (attempt + session + device in one transaction, argon2 at test cost).
+The machines are shared and noisy, so the rounds interleave and the report gives medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from sessiond.compose import migrate, open_services
+from sessiond.domain.tokens import digest
+from sessiond.services.context import Client
+from sessiond.services.users import NewUser
+from sessiond.settings import Settings
+from sessiond.store.tables import sessions
+
+UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/113.0.0.0 Safari/537.36"
+)
+
+
+async def _timed(op: Callable[[], Awaitable[object]], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        await op()
+    return (time.perf_counter() - start) / n
+
+
+async def run(url: str, rounds: int, per_round: int) -> None:
+    settings = Settings(database_url=url, password_time_cost=1, password_memory_cost=1024)
+    await migrate(settings)
+    services = await open_services(settings)
+    try:
+        tenant = (await services.tenants.create(slug=f"bench-{int(time.time())}")).tenant
+        await services.users.create(tenant.id, NewUser(username="bench", password="bench-password"))
+        client = Client(user_agent=UA, ip="198.51.100.7")
+        signed = await services.auth.sign_in_password(
+            tenant.id, identifier="bench", password="bench-password", client=client
+        )
+        assert signed.issued is not None
+        token = signed.issued.token
+        engine = services.deps.store.engine
+
+        async def bare_lookup() -> object:
+            async with engine.connect() as conn:
+                query = select(sessions).where(sessions.c.token_digest == digest(token))
+                return (await conn.execute(query)).first()
+
+        async def authenticate() -> object:
+            return await services.sessions.authenticate(tenant.id, token)
+
+        async def sign_in() -> object:
+            return await services.auth.sign_in_password(
+                tenant.id, identifier="bench", password="bench-password", client=client
+            )
+
+        ops = {"bare lookup": bare_lookup, "authenticate": authenticate, "sign-in": sign_in}
+        samples: dict[str, list[float]] = {name: [] for name in ops}
+        for _ in range(rounds):
+            for name, op in ops.items():
+                samples[name].append(await _timed(op, per_round))
+        base = statistics.median(samples["bare lookup"])
+        print(f"backend: {services.deps.store.backend}, {rounds} rounds x {per_round} calls")
+        for name, values in samples.items():
+            median = statistics.median(values)
+            print(f"{name:>13}: {median * 1e3:8.3f} ms  ratio to bare lookup {median / base:6.2f}")
+    finally:
+        await services.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--per-round", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        asyncio.run(run(url, args.rounds, args.per_round))
+
+
+if __name__ == "__main__":
+    main()
