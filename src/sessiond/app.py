@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 from sqlalchemy import text
 
 from sessiond import __version__
+from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.services.container import Services
-from sessiond.settings import Settings
-
-CONFIG_ENV = "SESSIOND_CONFIG"
+from sessiond.settings import CONFIG_ENV, Settings
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
@@ -26,6 +25,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = services is None
         app.state.services = services or await open_services(settings)
+        await asyncio.to_thread(app.state.services.deps.agents.warm)
         try:
             yield
         finally:
@@ -36,18 +36,18 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         title="sessiond",
         version=__version__,
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        default_response_class=OrjsonResponse,
     )
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> ORJSONResponse:
+    async def healthz() -> OrjsonResponse:
         current: Services = app.state.services
         try:
             async with current.deps.store.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception:
-            return ORJSONResponse({"status": "unavailable"}, status_code=503)
-        return ORJSONResponse({"status": "ok"})
+            return OrjsonResponse({"status": "unavailable"}, status_code=503)
+        return OrjsonResponse({"status": "ok"})
 
     return app
 

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import click
 
-from sessiond.app import CONFIG_ENV
 from sessiond.cli_table import render_table
 from sessiond.compose import migrate, open_services
 from sessiond.domain.errors import SessiondError
@@ -23,7 +22,7 @@ from sessiond.domain.session import EndReason
 from sessiond.domain.user import Email
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
-from sessiond.settings import Settings
+from sessiond.settings import CONFIG_ENV, Settings
 
 T = TypeVar("T")
 
@@ -69,7 +68,8 @@ def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A TOML file of settings; SESSIOND_* variables override it.",
+    envvar=CONFIG_ENV,
+    help="A TOML file of settings (or SESSIOND_CONFIG); SESSIOND_* variables override it.",
 )
 @click.pass_context
 def main(ctx: click.Context, config_file: Path | None) -> None:
@@ -122,6 +122,7 @@ def tenants() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @with_services
 async def tenants_create(services: Services, slug: str, name: str | None, as_json: bool) -> None:
+    """Create a tenant and its first secret key (shown only once)."""
     created = await services.tenants.create(slug=slug, name=name)
     payload = {
         "id": render_canonical(created.tenant.id),
@@ -141,16 +142,21 @@ def keys() -> None:
 @click.option("--tenant", "tenant_slug", default=None, help="The tenant the key belongs to.")
 @click.option("--platform", is_flag=True, help="A platform key, for creating and listing tenants.")
 @click.option("--json", "as_json", is_flag=True)
-@with_services
-async def keys_create(
-    services: Services, tenant_slug: str | None, platform: bool, as_json: bool
-) -> None:
+@click.pass_context
+def keys_create(ctx: click.Context, tenant_slug: str | None, platform: bool, as_json: bool) -> None:
+    """Create a secret key for a tenant, or a platform key; the key is shown only once."""
     if platform == (tenant_slug is not None):
         raise click.UsageError("give exactly one of --tenant SLUG or --platform")
-    if platform:
+    ctx.invoke(_keys_create, tenant_slug=tenant_slug, as_json=as_json)
+
+
+@click.command()
+@with_services
+async def _keys_create(services: Services, tenant_slug: str | None, as_json: bool) -> None:
+    if tenant_slug is None:
         new = await services.tenants.create_platform_key()
     else:
-        tenant = await services.tenants.get_by_slug(str(tenant_slug))
+        tenant = await services.tenants.get_by_slug(tenant_slug)
         new = await services.tenants.create_secret_key(tenant.id)
     payload = {"id": render_canonical(new.key.id), "secretKey": new.raw}
     _emit(as_json, payload, new.raw)
@@ -180,6 +186,7 @@ async def users_create(
     roles: tuple[str, ...],
     as_json: bool,
 ) -> None:
+    """Create a user with a password (argon2id-hashed; `--password -` reads stdin)."""
     if password == "-":
         password = sys.stdin.readline().rstrip("\n")
     tenant = await services.tenants.get_by_slug(tenant_slug)
@@ -218,6 +225,7 @@ def sessions() -> None:
 async def sessions_list(
     services: Services, tenant_slug: str, username: str | None, include_ended: bool, limit: int
 ) -> None:
+    """List a tenant's live sessions (or all with --all), newest first."""
     tenant = await services.tenants.get_by_slug(tenant_slug)
     user_id = None
     if username is not None:
@@ -228,7 +236,7 @@ async def sessions_list(
         state=SessionState.ALL if include_ended else SessionState.LIVE,
     )
     page = await services.sessions.list_offset(query, OffsetPage(offset=0, limit=limit))
-    click.echo(render_table(page.items, now=services.deps.clock.now()))
+    click.echo(render_table(page.items, now=services.deps.clock.now(), settings=tenant.settings))
     click.echo(f"{len(page.items)} of {page.total} sessions")
 
 
@@ -237,6 +245,7 @@ async def sessions_list(
 @click.option("--tenant", "tenant_slug", default=None, help="Default: whichever tenant owns it.")
 @with_services
 async def sessions_revoke(services: Services, session_id: str, tenant_slug: str | None) -> None:
+    """End a session now (the row is kept until the tenant's retention has passed)."""
     sid = parse_id(session_id, what="session id")
     if tenant_slug is not None:
         candidates = [await services.tenants.get_by_slug(tenant_slug)]

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sessiond.domain.device import pxyz_display
+from sessiond.domain.errors import NotLiveReason
 from sessiond.domain.ids import render_canonical
 from sessiond.domain.listing import SessionRecord
+from sessiond.domain.tenant import SessionSettings
 
 _COLUMNS = ("SESSION", "USER", "BROWSER", "OS", "IP", "SIGNED IN", "LAST SEEN", "STATE")
 
@@ -16,16 +18,17 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _state(record: SessionRecord, now: datetime) -> str:
+def _state(record: SessionRecord, now: datetime, settings: SessionSettings) -> str:
     session = record.session
-    if session.end_reason is not None:
+    reason = session.not_live_reason(now=now, settings=settings, user_active=record.user.is_active)
+    if reason is None:
+        return "live"
+    if reason is NotLiveReason.ENDED and session.end_reason is not None:
         return f"ended ({session.end_reason.value})"
-    if now >= session.expires_at:
-        return "expired"
-    return "live" if record.user.is_active else "user suspended"
+    return reason.value.replace("_", " ")
 
 
-def _row(record: SessionRecord, now: datetime) -> tuple[str, ...]:
+def _row(record: SessionRecord, now: datetime, settings: SessionSettings) -> tuple[str, ...]:
     display = pxyz_display(record.device.agent) if record.device else None
     return (
         render_canonical(record.session.id),
@@ -35,13 +38,14 @@ def _row(record: SessionRecord, now: datetime) -> tuple[str, ...]:
         (record.device.ip if record.device else None) or "-",
         _when(record.session.created_at),
         _when(record.session.last_active_at),
-        _state(record, now),
+        _state(record, now, settings),
     )
 
 
-def render_table(records: Sequence[SessionRecord], *, now: datetime) -> str:
-    rows = [_COLUMNS, *(_row(r, now) for r in records)]
+def render_table(
+    records: Sequence[SessionRecord], *, now: datetime, settings: SessionSettings
+) -> str:
+    rows = [_COLUMNS, *(_row(r, now, settings) for r in records)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
-    )
+    lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(line.rstrip() for line in lines)

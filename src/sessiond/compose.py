@@ -10,7 +10,7 @@ from sessiond.services.container import Services
 from sessiond.services.context import Deps
 from sessiond.settings import Settings
 from sessiond.store.engine import create_engine
-from sessiond.store.migrate import upgrade
+from sessiond.store.migrate import require_current_schema, upgrade
 from sessiond.store.uow import Store
 
 PAGE_TOKEN_SECRET = "page_tokens"
@@ -33,6 +33,8 @@ async def open_services(
     try:
         if migrate_first:
             await upgrade(engine)
+        else:
+            await require_current_schema(engine)
         clock = clock or SystemClock()
         async with store.unit_of_work() as uow:
             secret = await uow.secrets.get_or_create(PAGE_TOKEN_SECRET, at=clock.now())

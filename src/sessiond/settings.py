@@ -12,6 +12,7 @@ from sessiond.domain.errors import InvalidInput
 from sessiond.infra.client_ip import DEFAULT_TRUSTED_PROXIES, TrustedProxies
 
 PREFIX = "SESSIOND_"
+CONFIG_ENV = "SESSIOND_CONFIG"
 
 
 @dataclass(frozen=True, slots=True)

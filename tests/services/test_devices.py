@@ -30,12 +30,16 @@ def _ua_parser_answer(raw: str) -> tuple[str | None, str | None, str | None, str
     result = ua_parser.parse(raw)
     agent, os = result.user_agent, result.os
     browser = None if agent is None or agent.family == "Other" else agent.family
-    browser_version = None if browser is None or agent is None else _joined(
-        agent.major, agent.minor, agent.patch, agent.patch_minor
+    browser_version = (
+        None
+        if browser is None or agent is None
+        else _joined(agent.major, agent.minor, agent.patch, agent.patch_minor)
     )
     os_name = None if os is None or os.family == "Other" else os.family
-    os_version = None if os_name is None or os is None else _joined(
-        os.major, os.minor, os.patch, os.patch_minor
+    os_version = (
+        None
+        if os_name is None or os is None
+        else _joined(os.major, os.minor, os.patch, os.patch_minor)
     )
     return browser, browser_version, os_name, os_version
 

@@ -1,4 +1,4 @@
-"""One storage conformance suite, run on every backend (SQLite always, PostgreSQL when configured)."""
+"""One storage conformance suite, run on every backend: SQLite always, PostgreSQL when set."""
 
 from __future__ import annotations
 
@@ -117,7 +117,9 @@ async def test_same_username_in_two_tenants(
     async with services.deps.store.unit_of_work(write=False) as uow:
         mine = await uow.users.get_by_username(tenant.id, "carol")
         theirs = await uow.users.get_by_username(other.id, "carol")
-    assert mine is not None and theirs is not None and mine.id != theirs.id
+    assert mine is not None
+    assert theirs is not None
+    assert mine.id != theirs.id
 
 
 async def test_session_round_trip_by_id_and_digest(
@@ -133,7 +135,8 @@ async def test_session_round_trip_by_id_and_digest(
         by_id = await uow.sessions.get(tenant.id, session.id)
         by_digest = await uow.sessions.get_by_token_digest(session.token_digest)
         other_tenant = await uow.sessions.get(new_id(), session.id)
-    assert by_id is not None and by_digest == by_id
+    assert by_id is not None
+    assert by_digest == by_id
     assert by_id.session == session
     assert by_id.device == device
     assert by_id.user == user
@@ -164,7 +167,9 @@ async def test_touch_is_conditional(services: Services, tenant: Tenant, clock: F
         await uow.commit()
     later = clock.now() + timedelta(seconds=90)
     async with services.deps.store.unit_of_work() as uow:
-        first = await uow.sessions.touch(session.id, at=later, not_after=later - timedelta(seconds=60))
+        first = await uow.sessions.touch(
+            session.id, at=later, not_after=later - timedelta(seconds=60)
+        )
         again = await uow.sessions.touch(
             session.id, at=later + timedelta(seconds=1), not_after=later - timedelta(seconds=59)
         )
@@ -194,7 +199,11 @@ async def test_end_is_idempotent_and_scoped(
             by="gina",
         )
         again = await uow.sessions.end(
-            tenant.id, user_id=user.id, except_id=keep, at=clock.now(), reason=EndReason.REVOKED,
+            tenant.id,
+            user_id=user.id,
+            except_id=keep,
+            at=clock.now(),
+            reason=EndReason.REVOKED,
             by=None,
         )
         elsewhere = await uow.sessions.end(
@@ -202,7 +211,8 @@ async def test_end_is_idempotent_and_scoped(
         )
         await uow.commit()
     assert sorted(ended) == sorted(s.id for s, _d, _r in made[1:])
-    assert again == [] and elsewhere == []
+    assert again == []
+    assert elsewhere == []
     record = await services.sessions.get(tenant.id, made[1][0].id)
     assert record.session.end_reason is EndReason.REVOKED_OTHERS
     assert record.session.ended_by == "gina"

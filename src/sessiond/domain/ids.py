@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 
@@ -21,17 +22,15 @@ def new_id(*, now_ms: int | None = None) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+_CANONICAL = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_HEX = re.compile(r"c?[0-9a-fA-F]{32}")
+
+
 def parse_id(text: str, *, what: str = "id") -> uuid.UUID:
-    """Accepts every form a door renders: canonical UUID, 32 hex digits, or pxyz's "c" + hex."""
-    candidate = text.strip()
-    if len(candidate) == 33 and candidate[0] == "c":
-        candidate = candidate[1:]
-    if len(candidate) not in (32, 36):
-        raise InvalidId(f"{what} {text[:64]!r} is not a valid id", field=what)
-    try:
-        return uuid.UUID(candidate)
-    except ValueError as exc:
-        raise InvalidId(f"{what} {text[:64]!r} is not a valid id", field=what) from exc
+    """Accepts exactly the forms a door renders: canonical UUID, 32 hex digits, or "c" + hex."""
+    if _CANONICAL.fullmatch(text) or _HEX.fullmatch(text):
+        return uuid.UUID(text[-36:] if "-" in text else text[-32:])
+    raise InvalidId(f"{what} {text[:64]!r} is not a valid id", field=what)
 
 
 def render_canonical(value: uuid.UUID) -> str:

@@ -9,6 +9,8 @@ from enum import StrEnum
 from sessiond.domain.errors import InvalidInput
 
 DEFAULT_TENANT_SLUG = "default"
+MAX_COUNT = 2**31 - 1
+MAX_DURATION = timedelta(days=24855)  # fits the 32-bit seconds columns
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -27,27 +29,28 @@ class SessionSettings:
     ended_retention: timedelta = timedelta(days=30)
 
     def __post_init__(self) -> None:
-        if self.max_lifetime <= timedelta(0):
+        _check_duration("max_lifetime", self.max_lifetime, allow_zero=False)
+        if self.inactivity_timeout is not None:
+            _check_duration("inactivity_timeout", self.inactivity_timeout, allow_zero=False)
+        if self.earliest_possible_extend is not None:
+            _check_duration("earliest_possible_extend", self.earliest_possible_extend)
+        _check_duration("ended_retention", self.ended_retention)
+        if self.max_live_sessions is not None and not 1 <= self.max_live_sessions <= MAX_COUNT:
             raise InvalidInput(
-                "the maximum session lifetime must be positive", field="max_lifetime"
+                f"the live-session limit must be between 1 and {MAX_COUNT}, or unset",
+                field="max_live_sessions",
             )
-        if self.inactivity_timeout is not None and self.inactivity_timeout <= timedelta(0):
-            raise InvalidInput(
-                "the inactivity timeout must be positive or unset", field="inactivity_timeout"
-            )
-        if self.earliest_possible_extend is not None and self.earliest_possible_extend < timedelta(
-            0
-        ):
-            raise InvalidInput(
-                "the earliest-possible-extend window must not be negative",
-                field="earliest_possible_extend",
-            )
-        if self.max_live_sessions is not None and self.max_live_sessions < 1:
-            raise InvalidInput(
-                "the live-session limit must be at least 1 or unset", field="max_live_sessions"
-            )
-        if self.ended_retention < timedelta(0):
-            raise InvalidInput("the retention must not be negative", field="ended_retention")
+
+
+def _check_duration(field: str, value: timedelta, *, allow_zero: bool = True) -> None:
+    if value < timedelta(0) or (value == timedelta(0) and not allow_zero):
+        raise InvalidInput(
+            f"{field} must be {'positive' if not allow_zero else 'zero or more'}", field=field
+        )
+    if value > MAX_DURATION:
+        raise InvalidInput(f"{field} must be at most {MAX_DURATION.days} days", field=field)
+    if value % timedelta(seconds=1):
+        raise InvalidInput(f"{field} must be a whole number of seconds", field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ class Tenant:
 
 
 def check_slug(slug: str) -> str:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise InvalidInput(
             f"tenant slug {slug[:80]!r} must be 1-64 lower-case letters, digits or inner dashes",
             field="slug",

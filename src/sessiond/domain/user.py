@@ -10,7 +10,7 @@ from typing import Any
 from sessiond.domain.errors import InvalidInput
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,255}$")
 
 
 class UserState(StrEnum):
@@ -62,7 +62,7 @@ class User:
 
 
 def check_username(username: str) -> str:
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         raise InvalidInput(
             "a username is 1-128 letters, digits or . _ @ + - and starts with a letter or digit",
             field="username",
@@ -71,10 +71,23 @@ def check_username(username: str) -> str:
 
 
 def check_email(address: str) -> str:
-    if not _EMAIL.match(address):
+    if not _EMAIL.fullmatch(address):
         raise InvalidInput(f"{address[:80]!r} is not an email address", field="email")
     return address
 
 
 def normalise_identifier(identifier: str) -> str:
     return identifier.strip().lower()
+
+
+NAME_MAX_LENGTH = 200
+IDENTIFIER_MAX_LENGTH = 320
+
+
+def check_text(value: str, *, field: str, max_length: int) -> str:
+    """Text the store can hold on every backend: no NUL, at most `max_length` characters."""
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"{field} must be at most {max_length} characters", field=field)
+    return value

@@ -37,6 +37,8 @@ def compile_filter(pattern: str, *, case_insensitive: bool = True) -> SafePatter
     """
     if not pattern:
         raise InvalidFilter("empty filter")
+    if "\x00" in pattern:
+        raise InvalidFilter("the filter must not contain NUL characters")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise InvalidFilter(
             f"the filter is too long: at most {MAX_PATTERN_LENGTH} characters are allowed"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import fields, replace
 
 from ua_parser import (
@@ -85,7 +86,22 @@ class UserAgentParser:
     def __init__(
         self, *, cache_size: int = DEFAULT_CACHE_SIZE, resolver: Resolver | None = None
     ) -> None:
-        self._resolver = CachingResolver(resolver or best_resolver(), Cache(cache_size))
+        self._cache_size = cache_size
+        self._given = resolver
+        self._resolver: Resolver | None = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Builds the rules now (about 0.2 s) rather than on the first user agent."""
+        self._rules()
+
+    def _rules(self) -> Resolver:
+        if self._resolver is None:
+            with self._lock:
+                if self._resolver is None:
+                    base = self._given or best_resolver()
+                    self._resolver = CachingResolver(base, Cache(self._cache_size))
+        return self._resolver
 
     def parse(self, raw: str) -> UserAgentInfo:
         ua = truncate_user_agent(raw)
@@ -99,7 +115,7 @@ class UserAgentParser:
             return UserAgentInfo(raw=ua)
 
     def _parse_generic(self, ua: str) -> UserAgentInfo:
-        result = self._resolver(ua, Domain.ALL)
+        result = self._rules()(ua, Domain.ALL)
         browser_name, browser_version = _named_version(result.user_agent)
         os_name, os_version = _named_version(result.os)
         engine_name, engine_version = _engine(ua)

@@ -24,7 +24,7 @@ from sessiond.domain.errors import (
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import AAL, AuthMethod
 from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import User
+from sessiond.domain.user import IDENTIFIER_MAX_LENGTH, User, check_text
 from sessiond.infra.totp import backup_code_digest, is_backup_code_shaped, totp_step
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import Grant, IssuedSession, check_room, issue_session
@@ -33,6 +33,7 @@ from sessiond.services.users import NewUser, UserService, add_user, find_by_iden
 from sessiond.store.uow import UnitOfWork
 
 SECOND_FACTOR_WINDOW = timedelta(minutes=10)
+MAX_FACTOR_FAILURES = 5
 PASSWORD_STRATEGIES = frozenset({Strategy.USERNAME_PASSWORD, Strategy.EMAIL_PASSWORD})
 
 
@@ -67,9 +68,11 @@ class AuthService:
         """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`."""
         if strategy not in PASSWORD_STRATEGIES:
             raise InvalidInput(f"strategy {strategy.value!r} is not a password strategy")
-        identifier = identifier.strip()
-        if not identifier or len(identifier) > 320:
-            raise InvalidInput("the identifier must be 1 to 320 characters", field="identifier")
+        identifier = check_text(
+            identifier.strip(), field="identifier", max_length=IDENTIFIER_MAX_LENGTH
+        )
+        if not identifier:
+            raise InvalidInput("the identifier must not be empty", field="identifier")
         async with self._deps.store.unit_of_work(write=False) as uow:
             await require_tenant(uow, tenant_id)
             user = await find_by_identifier(uow, tenant_id, identifier)
@@ -115,6 +118,7 @@ class AuthService:
         """Completes a `needs_factor_two` attempt with a TOTP code or a single-use backup code."""
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
             attempt = await uow.sign_ins.get(tenant_id, attempt_id)
             if attempt is None or attempt.status is not SignInStatus.NEEDS_FACTOR_TWO:
                 raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
@@ -124,8 +128,18 @@ class AuthService:
             if user is None or not user.is_active or user.totp is None:
                 raise AuthenticationFailed("the sign-in attempt can no longer complete")
             method = await check_second_factor(uow, user, code, now=now)
+            failures = 0
+            if method is None:
+                failures = await uow.sign_ins.record_factor_failure(
+                    attempt.id, at=now, give_up_at=MAX_FACTOR_FAILURES
+                )
             await uow.commit()
         if method is None:
+            if failures >= MAX_FACTOR_FAILURES:
+                raise SecondFactorFailed(
+                    "too many wrong codes: this sign-in attempt has ended, sign in again",
+                    exhausted=True,
+                )
             raise SecondFactorFailed("the code is wrong or was already used")
         methods = (
             AuthMethod("password", AAL.AAL1, attempt.created_at),
@@ -198,11 +212,12 @@ class AuthService:
             except SessionLimitReached:
                 await self._save_attempt(
                     uow,
+                    attempt,
                     replace(attempt, status=SignInStatus.FAILED, failure_reason="session_limit"),
                 )
                 await uow.commit()
                 raise
-            await self._save_attempt(uow, complete)
+            await self._save_attempt(uow, attempt, complete)
             grant = Grant(aal, methods, sign_in_attempt_id=attempt.id)
             issued = await issue_session(
                 uow,
@@ -232,11 +247,12 @@ class AuthService:
             await uow.commit()
 
     @staticmethod
-    async def _save_attempt(uow: UnitOfWork, attempt: SignInAttempt) -> None:
-        if await uow.sign_ins.get(attempt.tenant_id, attempt.id) is None:
-            await uow.sign_ins.add(attempt)
-        else:
-            await uow.sign_ins.update(attempt)
+    async def _save_attempt(uow: UnitOfWork, previous: SignInAttempt, new: SignInAttempt) -> None:
+        """A first-factor attempt is stored now; a waiting one moves on only once, whoever races."""
+        if previous.status is not SignInStatus.NEEDS_FACTOR_TWO:
+            await uow.sign_ins.add(new)
+        elif not await uow.sign_ins.update(new, from_status=SignInStatus.NEEDS_FACTOR_TWO):
+            raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
 
 
 async def check_second_factor(

@@ -82,7 +82,11 @@ async def issue_session(
             by="session-limit",
         )
     device = Device(
-        id=new_id(), agent=agent, ip=client.ip, location=client.location, created_at=now
+        id=new_id(),
+        agent=agent,
+        ip=_bounded(client.ip, IP_MAX_LENGTH),
+        location=_bounded(client.location, LOCATION_MAX_LENGTH) or "",
+        created_at=now,
     )
     token = new_token(
         prefix=token_format.prefix, alphanumeric_length=token_format.alphanumeric_length
@@ -101,9 +105,21 @@ async def issue_session(
         updated_at=now,
         aal=grant.aal,
         methods=grant.methods,
-        host=client.host,
+        host=_bounded(client.host, HOST_MAX_LENGTH),
         sign_in_attempt_id=grant.sign_in_attempt_id,
         sign_up_attempt_id=grant.sign_up_attempt_id,
     )
     await uow.sessions.add(session, device)
     return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
+
+
+HOST_MAX_LENGTH = 256
+LOCATION_MAX_LENGTH = 256
+IP_MAX_LENGTH = 64
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    """Client-supplied text is stored as far as it fits, never refused: a sign-in must not fail."""
+    if value is None:
+        return None
+    return value.replace("\x00", "")[:limit] or None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sessiond.domain.errors import (
+    InvalidInput,
     InvalidPageToken,
     NotLiveReason,
     SessionNotFound,
@@ -21,6 +22,7 @@ from sessiond.domain.listing import (
     SessionPage,
     SessionQuery,
     SessionRecord,
+    check_page_size,
 )
 from sessiond.domain.session import TOUCH_INTERVAL, EndReason, live_idle_cutoff
 from sessiond.domain.tenant import Tenant
@@ -49,10 +51,10 @@ class SessionService:
         """The live session a raw token names, and its user; `SessionNotLive` says why not."""
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
-            record = await uow.sessions.get_by_token_digest(digest(token))
-            if record is None or record.session.tenant_id != tenant_id:
-                raise SessionNotLive(NotLiveReason.UNKNOWN)
             tenant = await require_tenant(uow, tenant_id)
+            record = await uow.sessions.get_by_token_digest(digest(token))
+        if record is None or record.session.tenant_id != tenant_id:
+            raise SessionNotLive(NotLiveReason.UNKNOWN)
         reason = record.session.not_live_reason(
             now=now, settings=tenant.settings, user_active=record.user.is_active
         )
@@ -74,6 +76,7 @@ class SessionService:
 
     async def get(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord:
         async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
             return await require_session(uow, tenant_id, session_id)
 
     async def end(
@@ -87,6 +90,7 @@ class SessionService:
     ) -> bool:
         """Ends one session (of `user_id`, when given). False when it had already ended."""
         async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
             record = await require_session(uow, tenant_id, session_id)
             if user_id is not None and record.session.user_id != user_id:
                 raise SessionNotFound(f"session {session_id} does not exist")
@@ -107,6 +111,7 @@ class SessionService:
     ) -> int:
         """Ends every session of a user, or every one but `keep` (sign out everywhere else)."""
         async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
             ended = await uow.sessions.end(
                 tenant_id,
                 user_id=user_id,
@@ -153,6 +158,9 @@ class SessionService:
     ) -> SessionPage:
         """One page in creation order. `token` is one this method handed out; `start_after` is a
         bare instant (pxyz's documented cursor): the page starts strictly past it."""
+        check_page_size(size)
+        if start_after is not None and start_after.tzinfo is None:
+            raise InvalidInput("the cursor needs a time zone", field="cursor")
         if query.sort[0].field not in KEYSET_FIELDS or len(query.sort) != 1:
             raise InvalidPageToken("page tokens only walk sessions in creation order")
         fingerprint = _fingerprint(query)

@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass, replace
 
 from sessiond.domain.apikey import ApiKey
-from sessiond.domain.errors import AuthenticationFailed, TenantNotFound
+from sessiond.domain.errors import AuthenticationFailed, Conflict, TenantNotFound
 from sessiond.domain.ids import new_id
 from sessiond.domain.tenant import DEFAULT_TENANT_SLUG, SessionSettings, Tenant, check_slug
 from sessiond.domain.tokens import digest, new_platform_key, new_public_key, new_secret_key
+from sessiond.domain.user import NAME_MAX_LENGTH, check_text
 from sessiond.services.context import Deps
 from sessiond.store.uow import UnitOfWork
 
@@ -37,7 +38,7 @@ class TenantService:
         tenant = Tenant(
             id=new_id(),
             slug=check_slug(slug),
-            name=name or slug,
+            name=check_text(name or slug, field="name", max_length=NAME_MAX_LENGTH),
             public_key=new_public_key(),
             created_at=now,
             updated_at=now,
@@ -50,21 +51,29 @@ class TenantService:
         return NewTenant(tenant, key)
 
     async def ensure_default(self) -> Tenant | None:
-        """An empty database gets the tenant `default` (`sessiond keys create` gives it a key)."""
+        """An empty database gets the tenant `default` (`sessiond keys create` gives it a key).
+
+        Several nodes may start at once: the one that loses the race reads the winner's tenant.
+        """
         async with self._deps.store.unit_of_work() as uow:
             if await uow.tenants.list_all():
                 return await uow.tenants.get_by_slug(DEFAULT_TENANT_SLUG)
-            now = self._deps.clock.now()
-            tenant = Tenant(
-                id=new_id(),
-                slug=DEFAULT_TENANT_SLUG,
-                name="Default",
-                public_key=new_public_key(),
-                created_at=now,
-                updated_at=now,
-            )
-            await uow.tenants.add(tenant)
-            await uow.commit()
+        now = self._deps.clock.now()
+        tenant = Tenant(
+            id=new_id(),
+            slug=DEFAULT_TENANT_SLUG,
+            name="Default",
+            public_key=new_public_key(),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with self._deps.store.unit_of_work() as uow:
+                await uow.tenants.add(tenant)
+                await uow.commit()
+        except Conflict:
+            async with self._deps.store.unit_of_work(write=False) as uow:
+                return await uow.tenants.get_by_slug(DEFAULT_TENANT_SLUG)
         return tenant
 
     async def get(self, tenant_id: uuid.UUID) -> Tenant:

@@ -9,7 +9,15 @@ from typing import Any
 from sessiond.domain.errors import Conflict, InvalidInput, UserNotFound
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import EndReason
-from sessiond.domain.user import Email, User, UserState, check_email, check_username
+from sessiond.domain.user import (
+    NAME_MAX_LENGTH,
+    Email,
+    User,
+    UserState,
+    check_email,
+    check_text,
+    check_username,
+)
 from sessiond.infra.passwords import check_password_policy
 from sessiond.services.context import Deps
 from sessiond.services.tenants import require_tenant
@@ -49,6 +57,7 @@ class UserService:
             check_username(new.username)
         for email in new.emails:
             check_email(email.address)
+        check_text(new.name, field="name", max_length=NAME_MAX_LENGTH)
         password_hash = None
         if new.password is not None:
             check_password_policy(new.password)
@@ -72,10 +81,12 @@ class UserService:
 
     async def get(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
         async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
             return await require_user(uow, tenant_id, user_id)
 
     async def find(self, tenant_id: uuid.UUID, identifier: str) -> User:
         async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
             user = await find_by_identifier(uow, tenant_id, identifier)
         if user is None:
             raise UserNotFound("no user has that username or email address")
@@ -86,6 +97,7 @@ class UserService:
     ) -> User:
         """Suspending a user ends every session it has; unsuspending restores none of them."""
         async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
             user = await require_user(uow, tenant_id, user_id)
             now = self._deps.clock.now()
             updated = replace(user, state=state, updated_at=now)
@@ -100,6 +112,7 @@ class UserService:
     async def delete(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> None:
         """Deletes the user; its sessions go with it."""
         async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
             if not await uow.users.delete(tenant_id, user_id):
                 raise UserNotFound(f"user {user_id} does not exist")
             await uow.commit()
@@ -117,6 +130,7 @@ class UserService:
         check_password_policy(password)
         password_hash = await self._deps.passwords.hash(password)
         async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
             user = await require_user(uow, tenant_id, user_id)
             now = self._deps.clock.now()
             updated = replace(user, password_hash=password_hash, updated_at=now)

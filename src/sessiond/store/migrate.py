@@ -6,8 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from sessiond.domain.errors import StorageUnavailable
+from sessiond.store.errors import storage_errors
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 0x5E55_10D0
@@ -28,16 +33,30 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def upgrade(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
+    async with storage_errors("migrating"), engine.begin() as conn:
         await conn.run_sync(_upgrade)
 
 
 def _current(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     return MigrationContext.configure(connection).get_current_revision()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         return await conn.run_sync(_current)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def require_current_schema(engine: AsyncEngine) -> None:
+    """Refuses to serve from a database whose schema is not the one this code was written for."""
+    async with storage_errors("reading the schema version"):
+        current = await current_revision(engine)
+    head = head_revision()
+    if current != head:
+        raise StorageUnavailable(
+            f"the database schema is at revision {current or 'none'}, this sessiond needs "
+            f"{head}: run `sessiond migrate`"
+        )

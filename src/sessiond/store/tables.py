@@ -154,6 +154,7 @@ sign_in_attempts = Table(
     Column("strategy", String(32), nullable=False),
     Column("status", String(32), nullable=False),
     Column("failure_reason", String(64), nullable=True),
+    Column("factor_failures", Integer, nullable=False, server_default="0"),
     Column("ip", String(64), nullable=True),
     Column("user_agent", String(512), nullable=True),
     Column(

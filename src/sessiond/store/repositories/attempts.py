@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, delete, func, insert, select, update
+from sqlalchemy import RowMapping, Table, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.attempts import (
@@ -31,6 +32,7 @@ def _sign_in(row: RowMapping) -> SignInAttempt:
         user_agent=row["user_agent"],
         oauth_provider_id=row["oauth_provider_id"],
         failure_reason=row["failure_reason"],
+        factor_failures=row["factor_failures"],
     )
 
 
@@ -129,16 +131,42 @@ class SignInAttemptRepository(_TenantRows):
             )
         )
 
-    async def update(self, attempt: SignInAttempt) -> None:
-        await self._conn.execute(
+    async def update(self, attempt: SignInAttempt, *, from_status: SignInStatus) -> bool:
+        """Writes `attempt` only if the stored one is still in `from_status` (one winner)."""
+        result = await self._conn.execute(
             update(sign_in_attempts)
-            .where(sign_in_attempts.c.id == attempt.id)
+            .where(
+                sign_in_attempts.c.id == attempt.id,
+                sign_in_attempts.c.status == from_status.value,
+            )
             .values(**_sign_in_values(attempt))
         )
+        return result.rowcount > 0
 
     async def get(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> SignInAttempt | None:
         row = await self._get(tenant_id, attempt_id)
         return None if row is None else _sign_in(row)
+
+    async def record_factor_failure(
+        self, attempt_id: uuid.UUID, *, at: datetime, give_up_at: int
+    ) -> int:
+        """Counts one wrong second-factor code atomically; the attempt fails at `give_up_at`."""
+        t = sign_in_attempts
+        failures = t.c.factor_failures + 1
+        result = await self._conn.execute(
+            update(t)
+            .where(t.c.id == attempt_id)
+            .values(
+                factor_failures=failures,
+                updated_at=at,
+                status=case((failures >= give_up_at, SignInStatus.FAILED.value), else_=t.c.status),
+                failure_reason=case(
+                    (failures >= give_up_at, "too_many_codes"), else_=t.c.failure_reason
+                ),
+            )
+            .returning(t.c.factor_failures)
+        )
+        return int(result.scalar_one())
 
     async def get_many(
         self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]

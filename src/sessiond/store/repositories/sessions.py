@@ -261,7 +261,7 @@ class SessionRepository:
         user_id: uuid.UUID | None = None,
         except_id: uuid.UUID | None = None,
     ) -> list[uuid.UUID]:
-        """Ends the not-yet-ended sessions that match; returns the ids it ended."""
+        """Ends the not-yet-ended sessions that match; returns the ids this call ended."""
         conditions: list[ColumnElement[bool]] = [
             sessions.c.tenant_id == tenant_id,
             sessions.c.ended_at.is_(None),
@@ -272,14 +272,13 @@ class SessionRepository:
             conditions.append(sessions.c.user_id == user_id)
         if except_id is not None:
             conditions.append(sessions.c.id != except_id)
-        ids = list((await self._conn.execute(select(sessions.c.id).where(*conditions))).scalars())
-        if ids:
-            await self._conn.execute(
-                update(sessions)
-                .where(sessions.c.id.in_(ids), sessions.c.ended_at.is_(None))
-                .values(ended_at=at, end_reason=reason.value, ended_by=by, updated_at=at)
-            )
-        return ids
+        result = await self._conn.execute(
+            update(sessions)
+            .where(*conditions)
+            .values(ended_at=at, end_reason=reason.value, ended_by=by, updated_at=at)
+            .returning(sessions.c.id)
+        )
+        return list(result.scalars())
 
     async def purge(
         self,

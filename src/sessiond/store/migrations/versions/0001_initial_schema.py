@@ -211,6 +211,7 @@ def upgrade() -> None:
         sa.Column("strategy", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("failure_reason", sa.String(length=64), nullable=True),
+        sa.Column("factor_failures", sa.Integer(), server_default="0", nullable=False),
         sa.Column("ip", sa.String(length=64), nullable=True),
         sa.Column("user_agent", sa.String(length=512), nullable=True),
         sa.Column("oauth_provider_id", sa.Uuid(), nullable=True),

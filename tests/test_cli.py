@@ -1,0 +1,637 @@
+"""The `sessiond` command, driven through Click against a real SQLite file.
+
+Sessions are made by signing in through the services, the way a front door will."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import re
+import shlex
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import pytest
+from click.testing import CliRunner, Result
+from ua_parser import Resolver
+
+from sessiond.cli import main
+from sessiond.compose import open_services
+from sessiond.domain.errors import AuthenticationFailed
+from sessiond.domain.ids import parse_id, render_canonical, render_pxyz
+from sessiond.domain.tenant import SessionSettings
+from sessiond.infra import useragent
+from sessiond.services.container import Services
+from sessiond.services.context import Client
+from sessiond.settings import Settings
+
+T = TypeVar("T")
+Env = dict[str, str | None]
+
+CHROME_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
+FIREFOX_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:128.0) Gecko/20100101 Firefox/128.0"
+ALICE_PASSWORD = "pw-long-enough"
+BOB_PASSWORD = "bobs-password-1"
+UUID7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+TABLE_HEADER = ["SESSION", "USER", "BROWSER", "OS", "IP", "SIGNED", "IN", "LAST", "SEEN", "STATE"]
+
+# No setting leaks in from the developer's shell; hashing is cheap so the tests stay fast.
+ISOLATED: Env = {
+    "SESSIOND_CONFIG": None,
+    **{f"SESSIOND_{field.name.upper()}": None for field in dataclasses.fields(Settings)},
+    "SESSIOND_PASSWORD_TIME_COST": "1",
+    "SESSIOND_PASSWORD_MEMORY_COST": "1024",
+}
+
+
+class Invoke(Protocol):
+    def __call__(self, line: str, *, input: str | None = None, env: Env | None = None) -> Result:
+        """Runs `sessiond <line>`, the line split as a POSIX shell would."""
+
+
+def with_services(url: str, use: Callable[[Services], Coroutine[Any, Any, T]]) -> T:
+    async def run() -> T:
+        settings = Settings(database_url=url, password_time_cost=1, password_memory_cost=1024)
+        services = await open_services(settings)
+        try:
+            return await use(services)
+        finally:
+            await services.close()
+
+    return asyncio.run(run())
+
+
+def sign_in(
+    url: str, *, tenant: str, username: str, password: str, ua: str = "", ip: str = "192.0.2.1"
+) -> str:
+    """Signs in through the services; returns the new session's id in canonical form."""
+
+    async def use(services: Services) -> str:
+        found = await services.tenants.get_by_slug(tenant)
+        result = await services.auth.sign_in_password(
+            found.id, identifier=username, password=password, client=Client(user_agent=ua, ip=ip)
+        )
+        assert result.issued is not None
+        return render_canonical(result.issued.record.session.id)
+
+    return with_services(url, use)
+
+
+def assert_clean_failure(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: ")
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def assert_usage_error(result: Result, message: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "Usage:" in result.stderr
+    assert message in result.stderr
+
+
+def table_rows(output: str) -> list[list[str]]:
+    """The rows of `sessions list`, each split on whitespace."""
+    lines = output.splitlines()
+    assert lines[0].split() == TABLE_HEADER
+    assert re.fullmatch(r"\d+ of \d+ sessions", lines[-1])
+    return [line.split() for line in lines[1:-1]]
+
+
+def row_for(output: str, session_id: str) -> list[str]:
+    matches = [row for row in table_rows(output) if row[0] == session_id]
+    assert len(matches) == 1, output
+    return matches[0]
+
+
+def ids_in(output: str) -> list[str]:
+    return [row[0] for row in table_rows(output)]
+
+
+def summary(output: str) -> str:
+    return output.splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def compiled_resolver() -> Resolver:
+    return useragent.best_resolver()
+
+
+@pytest.fixture(autouse=True)
+def _compile_user_agent_rules_once(
+    monkeypatch: pytest.MonkeyPatch, compiled_resolver: Resolver
+) -> None:
+    # Every command builds its parser, and compiling ua-parser's rules takes ~0.2 s; the tests
+    # share one compiled set instead of paying for it on every command. tests/test_serve.py runs
+    # the unpatched command.
+    monkeypatch.setattr(useragent, "best_resolver", lambda: compiled_resolver)
+
+
+@pytest.fixture
+def database_file(tmp_path: Path) -> Path:
+    return tmp_path / "x.db"
+
+
+@pytest.fixture
+def url(database_file: Path) -> str:
+    return f"sqlite:///{database_file}"
+
+
+@pytest.fixture
+def cli(url: str) -> Invoke:
+    runner = CliRunner()
+
+    def invoke(line: str, *, input: str | None = None, env: Env | None = None) -> Result:
+        merged: Env = {**ISOLATED, "SESSIOND_DATABASE_URL": url, **(env or {})}
+        return runner.invoke(main, shlex.split(line), input=input, env=merged)
+
+    return invoke
+
+
+@pytest.fixture
+def ok(cli: Invoke) -> Invoke:
+    """`cli` that also asserts the command succeeded."""
+
+    def invoke(line: str, *, input: str | None = None, env: Env | None = None) -> Result:
+        result = cli(line, input=input, env=env)
+        assert result.exit_code == 0, (result.output, result.exception)
+        return result
+
+    return invoke
+
+
+@dataclasses.dataclass(frozen=True)
+class Acme:
+    tenant: dict[str, str]
+    alice: dict[str, Any]
+
+
+@pytest.fixture
+def acme(ok: Invoke) -> Acme:
+    """A migrated database with the tenant `acme` and its users alice and bob."""
+    ok("migrate")
+    tenant = json.loads(ok("tenants create acme --json").stdout)
+    alice = json.loads(
+        ok(
+            f"users create --tenant acme --username alice --password '{ALICE_PASSWORD}' "
+            "--email a@x.io --name Alice --role admin --role user --json"
+        ).stdout
+    )
+    ok(f"users create --tenant acme --username bob --password '{BOB_PASSWORD}'")
+    return Acme(tenant, alice)
+
+
+# migrate
+
+
+def test_migrate_twice_on_a_fresh_file(ok: Invoke, url: str, database_file: Path) -> None:
+    assert not database_file.exists()
+    assert ok("migrate").stdout == "database is up to date\n"
+    assert ok("migrate").stdout == "database is up to date\n"
+    assert database_file.exists()
+
+    assert summary(ok("sessions list --tenant default").stdout) == "0 of 0 sessions"
+
+    async def slugs(services: Services) -> list[str]:
+        return [tenant.slug for tenant in await services.tenants.list_all()]
+
+    assert with_services(url, slugs) == ["default"]
+
+
+def test_migrate_keeps_existing_tenants(ok: Invoke, url: str) -> None:
+    ok("migrate")
+    ok("tenants create acme")
+    ok("migrate")
+
+    async def slugs(services: Services) -> list[str]:
+        return sorted(tenant.slug for tenant in await services.tenants.list_all())
+
+    assert with_services(url, slugs) == ["acme", "default"]
+
+
+def test_an_unsupported_database_url_is_a_clean_error(cli: Invoke) -> None:
+    result = cli("migrate", env={"SESSIOND_DATABASE_URL": "mysql://db/sessiond"})
+    assert_clean_failure(result, "unsupported database 'mysql': use sqlite:/// or postgresql://")
+
+
+def test_a_bad_setting_is_a_clean_error(cli: Invoke) -> None:
+    result = cli("migrate", env={"SESSIOND_DB_POOL_SIZE": "lots"})
+    assert_clean_failure(result, "setting db_pool_size must be a whole number")
+
+
+# tenants
+
+
+def test_tenants_create_prints_exactly_the_documented_keys(ok: Invoke, url: str) -> None:
+    ok("migrate")
+    created = json.loads(ok("tenants create acme --name 'Acme Inc' --json").stdout)
+    assert set(created) == {"id", "slug", "publicKey", "secretKey"}
+    assert UUID7.fullmatch(created["id"])
+    assert created["slug"] == "acme"
+    assert created["publicKey"].startswith("pk_")
+    assert created["secretKey"].startswith("sk_")
+
+    async def check(services: Services) -> None:
+        tenant = await services.tenants.get_by_slug("acme")
+        assert render_canonical(tenant.id) == created["id"]
+        assert tenant.name == "Acme Inc"
+        assert tenant.public_key == created["publicKey"]
+        key = await services.tenants.authenticate_key(created["secretKey"])
+        assert key.tenant_id == tenant.id
+
+    with_services(url, check)
+
+
+def test_tenants_create_without_json_prints_readable_lines(ok: Invoke) -> None:
+    ok("migrate")
+    lines = ok("tenants create acme").stdout.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == ["id", "slug", "publicKey", "secretKey"]
+    assert "slug: acme" in lines
+
+
+def test_a_duplicate_slug_fails_cleanly(ok: Invoke, cli: Invoke) -> None:
+    ok("migrate")
+    ok("tenants create acme --json")
+    assert_clean_failure(cli("tenants create acme --json"), "tenant 'acme' already exists")
+
+
+@pytest.mark.parametrize("slug", ["Acme", "'acme corp'", "acme-", "a" * 65, "acme_", "''"])
+def test_a_malformed_slug_fails_cleanly(ok: Invoke, cli: Invoke, slug: str) -> None:
+    ok("migrate")
+    assert_clean_failure(cli(f"tenants create {slug}"), "must be 1-64 lower-case letters")
+
+
+# keys
+
+
+def test_keys_create_for_a_tenant(acme: Acme, ok: Invoke, url: str) -> None:
+    created = json.loads(ok("keys create --tenant acme --json").stdout)
+    assert set(created) == {"id", "secretKey"}
+    assert created["secretKey"].startswith("sk_")
+    assert created["secretKey"] != acme.tenant["secretKey"]
+
+    async def check(services: Services) -> None:
+        key = await services.tenants.authenticate_key(created["secretKey"])
+        assert render_canonical(key.id) == created["id"]
+        assert key.tenant_id is not None
+        assert render_canonical(key.tenant_id) == acme.tenant["id"]
+        # The tenant's first key still works beside the new one.
+        await services.tenants.authenticate_key(acme.tenant["secretKey"])
+
+    with_services(url, check)
+
+
+def test_keys_create_for_the_platform(ok: Invoke, url: str) -> None:
+    ok("migrate")
+    created = json.loads(ok("keys create --platform --json").stdout)
+    assert set(created) == {"id", "secretKey"}
+    assert created["secretKey"].startswith("pk_platform_")
+
+    async def check(services: Services) -> None:
+        key = await services.tenants.authenticate_key(created["secretKey"])
+        assert key.tenant_id is None
+
+    with_services(url, check)
+
+
+def test_keys_create_without_json_prints_only_the_key(ok: Invoke) -> None:
+    ok("migrate")
+    assert re.fullmatch(r"sk_[A-Za-z0-9_-]{43}\n", ok("keys create --tenant default").stdout)
+
+
+@pytest.mark.parametrize("flags", ["", "--tenant default --platform"], ids=["neither", "both"])
+def test_keys_create_needs_exactly_one_of_tenant_or_platform(
+    ok: Invoke, cli: Invoke, flags: str
+) -> None:
+    ok("migrate")
+    result = cli(f"keys create {flags} --json")
+    assert_usage_error(result, "give exactly one of --tenant SLUG or --platform")
+    assert result.stdout == ""
+
+
+def test_keys_create_for_an_unknown_tenant_fails_cleanly(ok: Invoke, cli: Invoke) -> None:
+    ok("migrate")
+    assert_clean_failure(cli("keys create --tenant nope"), "tenant 'nope' does not exist")
+
+
+def test_raw_secret_keys_are_not_stored(acme: Acme, ok: Invoke, database_file: Path) -> None:
+    platform = json.loads(ok("keys create --platform --json").stdout)["secretKey"]
+    stored = b"".join(
+        path.read_bytes() for path in database_file.parent.iterdir() if path.name.startswith("x.db")
+    )
+    assert acme.tenant["publicKey"].encode() in stored
+    assert acme.tenant["secretKey"].encode() not in stored
+    assert platform.encode() not in stored
+
+
+# users
+
+
+def test_users_create_prints_the_user(acme: Acme, url: str) -> None:
+    assert acme.alice == {
+        "id": acme.alice["id"],
+        "tenantId": acme.tenant["id"],
+        "username": "alice",
+        "name": "Alice",
+        "email": "a@x.io",
+        "roles": ["admin", "user"],
+    }
+    assert UUID7.fullmatch(acme.alice["id"])
+
+    async def check(services: Services) -> None:
+        tenant = await services.tenants.get_by_slug("acme")
+        user = await services.users.find(tenant.id, "alice")
+        assert render_canonical(user.id) == acme.alice["id"]
+        assert user.roles == ("admin", "user")
+        assert [(e.address, e.verified) for e in user.emails] == [("a@x.io", False)]
+        assert user.password_hash is not None
+        assert user.password_hash.startswith("$argon2id$")
+
+    with_services(url, check)
+    sign_in(url, tenant="acme", username="a@x.io", password=ALICE_PASSWORD)
+
+
+def test_users_create_defaults(ok: Invoke) -> None:
+    ok("migrate")
+    created = json.loads(
+        ok(
+            "users create --tenant default --username carol --password carols-password --json"
+        ).stdout
+    )
+    assert created["roles"] == ["user"]
+    assert created["email"] is None
+    assert created["name"] == ""
+
+
+def test_users_create_without_json_prints_the_id(ok: Invoke) -> None:
+    ok("migrate")
+    printed = ok("users create --tenant default --username carol --password carols-password")
+    assert UUID7.fullmatch(printed.stdout.rstrip("\n"))
+
+
+def test_users_create_reads_the_password_from_stdin(ok: Invoke, url: str) -> None:
+    ok("migrate")
+    ok("users create --tenant default --username dave --password -", input="from stdin, not argv\n")
+    sign_in(url, tenant="default", username="dave", password="from stdin, not argv")
+
+    async def dash_is_not_the_password(services: Services) -> None:
+        tenant = await services.tenants.get_by_slug("default")
+        with pytest.raises(AuthenticationFailed):
+            await services.auth.sign_in_password(
+                tenant.id, identifier="dave", password="-", client=Client()
+            )
+
+    with_services(url, dash_is_not_the_password)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            "--tenant acme --username eve --password short",
+            "the password must be at least 8 characters long",
+        ),
+        ("--tenant nope --username eve --password long-enough-1", "tenant 'nope' does not exist"),
+        ("--tenant acme --username alice --password long-enough-1", "username is already taken"),
+        ("--tenant acme --username a@x.io --password long-enough-1", "username is already taken"),
+        ("--tenant acme --username eve --password long-enough-1 --email x", "'x' is not an email"),
+        ("--tenant acme --username ' eve' --password long-enough-1", "a username is 1-128"),
+    ],
+    ids=[
+        "weak-password",
+        "unknown-tenant",
+        "duplicate-username",
+        "username-is-an-email",
+        "bad-email",
+        "bad-username",
+    ],
+)
+def test_users_create_fails_cleanly(acme: Acme, cli: Invoke, options: str, message: str) -> None:
+    assert_clean_failure(cli(f"users create {options} --json"), message)
+
+
+def test_users_create_requires_tenant_username_and_password(ok: Invoke, cli: Invoke) -> None:
+    ok("migrate")
+    assert_usage_error(cli("users create --username x --password y"), "'--tenant'")
+    assert_usage_error(cli("users create --tenant default --password y"), "'--username'")
+    assert_usage_error(cli("users create --tenant default --username x"), "'--password'")
+
+
+# sessions
+
+
+def test_sessions_list_of_a_new_tenant_is_an_empty_table(acme: Acme, ok: Invoke) -> None:
+    listed = ok("sessions list --tenant acme").stdout
+    assert table_rows(listed) == []
+    assert summary(listed) == "0 of 0 sessions"
+
+
+def test_sessions_list_shows_the_device_and_filters_by_user(
+    acme: Acme, ok: Invoke, url: str
+) -> None:
+    alice = sign_in(
+        url,
+        tenant="acme",
+        username="alice",
+        password=ALICE_PASSWORD,
+        ua=CHROME_WINDOWS,
+        ip="203.0.113.7",
+    )
+    bob = sign_in(
+        url,
+        tenant="acme",
+        username="bob",
+        password=BOB_PASSWORD,
+        ua=FIREFOX_MAC,
+        ip="2001:db8::5",
+    )
+
+    listed = ok("sessions list --tenant acme").stdout
+    assert summary(listed) == "2 of 2 sessions"
+    assert ids_in(listed) == [bob, alice]  # newest first
+    alice_row = row_for(listed, alice)
+    assert alice_row[1:3] == ["alice", "Chrome"]
+    assert "Windows" in alice_row
+    assert "203.0.113.7" in alice_row
+    assert alice_row[-1] == "live"
+    bob_row = row_for(listed, bob)
+    assert bob_row[1:3] == ["bob", "Firefox"]
+    assert "2001:db8::5" in bob_row
+
+    only_alice = ok("sessions list --tenant acme --user alice").stdout
+    assert ids_in(only_alice) == [alice]
+    assert summary(only_alice) == "1 of 1 sessions"
+    assert ids_in(ok("sessions list --tenant acme --user a@x.io").stdout) == [alice]
+
+    limited = ok("sessions list --tenant acme --limit 1").stdout
+    assert ids_in(limited) == [bob]
+    assert summary(limited) == "1 of 2 sessions"
+
+
+def test_sessions_list_keeps_tenants_apart(acme: Acme, ok: Invoke, url: str) -> None:
+    sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    assert summary(ok("sessions list --tenant default").stdout) == "0 of 0 sessions"
+
+
+def test_sessions_list_fails_cleanly(acme: Acme, cli: Invoke) -> None:
+    assert_clean_failure(cli("sessions list --tenant nope"), "tenant 'nope' does not exist")
+    assert_clean_failure(
+        cli("sessions list --tenant acme --user nobody"),
+        "no user has that username or email address",
+    )
+    assert_usage_error(cli("sessions list"), "'--tenant'")
+    assert_usage_error(cli("sessions list --tenant acme --limit 0"), "'--limit'")
+
+
+def test_sessions_revoke_ends_the_session(acme: Acme, ok: Invoke, url: str) -> None:
+    session_id = sign_in(
+        url,
+        tenant="acme",
+        username="alice",
+        password=ALICE_PASSWORD,
+        ua=CHROME_WINDOWS,
+        ip="203.0.113.7",
+    )
+
+    assert ok(f"sessions revoke {session_id}").stdout == f"session {session_id} revoked\n"
+
+    live = ok("sessions list --tenant acme").stdout
+    assert table_rows(live) == []
+    assert summary(live) == "0 of 0 sessions"
+
+    everything = ok("sessions list --tenant acme --all").stdout
+    assert row_for(everything, session_id)[-2:] == ["ended", "(admin_revoked)"]
+    assert summary(everything) == "1 of 1 sessions"
+
+    again = ok(f"sessions revoke {session_id} --tenant acme").stdout
+    assert again == f"session {session_id} was already ended\n"
+
+    async def how_it_ended(services: Services) -> tuple[str | None, str | None]:
+        tenant = await services.tenants.get_by_slug("acme")
+        session = (await services.sessions.get(tenant.id, parse_id(session_id))).session
+        return (session.end_reason and session.end_reason.value, session.ended_by)
+
+    assert with_services(url, how_it_ended) == ("admin_revoked", "cli")
+
+
+def test_sessions_revoke_accepts_every_rendered_id_form(acme: Acme, ok: Invoke, url: str) -> None:
+    first, second = (
+        sign_in(url, tenant="acme", username="bob", password=BOB_PASSWORD) for _ in range(2)
+    )
+    pxyz_form = render_pxyz(parse_id(first))
+    hex_form = parse_id(second).hex
+    assert ok(f"sessions revoke {pxyz_form}").stdout == f"session {first} revoked\n"
+    assert ok(f"sessions revoke {hex_form}").stdout == f"session {second} revoked\n"
+    assert summary(ok("sessions list --tenant acme").stdout) == "0 of 0 sessions"
+
+
+@pytest.mark.parametrize("bad", ["not-an-id", "123", "c" + "z" * 32, "''", "x" * 500])
+def test_sessions_revoke_of_a_malformed_id_fails_cleanly(acme: Acme, cli: Invoke, bad: str) -> None:
+    result = cli(f"sessions revoke {bad}")
+    assert_clean_failure(result, "is not a valid id")
+    assert result.stderr.startswith("Error: session id ")
+    assert len(result.stderr) < 200
+
+
+def test_sessions_revoke_of_an_unknown_session_fails_cleanly(
+    acme: Acme, cli: Invoke, url: str
+) -> None:
+    unknown = "01890a5d-ac96-774b-bcce-b302099a8057"
+    assert_clean_failure(cli(f"sessions revoke {unknown}"), f"session {unknown} does not exist")
+    theirs = sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    assert_clean_failure(
+        cli(f"sessions revoke {theirs} --tenant default"), f"session {theirs} does not exist"
+    )
+    assert_clean_failure(cli(f"sessions revoke {theirs} --tenant nope"), "tenant 'nope'")
+
+
+def test_sessions_purge_deletes_only_past_retention(acme: Acme, ok: Invoke, url: str) -> None:
+    assert ok("sessions purge").stdout == "purged 0 sessions\n"
+    session_id = sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    live_one = sign_in(url, tenant="acme", username="bob", password=BOB_PASSWORD)
+    ok(f"sessions revoke {session_id}")
+    # The default retention is 30 days, so the ended session stays for now.
+    assert ok("sessions purge").stdout == "purged 0 sessions\n"
+    assert summary(ok("sessions list --tenant acme --all").stdout) == "2 of 2 sessions"
+
+    async def no_retention(services: Services) -> None:
+        tenant = await services.tenants.get_by_slug("acme")
+        await services.tenants.update_settings(
+            tenant.id, SessionSettings(ended_retention=timedelta(0))
+        )
+
+    with_services(url, no_retention)
+    assert ok("sessions purge").stdout == "purged 1 sessions\n"
+    assert ids_in(ok("sessions list --tenant acme --all").stdout) == [live_one]
+
+
+# --config
+
+
+def test_config_file_gives_the_database_url(
+    cli: Invoke, tmp_path: Path, database_file: Path
+) -> None:
+    from_file = tmp_path / "from-file.db"
+    config = tmp_path / "sessiond.toml"
+    config.write_text(f'database_url = "sqlite:///{from_file}"\n', encoding="utf-8")
+    without_env: Env = {"SESSIOND_DATABASE_URL": None}
+    quoted = shlex.quote(str(config))
+
+    assert cli(f"--config {quoted} migrate", env=without_env).exit_code == 0
+    assert cli(f"--config {quoted} tenants create filed", env=without_env).exit_code == 0
+    assert from_file.exists()
+    assert not database_file.exists()
+
+    listed = cli(
+        "sessions list --tenant filed", env={"SESSIOND_DATABASE_URL": f"sqlite:///{from_file}"}
+    )
+    assert listed.exit_code == 0, listed.output
+
+
+def test_environment_overrides_the_config_file(
+    ok: Invoke, tmp_path: Path, database_file: Path
+) -> None:
+    from_file = tmp_path / "from-file.db"
+    config = tmp_path / "sessiond.toml"
+    config.write_text(f'database_url = "sqlite:///{from_file}"\n', encoding="utf-8")
+    quoted = shlex.quote(str(config))
+
+    ok(f"--config {quoted} migrate")
+    ok(f"--config {quoted} tenants create via-env")
+    assert database_file.exists()
+    assert not from_file.exists()
+    ok("sessions list --tenant via-env")
+
+
+def test_a_bad_config_file_fails_cleanly(cli: Invoke, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+    assert_clean_failure(cli(f"--config {missing} migrate"), "cannot read the config file")
+
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('database = "sqlite:///x.db"\n', encoding="utf-8")
+    assert_clean_failure(cli(f"--config {unknown} migrate"), "unknown settings: database")
+
+
+def test_help_lists_every_command(cli: Invoke) -> None:
+    commands = re.compile(r"^  ([a-z]+)\b", re.MULTILINE)
+    top = cli("--help")
+    assert top.exit_code == 0
+    assert commands.findall(top.stdout.split("Commands:")[1]) == [
+        "keys",
+        "migrate",
+        "serve",
+        "sessions",
+        "tenants",
+        "users",
+    ]
+    sessions = cli("sessions --help").stdout.split("Commands:")[1]
+    assert commands.findall(sessions) == ["list", "purge", "revoke"]

@@ -1,0 +1,180 @@
+"""`sessiond serve` as a real process: it migrates, answers /healthz, stops on SIGTERM, and starts
+again on the same database. PostgreSQL runs too when SESSIOND_TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from sessiond.compose import open_services
+from sessiond.settings import Settings
+
+PG_ENV = "SESSIOND_TEST_DATABASE_URL"
+SESSIOND = Path(sys.executable).with_name("sessiond")
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 20.0
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def log_text(log: Path) -> str:
+    return log.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+
+def wait_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> httpx.Response:
+    deadline = time.monotonic() + START_TIMEOUT
+    with httpx.Client(base_url=base, timeout=2.0, trust_env=False) as client:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"sessiond serve exited with {process.returncode}:\n{log_text(log)}")
+            try:
+                response = client.get("/healthz")
+            except httpx.TransportError:
+                pass
+            else:
+                if response.status_code == 200:
+                    return response
+            if time.monotonic() > deadline:
+                pytest.fail(f"/healthz did not answer 200 in {START_TIMEOUT} s:\n{log_text(log)}")
+            time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes], log: Path) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        code = process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"sessiond serve did not stop on SIGTERM:\n{log_text(log)}")
+    # uvicorn re-raises the signal once it has shut down cleanly, so one process dies of SIGTERM;
+    # the parent of several workers exits 0.
+    assert code in (0, -signal.SIGTERM), log_text(log)
+    assert "Application shutdown complete." in log_text(log)
+
+
+@contextmanager
+def serving(database_url: str, log: Path, *options: str) -> Iterator[httpx.Response]:
+    """Runs `sessiond serve` until the block ends; yields the first 200 answer of /healthz."""
+    assert SESSIOND.exists(), f"{SESSIOND} is missing: install the package into this virtualenv"
+    port = free_port()
+    env = {**os.environ, "SESSIOND_DATABASE_URL": database_url}
+    env.pop("SESSIOND_CONFIG", None)
+    command = [str(SESSIOND), "serve", "--host", "127.0.0.1", "--port", str(port), *options]
+    with log.open("ab") as sink:
+        # A session of its own, so that the finally below can end the workers with their parent.
+        process = subprocess.Popen(
+            command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield wait_healthy(process, f"http://127.0.0.1:{port}", log)
+        stop(process, log)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def tenant_slugs(database_url: str) -> list[str]:
+    async def read() -> list[str]:
+        services = await open_services(Settings(database_url=database_url))
+        try:
+            return [tenant.slug for tenant in await services.tenants.list_all()]
+        finally:
+            await services.close()
+
+    return asyncio.run(read())
+
+
+async def _admin(admin_url: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """An empty PostgreSQL database, not yet migrated, dropped afterwards."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set")
+    admin = make_url(base).set(drivername="postgresql")
+    name = f"sessiond_serve_{secrets.token_hex(4)}"
+    admin_url = admin.render_as_string(hide_password=False)
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sessiond.db'}"
+    url: str = request.getfixturevalue("fresh_postgres")
+    return url
+
+
+def test_serve_migrates_answers_and_starts_again_on_the_same_database(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    with serving(fresh_database, tmp_path / "first.log") as first:
+        assert first.json() == {"status": "ok"}
+        assert first.headers["content-type"] == "application/json"
+    assert tenant_slugs(fresh_database) == ["default"]
+
+    with serving(fresh_database, tmp_path / "second.log") as second:
+        assert second.json() == {"status": "ok"}
+    assert tenant_slugs(fresh_database) == ["default"]
+
+
+def test_serve_with_two_workers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sessiond.db'}"
+    log = tmp_path / "serve.log"
+    with serving(url, log, "--workers", "2") as first:
+        assert first.json() == {"status": "ok"}
+        with httpx.Client(base_url=str(first.url.copy_with(path="/")), trust_env=False) as client:
+            answers = [client.get("/healthz") for _ in range(20)]
+        assert {(r.status_code, r.text) for r in answers} == {(200, '{"status":"ok"}')}
+    assert "Started parent process" in log_text(log)
+    assert tenant_slugs(url) == ["default"]
+
+
+def test_serve_refuses_a_bad_database_url_cleanly(tmp_path: Path) -> None:
+    env = {**os.environ, "SESSIOND_DATABASE_URL": "mysql://db/sessiond"}
+    env.pop("SESSIOND_CONFIG", None)
+    done = subprocess.run(
+        [str(SESSIOND), "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "Error: unsupported database 'mysql': use sqlite:/// or postgresql://"
+    )
