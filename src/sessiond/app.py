@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from sessiond import __version__
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
+from sessiond.domain.errors import StorageUnavailable
 from sessiond.services.container import Services
 from sessiond.settings import CONFIG_ENV, Settings
 
@@ -25,8 +25,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = services is None
         app.state.services = services or await open_services(settings)
-        await asyncio.to_thread(app.state.services.deps.agents.warm)
         try:
+            await asyncio.to_thread(app.state.services.deps.agents.warm)
             yield
         finally:
             if own:
@@ -43,9 +43,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     async def healthz() -> OrjsonResponse:
         current: Services = app.state.services
         try:
-            async with current.deps.store.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
+            await current.deps.store.ping()
+        except StorageUnavailable:
             return OrjsonResponse({"status": "unavailable"}, status_code=503)
         return OrjsonResponse({"status": "ok"})
 

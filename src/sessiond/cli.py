@@ -59,6 +59,10 @@ def with_services(
     return wrapper
 
 
+def _password_argument(value: str) -> str:
+    return sys.stdin.readline().rstrip("\n") if value == "-" else value
+
+
 def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
     click.echo(json.dumps(payload) if as_json else text)
 
@@ -170,7 +174,12 @@ def users() -> None:
 @users.command("create")
 @click.option("--tenant", "tenant_slug", required=True)
 @click.option("--username", required=True)
-@click.option("--password", required=True, help="The password, or - to read it from stdin.")
+@click.option(
+    "--password",
+    required=True,
+    callback=lambda _ctx, _param, value: _password_argument(value),
+    help="The password, or - to read it from stdin.",
+)
 @click.option("--email", default=None)
 @click.option("--name", default="")
 @click.option("--role", "roles", multiple=True, help="Repeat for several roles (default: user).")
@@ -187,8 +196,6 @@ async def users_create(
     as_json: bool,
 ) -> None:
     """Create a user with a password (argon2id-hashed; `--password -` reads stdin)."""
-    if password == "-":
-        password = sys.stdin.readline().rstrip("\n")
     tenant = await services.tenants.get_by_slug(tenant_slug)
     user = await services.users.create(
         tenant.id,
@@ -248,21 +255,15 @@ async def sessions_revoke(services: Services, session_id: str, tenant_slug: str 
     """End a session now (the row is kept until the tenant's retention has passed)."""
     sid = parse_id(session_id, what="session id")
     if tenant_slug is not None:
-        candidates = [await services.tenants.get_by_slug(tenant_slug)]
+        tenant = await services.tenants.get_by_slug(tenant_slug)
+        record = await services.sessions.get(tenant.id, sid)
     else:
-        candidates = await services.tenants.list_all()
-    for tenant in candidates:
-        try:
-            record = await services.sessions.get(tenant.id, sid)
-        except SessiondError:
-            continue
-        ended = await services.sessions.end(
-            tenant.id, sid, reason=EndReason.ADMIN_REVOKED, by="cli"
-        )
-        state = "revoked" if ended else "was already ended"
-        click.echo(f"session {render_canonical(record.session.id)} {state}")
-        return
-    raise click.ClickException(f"session {session_id} does not exist")
+        record = await services.sessions.locate(sid)
+    ended = await services.sessions.end(
+        record.session.tenant_id, sid, reason=EndReason.ADMIN_REVOKED, by="cli"
+    )
+    state = "revoked" if ended else "was already ended"
+    click.echo(f"session {render_canonical(record.session.id)} {state}")
 
 
 @sessions.command("purge")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,12 @@ CONFIG_ENV = "SESSIOND_CONFIG"
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: str = "sqlite:///sessiond.db"
-    redis_url: str | None = None
-    smtp_url: str | None = None
+    # URLs may carry passwords and the platform key is a secret: none of them is in the repr.
+    database_url: str = field(default="sqlite:///sessiond.db", repr=False)
+    redis_url: str | None = field(default=None, repr=False)
+    smtp_url: str | None = field(default=None, repr=False)
     trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
-    platform_key: str | None = None
+    platform_key: str | None = field(default=None, repr=False)
     kratos_tenant: str = "default"
     rocketchat_tenant: str = "default"
     db_pool_size: int = 10

@@ -19,6 +19,7 @@ from sessiond.domain.session import (
     expiry_for_new_session,
     live_idle_cutoff,
     sessions_to_evict,
+    touch_interval,
 )
 from sessiond.domain.tenant import LimitPolicy, SessionSettings
 
@@ -104,11 +105,21 @@ def test_reason_precedence_is_ended_expired_idle_suspended() -> None:
 
 def test_touch_is_needed_once_a_minute_has_passed() -> None:
     session = make_session(last_active_at=NOW)
-    assert not session.needs_touch(NOW)
-    assert not session.needs_touch(NOW + timedelta(seconds=30))
-    assert not session.needs_touch(NOW + TOUCH_INTERVAL - TICK)
-    assert session.needs_touch(NOW + TOUCH_INTERVAL)
-    assert session.needs_touch(NOW + timedelta(seconds=61))
+    plain = SessionSettings()
+    assert not session.needs_touch(now=NOW, settings=plain)
+    assert not session.needs_touch(now=NOW + timedelta(seconds=30), settings=plain)
+    assert not session.needs_touch(now=NOW + TOUCH_INTERVAL - TICK, settings=plain)
+    assert session.needs_touch(now=NOW + TOUCH_INTERVAL, settings=plain)
+    assert session.needs_touch(now=NOW + timedelta(seconds=61), settings=plain)
+
+
+def test_a_short_inactivity_timeout_touches_twice_per_timeout() -> None:
+    settings = SessionSettings(inactivity_timeout=timedelta(seconds=30))
+    assert touch_interval(settings) == timedelta(seconds=15)
+    assert touch_interval(SessionSettings(inactivity_timeout=timedelta(hours=1))) == TOUCH_INTERVAL
+    session = make_session(last_active_at=NOW)
+    assert not session.needs_touch(now=NOW + timedelta(seconds=14), settings=settings)
+    assert session.needs_touch(now=NOW + timedelta(seconds=15), settings=settings)
 
 
 def test_without_a_window_a_session_may_always_extend() -> None:

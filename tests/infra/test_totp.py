@@ -107,10 +107,16 @@ def test_backup_code_count() -> None:
 
 
 def test_backup_code_digest_normalises() -> None:
-    expected = hashlib.sha256(b"ab12cd34").hexdigest()
-    assert backup_code_digest("ab12cd34") == expected
-    assert backup_code_digest("AB12-CD34") == expected
-    assert backup_code_digest(" ab12 cd34 ") == expected
+    expected = backup_code_digest("ab12cd34", salt=b"user-1")
+    assert backup_code_digest("AB12-CD34", salt=b"user-1") == expected
+    assert backup_code_digest(" ab12 cd34 ", salt=b"user-1") == expected
+
+
+def test_backup_code_digest_is_salted_and_not_a_fast_hash() -> None:
+    digest = backup_code_digest("ab12cd34", salt=b"user-1")
+    assert digest != backup_code_digest("ab12cd34", salt=b"user-2")
+    assert digest != hashlib.sha256(b"ab12cd34").hexdigest()
+    assert len(digest) == 64
 
 
 @pytest.mark.parametrize(

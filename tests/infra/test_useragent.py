@@ -14,7 +14,7 @@ from sessiond.domain.device import (
     rocketchat_device,
 )
 from sessiond.infra.useragent import (
-    NAME_MAX_LENGTH,
+    AGENT_NAME_MAX_LENGTH,
     PART_MAX_LENGTH,
     UserAgentParser,
     best_resolver,
@@ -160,7 +160,7 @@ def test_parts_captured_from_a_crafted_user_agent_are_bounded(parser: UserAgentP
     info = parser.parse(raw)
 
     assert info.device_model is not None
-    assert len(info.device_model) <= NAME_MAX_LENGTH
+    assert len(info.device_model) <= AGENT_NAME_MAX_LENGTH
     parts = [info.browser_version, info.engine_version, info.os_version]
     assert all(part is None or len(part) <= PART_MAX_LENGTH for part in parts)
 

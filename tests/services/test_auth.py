@@ -283,7 +283,7 @@ async def enable_totp(
         current = await uow.users.get(tenant.id, user.id)
         assert current is not None
         await uow.users.update(replace(current, totp=Totp(secret=secret, enabled=True)))
-        digests = [backup_code_digest(code) for code in backup_codes or []]
+        digests = [backup_code_digest(code, salt=user.id.bytes) for code in backup_codes or []]
         await uow.users.replace_backup_codes(tenant.id, user.id, digests)
         await uow.commit()
     return secret
@@ -410,7 +410,7 @@ async def test_wrong_codes_are_refused_every_time(
     [attempt] = await stored_sign_ins(services, tenant)
     assert attempt.status is SignInStatus.FAILED
     assert attempt.failure_reason == "too_many_codes"
-    assert attempt.factor_failures == 5
+    assert attempt.factor_tries == 5
 
 
 async def test_a_completed_attempt_cannot_complete_again(

@@ -47,7 +47,7 @@ class SignInAttempt:
     user_agent: str | None = None
     oauth_provider_id: uuid.UUID | None = None
     failure_reason: str | None = None
-    factor_failures: int = 0
+    factor_tries: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,8 +48,12 @@ class InvalidFilter(InvalidInput):
     pass
 
 
+PAGE_TOKEN_INVALID = "The page token is invalid, do not craft your own page tokens"
+
+
 class InvalidPageToken(InvalidInput):
-    pass
+    def __init__(self, message: str = PAGE_TOKEN_INVALID, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
 
 
 class InvalidSort(InvalidInput):

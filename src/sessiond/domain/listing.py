@@ -111,3 +111,13 @@ class SessionPage:
     total: int
     next_token: str | None = None
     prev_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    """What the store found for one page: the records, the total that match, whether more follow
+    in the direction of the scan."""
+
+    records: list[SessionRecord]
+    total: int
+    has_more: bool

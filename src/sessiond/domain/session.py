@@ -82,8 +82,8 @@ class Session:
     ) -> bool:
         return self.not_live_reason(now=now, settings=settings, user_active=user_active) is None
 
-    def needs_touch(self, now: datetime) -> bool:
-        return now - self.last_active_at >= TOUCH_INTERVAL
+    def needs_touch(self, *, now: datetime, settings: SessionSettings) -> bool:
+        return now - self.last_active_at >= touch_interval(settings)
 
     def may_extend(self, *, now: datetime, settings: SessionSettings) -> bool:
         """Kratos: a session extends only once `expires_at - earliest_possible_extend < now`."""
@@ -95,6 +95,13 @@ class Session:
 
     def ended(self, *, now: datetime, reason: EndReason, by: str | None) -> Session:
         return replace(self, ended_at=now, end_reason=reason, ended_by=by, updated_at=now)
+
+
+def touch_interval(settings: SessionSettings) -> timedelta:
+    """`last_active_at` is written at most this often: once a minute, or twice per inactivity
+    timeout when that is shorter, so a session in steady use never goes idle between writes."""
+    idle = settings.inactivity_timeout
+    return TOUCH_INTERVAL if idle is None else min(TOUCH_INTERVAL, idle / 2)
 
 
 def live_idle_cutoff(*, now: datetime, settings: SessionSettings) -> datetime | None:

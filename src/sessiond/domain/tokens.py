@@ -8,14 +8,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
-    raw: str
+    raw: str = field(repr=False)
     digest: str
 
 

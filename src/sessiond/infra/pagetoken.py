@@ -23,7 +23,6 @@ MIN_SECRET_LENGTH = 16
 _MAC_LENGTH = 16
 _KEY_LABEL = b"sessiond page token\x00"
 _TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
-_INVALID_MESSAGE = "The page token is invalid, do not craft your own page tokens"
 
 PageTokenValue = str | int | None
 
@@ -47,7 +46,7 @@ class PageTokenCodec:
         raw = _b64decode(token)
         body, mac = raw[:-_MAC_LENGTH], raw[-_MAC_LENGTH:]
         if not hmac.compare_digest(mac, self._mac(body)):
-            raise InvalidPageToken(_INVALID_MESSAGE)
+            raise InvalidPageToken()
         return _load(body)
 
     def _mac(self, body: bytes) -> bytes:
@@ -65,9 +64,9 @@ def _load(body: bytes) -> dict[str, PageTokenValue]:
     try:
         payload: object = json.loads(body)
     except ValueError:
-        raise InvalidPageToken(_INVALID_MESSAGE) from None
+        raise InvalidPageToken() from None
     if not isinstance(payload, dict) or not all(map(_is_value, payload.values())):
-        raise InvalidPageToken(_INVALID_MESSAGE)
+        raise InvalidPageToken()
     return payload
 
 
@@ -82,11 +81,11 @@ def _b64encode(raw: bytes) -> str:
 def _b64decode(token: str) -> bytes:
     """Decode strictly: only the canonical encoding of some bytes is accepted."""
     if len(token) > MAX_TOKEN_LENGTH or not _TOKEN_ALPHABET.fullmatch(token):
-        raise InvalidPageToken(_INVALID_MESSAGE)
+        raise InvalidPageToken()
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
-        raise InvalidPageToken(_INVALID_MESSAGE) from None
+        raise InvalidPageToken() from None
     if len(raw) <= _MAC_LENGTH or _b64encode(raw) != token:
-        raise InvalidPageToken(_INVALID_MESSAGE)
+        raise InvalidPageToken()
     return raw

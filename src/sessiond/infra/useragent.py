@@ -70,7 +70,7 @@ _BROWSER_MARK = re.compile(r"\b(?:Safari|Firefox)/")
 _PLACEHOLDER_BRANDS = frozenset({"Generic", "Spider"})
 
 # Crafted user agents can make ua-parser capture long strings; these bound every stored part.
-NAME_MAX_LENGTH = 128
+AGENT_NAME_MAX_LENGTH = 128
 PART_MAX_LENGTH = 64
 _NAME_FIELDS = frozenset({"browser_name", "os_name", "device_vendor", "device_model"})
 _PART_FIELDS = tuple(f.name for f in fields(UserAgentInfo) if f.name != "raw")
@@ -179,7 +179,7 @@ def _clipped(info: UserAgentInfo) -> UserAgentInfo:
     changes = {}
     for name in _PART_FIELDS:
         value = getattr(info, name)
-        limit = NAME_MAX_LENGTH if name in _NAME_FIELDS else PART_MAX_LENGTH
+        limit = AGENT_NAME_MAX_LENGTH if name in _NAME_FIELDS else PART_MAX_LENGTH
         if value is not None and len(value) > limit:
             changes[name] = value[:limit]
     return replace(info, **changes) if changes else info

@@ -1,7 +1,12 @@
-"""Sign-in and sign-up with a password, and the second factor. Every attempt is recorded."""
+"""Sign-in and sign-up with a password, and the second factor. Every attempt is recorded.
+
+Each completion (attempt, session, device, evictions, the used second-factor code) is one unit of
+work: it commits whole or not at all.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,18 +27,25 @@ from sessiond.domain.errors import (
     UserSuspended,
 )
 from sessiond.domain.ids import new_id
-from sessiond.domain.session import AAL, AuthMethod
+from sessiond.domain.session import AAL, AuthMethod, Session
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import IDENTIFIER_MAX_LENGTH, User, check_text
 from sessiond.infra.totp import backup_code_digest, is_backup_code_shaped, totp_step
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
-from sessiond.services.issuing import Grant, IssuedSession, check_room, issue_session
+from sessiond.services.issuing import (
+    Grant,
+    Issue,
+    IssuedSession,
+    check_room,
+    issue_session,
+    lock_user,
+)
 from sessiond.services.tenants import require_tenant
 from sessiond.services.users import NewUser, UserService, add_user, find_by_identifier
 from sessiond.store.uow import UnitOfWork
 
 SECOND_FACTOR_WINDOW = timedelta(minutes=10)
-MAX_FACTOR_FAILURES = 5
+MAX_FACTOR_TRIES = 5
 PASSWORD_STRATEGIES = frozenset({Strategy.USERNAME_PASSWORD, Strategy.EMAIL_PASSWORD})
 
 
@@ -50,8 +62,17 @@ class SignUpResult:
     issued: IssuedSession
 
 
+class _Refused(Exception):
+    """Inside a unit of work: record the attempt as failed, commit, then raise `error`."""
+
+    def __init__(self, reason: str, error: Exception) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+
+
 class AuthService:
-    def __init__(self, deps: Deps, users: UserService) -> None:
+    def __init__(self, *, deps: Deps, users: UserService) -> None:
         self._deps = deps
         self._users = users
 
@@ -68,43 +89,24 @@ class AuthService:
         """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`."""
         if strategy not in PASSWORD_STRATEGIES:
             raise InvalidInput(f"strategy {strategy.value!r} is not a password strategy")
-        identifier = check_text(
-            identifier.strip(), field="identifier", max_length=IDENTIFIER_MAX_LENGTH
-        )
-        if not identifier:
-            raise InvalidInput("the identifier must not be empty", field="identifier")
+        identifier = _checked_identifier(identifier)
         async with self._deps.store.unit_of_work(write=False) as uow:
             await require_tenant(uow, tenant_id)
             user = await find_by_identifier(uow, tenant_id, identifier)
-        password_ok = await self._check_password(user, password)
-        agent = await self._deps.parse_agent(client.user_agent)
-        now = self._deps.clock.now()
-        attempt = SignInAttempt(
-            id=new_id(),
-            tenant_id=tenant_id,
-            identifier=identifier,
-            strategy=strategy,
-            status=SignInStatus.NEEDS_FACTOR_ONE,
-            created_at=now,
-            updated_at=now,
-            user_id=None if user is None else user.id,
-            ip=client.ip,
-            user_agent=agent.raw,
-        )
-        if user is None or not password_ok:
-            await self._record_failure(attempt, "invalid_credentials")
+        verified = await self._verified_hash(user, password)
+        issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
+        attempt = self._new_attempt(tenant_id, identifier, strategy, user, issue)
+        if user is None or verified is None:
+            await self._record(attempt, failure="invalid_credentials")
             raise AuthenticationFailed("the identifier or the password is wrong")
-        if not user.is_active:
-            await self._record_failure(attempt, "user_suspended")
-            raise UserSuspended("this user is suspended")
-        if user.has_second_factor:
+        if user.has_second_factor and user.is_active:
             waiting = replace(attempt, status=SignInStatus.NEEDS_FACTOR_TWO)
-            async with self._deps.store.unit_of_work() as uow:
-                await uow.sign_ins.add(waiting)
-                await uow.commit()
+            await self._record(waiting)
             return SignInResult(waiting)
-        methods = (AuthMethod("password", AAL.AAL1, now),)
-        return await self._complete(attempt, user, AAL.AAL1, methods, client, token_format)
+        methods = (AuthMethod("password", AAL.AAL1, attempt.created_at),)
+        result = await self._complete(attempt, user.id, verified, Grant(AAL.AAL1, methods), issue)
+        await self._rehash_if_needed(user, password, verified)
+        return result
 
     async def attempt_second_factor(
         self,
@@ -115,37 +117,23 @@ class AuthService:
         client: Client,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
     ) -> SignInResult:
-        """Completes a `needs_factor_two` attempt with a TOTP code or a single-use backup code."""
+        """Completes a `needs_factor_two` attempt with a TOTP code or a single-use backup code.
+
+        Each try is counted before its code is checked; the fifth wrong one ends the attempt.
+        """
+        issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
-            attempt = await uow.sign_ins.get(tenant_id, attempt_id)
-            if attempt is None or attempt.status is not SignInStatus.NEEDS_FACTOR_TWO:
+            attempt = await _waiting_attempt(uow, tenant_id, attempt_id, now=now)
+            tries = await uow.sign_ins.reserve_factor_try(
+                attempt.id, limit=MAX_FACTOR_TRIES, at=now
+            )
+            if tries is None or attempt.user_id is None:
                 raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
-            if now - attempt.created_at > SECOND_FACTOR_WINDOW or attempt.user_id is None:
-                raise AttemptNotFound("the sign-in attempt has expired; sign in again")
-            user = await uow.users.get(tenant_id, attempt.user_id)
-            if user is None or not user.is_active or user.totp is None:
-                raise AuthenticationFailed("the sign-in attempt can no longer complete")
-            method = await check_second_factor(uow, user, code, now=now)
-            failures = 0
-            if method is None:
-                failures = await uow.sign_ins.record_factor_failure(
-                    attempt.id, at=now, give_up_at=MAX_FACTOR_FAILURES
-                )
-            await uow.commit()
-        if method is None:
-            if failures >= MAX_FACTOR_FAILURES:
-                raise SecondFactorFailed(
-                    "too many wrong codes: this sign-in attempt has ended, sign in again",
-                    exhausted=True,
-                )
-            raise SecondFactorFailed("the code is wrong or was already used")
-        methods = (
-            AuthMethod("password", AAL.AAL1, attempt.created_at),
-            AuthMethod(method, AAL.AAL2, now),
-        )
-        return await self._complete(attempt, user, AAL.AAL2, methods, client, token_format)
+            return await self._finish_second_factor(
+                uow, attempt, attempt.user_id, code, tries, issue
+            )
 
     async def sign_up_password(
         self,
@@ -160,7 +148,7 @@ class AuthService:
         if new.password is None:
             raise InvalidInput("a password is required", field="password")
         user = await self._users.build(tenant_id, new)
-        agent = await self._deps.parse_agent(client.user_agent)
+        issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         now = self._deps.clock.now()
         attempt = SignUpAttempt(
             id=new_id(),
@@ -171,88 +159,201 @@ class AuthService:
             updated_at=now,
             user_id=user.id,
             ip=client.ip,
-            user_agent=agent.raw,
+            user_agent=issue.agent.raw,
         )
+        methods = (AuthMethod("password", AAL.AAL1, now),)
         async with self._deps.store.unit_of_work() as uow:
             tenant = await require_tenant(uow, tenant_id)
             await add_user(uow, user)
             await uow.sign_ups.add(attempt)
-            grant = Grant(
-                AAL.AAL1, (AuthMethod("password", AAL.AAL1, now),), sign_up_attempt_id=attempt.id
-            )
             issued = await issue_session(
                 uow,
-                self._deps,
+                deps=self._deps,
                 tenant=tenant,
                 user=user,
-                grant=grant,
-                client=client,
-                agent=agent,
+                grant=Grant(AAL.AAL1, methods, sign_up_attempt_id=attempt.id),
+                issue=issue,
                 evict=[],
-                token_format=token_format,
             )
             await uow.commit()
         return SignUpResult(attempt, user, issued)
 
+    async def _finish_second_factor(
+        self,
+        uow: UnitOfWork,
+        attempt: SignInAttempt,
+        user_id: uuid.UUID,
+        code: str,
+        tries: int,
+        issue: Issue,
+    ) -> SignInResult:
+        try:
+            tenant, user, evict = await self._gate(uow, attempt, user_id, password_hash=None)
+            method = await check_second_factor(uow, user, code, now=self._deps.clock.now())
+            if method is None:
+                exhausted = tries >= MAX_FACTOR_TRIES
+                message = (
+                    "too many wrong codes: sign in again"
+                    if exhausted
+                    else "the code is wrong or was already used"
+                )
+                error = SecondFactorFailed(message, exhausted=exhausted)
+                if not exhausted:
+                    await uow.commit()
+                    raise error
+                raise _Refused("too_many_codes", error)
+        except _Refused as refused:
+            await _fail(uow, attempt, refused.reason)
+            raise refused.error from None
+        methods = (
+            AuthMethod("password", AAL.AAL1, attempt.created_at),
+            AuthMethod(method, AAL.AAL2, self._deps.clock.now()),
+        )
+        result = await self._issue(
+            uow, tenant, user, attempt, Grant(AAL.AAL2, methods), issue, evict
+        )
+        await uow.commit()
+        return result
+
     async def _complete(
         self,
         attempt: SignInAttempt,
-        user: User,
-        aal: AAL,
-        methods: tuple[AuthMethod, ...],
-        client: Client,
-        token_format: TokenFormat,
+        user_id: uuid.UUID,
+        password_hash: str,
+        grant: Grant,
+        issue: Issue,
     ) -> SignInResult:
-        agent = await self._deps.parse_agent(client.user_agent)
-        complete = replace(attempt, status=SignInStatus.COMPLETE, updated_at=self._deps.clock.now())
         async with self._deps.store.unit_of_work() as uow:
-            tenant: Tenant = await require_tenant(uow, attempt.tenant_id)
             try:
-                evict = await check_room(uow, self._deps, tenant=tenant, user=user)
-            except SessionLimitReached:
-                await self._save_attempt(
-                    uow,
-                    attempt,
-                    replace(attempt, status=SignInStatus.FAILED, failure_reason="session_limit"),
-                )
-                await uow.commit()
-                raise
-            await self._save_attempt(uow, attempt, complete)
-            grant = Grant(aal, methods, sign_in_attempt_id=attempt.id)
-            issued = await issue_session(
-                uow,
-                self._deps,
-                tenant=tenant,
-                user=user,
-                grant=grant,
-                client=client,
-                agent=agent,
-                evict=evict,
-                token_format=token_format,
-            )
+                tenant, user, evict = await self._gate(uow, attempt, user_id, password_hash)
+            except _Refused as refused:
+                await _fail(uow, attempt, refused.reason)
+                raise refused.error from None
+            result = await self._issue(uow, tenant, user, attempt, grant, issue, evict)
             await uow.commit()
+        return result
+
+    async def _gate(
+        self, uow: UnitOfWork, attempt: SignInAttempt, user_id: uuid.UUID, password_hash: str | None
+    ) -> tuple[Tenant, User, list[Session]]:
+        """Locks the user, checks it again and makes room under the limit, or refuses."""
+        tenant = await require_tenant(uow, attempt.tenant_id)
+        try:
+            user = await lock_user(
+                uow, tenant_id=tenant.id, user_id=user_id, password_hash=password_hash
+            )
+            evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
+        except UserSuspended as exc:
+            raise _Refused("user_suspended", exc) from exc
+        except AuthenticationFailed as exc:
+            raise _Refused("invalid_credentials", exc) from exc
+        except SessionLimitReached as exc:
+            raise _Refused("session_limit", exc) from exc
+        return tenant, user, evict
+
+    async def _issue(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        user: User,
+        attempt: SignInAttempt,
+        grant: Grant,
+        issue: Issue,
+        evict: list[Session],
+    ) -> SignInResult:
+        complete = replace(attempt, status=SignInStatus.COMPLETE, updated_at=self._deps.clock.now())
+        await _save(uow, attempt, complete)
+        issued = await issue_session(
+            uow,
+            deps=self._deps,
+            tenant=tenant,
+            user=user,
+            grant=replace(grant, sign_in_attempt_id=attempt.id),
+            issue=issue,
+            evict=evict,
+        )
         return SignInResult(complete, issued)
 
-    async def _check_password(self, user: User | None, password: str) -> bool:
-        """Spends the same time whether or not the user exists, so timing reveals nothing."""
+    def _new_attempt(
+        self,
+        tenant_id: uuid.UUID,
+        identifier: str,
+        strategy: Strategy,
+        user: User | None,
+        issue: Issue,
+    ) -> SignInAttempt:
+        now = self._deps.clock.now()
+        return SignInAttempt(
+            id=new_id(),
+            tenant_id=tenant_id,
+            identifier=identifier,
+            strategy=strategy,
+            status=SignInStatus.NEEDS_FACTOR_ONE,
+            created_at=now,
+            updated_at=now,
+            user_id=None if user is None else user.id,
+            ip=issue.client.ip,
+            user_agent=issue.agent.raw,
+        )
+
+    async def _verified_hash(self, user: User | None, password: str) -> str | None:
+        """The hash the password matched, or None. Unknown users cost the same time as known."""
         if user is None or user.password_hash is None:
             await self._deps.passwords.verify_dummy(password)
-            return False
-        return await self._deps.passwords.verify(user.password_hash, password)
+            return None
+        if await self._deps.passwords.verify(user.password_hash, password):
+            return user.password_hash
+        return None
 
-    async def _record_failure(self, attempt: SignInAttempt, reason: str) -> None:
-        failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
+    async def _rehash_if_needed(self, user: User, password: str, verified: str) -> None:
+        """Moves a hash made with older argon2 parameters to the current ones, after sign-in."""
+        if not self._deps.passwords.needs_rehash(verified):
+            return
+        new_hash = await self._deps.passwords.hash(password)
         async with self._deps.store.unit_of_work() as uow:
-            await uow.sign_ins.add(failed)
+            await uow.users.set_password_hash(
+                user.id, new_hash=new_hash, replacing=verified, at=self._deps.clock.now()
+            )
             await uow.commit()
 
-    @staticmethod
-    async def _save_attempt(uow: UnitOfWork, previous: SignInAttempt, new: SignInAttempt) -> None:
-        """A first-factor attempt is stored now; a waiting one moves on only once, whoever races."""
-        if previous.status is not SignInStatus.NEEDS_FACTOR_TWO:
-            await uow.sign_ins.add(new)
-        elif not await uow.sign_ins.update(new, from_status=SignInStatus.NEEDS_FACTOR_TWO):
-            raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
+    async def _record(self, attempt: SignInAttempt, *, failure: str | None = None) -> None:
+        if failure is not None:
+            attempt = replace(attempt, status=SignInStatus.FAILED, failure_reason=failure)
+        async with self._deps.store.unit_of_work() as uow:
+            await uow.sign_ins.add(attempt)
+            await uow.commit()
+
+
+def _checked_identifier(identifier: str) -> str:
+    checked = check_text(identifier.strip(), field="identifier", max_length=IDENTIFIER_MAX_LENGTH)
+    if not checked:
+        raise InvalidInput("the identifier must not be empty", field="identifier")
+    return checked
+
+
+async def _waiting_attempt(
+    uow: UnitOfWork, tenant_id: uuid.UUID, attempt_id: uuid.UUID, *, now: datetime
+) -> SignInAttempt:
+    attempt = await uow.sign_ins.get(tenant_id, attempt_id)
+    if attempt is None or attempt.status is not SignInStatus.NEEDS_FACTOR_TWO:
+        raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
+    if now - attempt.created_at > SECOND_FACTOR_WINDOW:
+        raise AttemptNotFound("the sign-in attempt has expired; sign in again")
+    return attempt
+
+
+async def _save(uow: UnitOfWork, previous: SignInAttempt, new: SignInAttempt) -> None:
+    """A first-factor attempt is stored now; a waiting one moves on only once, whoever races."""
+    if previous.status is not SignInStatus.NEEDS_FACTOR_TWO:
+        await uow.sign_ins.add(new)
+    elif not await uow.sign_ins.update(new, from_status=SignInStatus.NEEDS_FACTOR_TWO):
+        raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
+
+
+async def _fail(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:
+    failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
+    await _save(uow, attempt, failed)
+    await uow.commit()
 
 
 async def check_second_factor(
@@ -265,8 +366,9 @@ async def check_second_factor(
     step = totp_step(totp.secret, code, at=now)
     if step is not None:
         return "totp" if await uow.users.set_totp_last_step(user.id, step=step) else None
-    if is_backup_code_shaped(code) and await uow.users.use_backup_code(
-        user.id, backup_code_digest(code), at=now
-    ):
+    if not is_backup_code_shaped(code):
+        return None
+    digest = await asyncio.to_thread(backup_code_digest, code, salt=user.id.bytes)
+    if await uow.users.use_backup_code(user.id, digest, at=now):
         return "lookup_secret"
     return None

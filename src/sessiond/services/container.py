@@ -19,13 +19,13 @@ class Services:
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
-        users = UserService(deps)
+        users = UserService(deps=deps)
         return cls(
             deps=deps,
-            tenants=TenantService(deps),
+            tenants=TenantService(deps=deps),
             users=users,
-            auth=AuthService(deps, users),
-            sessions=SessionService(deps),
+            auth=AuthService(deps=deps, users=users),
+            sessions=SessionService(deps=deps),
         )
 
     async def close(self) -> None:

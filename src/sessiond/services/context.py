@@ -12,15 +12,34 @@ from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.useragent import UserAgentParser
 from sessiond.store.uow import Store
 
+HOST_MAX_LENGTH = 256
+LOCATION_MAX_LENGTH = 256
+IP_MAX_LENGTH = 64
+
 
 @dataclass(frozen=True, slots=True)
 class Client:
-    """The client behind a request, as its front door saw it (IP already resolved via proxies)."""
+    """The client behind a request, as its front door saw it (IP already resolved via proxies).
+
+    What a client sends is stored as far as it fits, never refused: a long Host header must not
+    turn a sign-in into an error. The user agent is cut where it is parsed.
+    """
 
     user_agent: str = ""
     ip: str | None = None
     location: str = ""
     host: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ip", _bounded(self.ip, IP_MAX_LENGTH))
+        object.__setattr__(self, "host", _bounded(self.host, HOST_MAX_LENGTH))
+        object.__setattr__(self, "location", _bounded(self.location, LOCATION_MAX_LENGTH) or "")
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    return value.replace("\x00", "")[:limit] or None
 
 
 @dataclass(frozen=True, slots=True)

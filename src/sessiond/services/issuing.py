@@ -1,4 +1,8 @@
-"""Issuing a session: the per-user limit, the device, the token, in the caller's unit of work."""
+"""Issuing a session: the user re-checked under lock, the per-user limit, the device and the token.
+
+Everything here runs inside the caller's unit of work, so a sign-in's attempt, session and device
+commit together or not at all.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from sessiond.domain.device import Device, UserAgentInfo
-from sessiond.domain.errors import SessionLimitReached
+from sessiond.domain.errors import AuthenticationFailed, SessionLimitReached, UserSuspended
 from sessiond.domain.ids import new_id
 from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import (
@@ -41,13 +45,37 @@ class Grant:
     sign_up_attempt_id: uuid.UUID | None = None
 
 
-async def check_room(uow: UnitOfWork, deps: Deps, *, tenant: Tenant, user: User) -> list[Session]:
-    """Locks the user and returns the live sessions that must end to make room for one more.
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Where a session goes: the client, its parsed agent, and the token shape its door wants."""
 
-    Raises `SessionLimitReached` under policy `deny`. Call it before writing anything else, so a
-    refusal leaves the unit of work clean for recording the failed attempt.
+    client: Client
+    agent: UserAgentInfo
+    token_format: TokenFormat
+
+
+async def lock_user(
+    uow: UnitOfWork, *, tenant_id: uuid.UUID, user_id: uuid.UUID, password_hash: str | None
+) -> User:
+    """The user, locked for the rest of the unit of work and checked again under the lock.
+
+    A suspension or a password change that landed after the password was verified wins: the
+    session is refused rather than issued to a user who may no longer have it.
     """
-    await uow.users.get_for_update(tenant.id, user.id)
+    user = await uow.users.get_for_update(tenant_id, user_id)
+    if user is None or (password_hash is not None and user.password_hash != password_hash):
+        raise AuthenticationFailed("the identifier or the password is wrong")
+    if not user.is_active:
+        raise UserSuspended("this user is suspended")
+    return user
+
+
+async def check_room(uow: UnitOfWork, *, deps: Deps, tenant: Tenant, user: User) -> list[Session]:
+    """The live sessions that must end to make room for one more (call with the user locked).
+
+    Raises `SessionLimitReached` under policy `deny`; it writes nothing, so a refusal leaves the
+    unit of work clean for recording the failed attempt.
+    """
     now = deps.clock.now()
     live = await uow.sessions.live_for_user(
         tenant.id, user.id, now=now, idle_cutoff=live_idle_cutoff(now=now, settings=tenant.settings)
@@ -62,15 +90,13 @@ async def check_room(uow: UnitOfWork, deps: Deps, *, tenant: Tenant, user: User)
 
 async def issue_session(
     uow: UnitOfWork,
-    deps: Deps,
     *,
+    deps: Deps,
     tenant: Tenant,
     user: User,
     grant: Grant,
-    client: Client,
-    agent: UserAgentInfo,
+    issue: Issue,
     evict: list[Session],
-    token_format: TokenFormat,
 ) -> IssuedSession:
     now = deps.clock.now()
     if evict:
@@ -83,14 +109,13 @@ async def issue_session(
         )
     device = Device(
         id=new_id(),
-        agent=agent,
-        ip=_bounded(client.ip, IP_MAX_LENGTH),
-        location=_bounded(client.location, LOCATION_MAX_LENGTH) or "",
+        agent=issue.agent,
+        ip=issue.client.ip,
+        location=issue.client.location,
         created_at=now,
     )
-    token = new_token(
-        prefix=token_format.prefix, alphanumeric_length=token_format.alphanumeric_length
-    )
+    shape = issue.token_format
+    token = new_token(prefix=shape.prefix, alphanumeric_length=shape.alphanumeric_length)
     session = Session(
         id=new_id(),
         tenant_id=tenant.id,
@@ -105,21 +130,9 @@ async def issue_session(
         updated_at=now,
         aal=grant.aal,
         methods=grant.methods,
-        host=_bounded(client.host, HOST_MAX_LENGTH),
+        host=issue.client.host,
         sign_in_attempt_id=grant.sign_in_attempt_id,
         sign_up_attempt_id=grant.sign_up_attempt_id,
     )
     await uow.sessions.add(session, device)
     return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
-
-
-HOST_MAX_LENGTH = 256
-LOCATION_MAX_LENGTH = 256
-IP_MAX_LENGTH = 64
-
-
-def _bounded(value: str | None, limit: int) -> str | None:
-    """Client-supplied text is stored as far as it fits, never refused: a sign-in must not fail."""
-    if value is None:
-        return None
-    return value.replace("\x00", "")[:limit] or None

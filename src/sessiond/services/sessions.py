@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sessiond.domain.errors import (
     InvalidInput,
     InvalidPageToken,
+    InvalidSort,
     NotLiveReason,
     SessionNotFound,
     SessionNotLive,
@@ -18,19 +19,19 @@ from sessiond.domain.ids import parse_id
 from sessiond.domain.listing import (
     KEYSET_FIELDS,
     KeysetCursor,
+    ListedPage,
     OffsetPage,
     SessionPage,
     SessionQuery,
     SessionRecord,
     check_page_size,
 )
-from sessiond.domain.session import TOUCH_INTERVAL, EndReason, live_idle_cutoff
+from sessiond.domain.session import EndReason, live_idle_cutoff, touch_interval
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.tokens import digest
 from sessiond.infra.pagetoken import PageTokenValue
 from sessiond.services.context import Deps
 from sessiond.services.tenants import require_tenant
-from sessiond.store.repositories.listing import ListedPage
 from sessiond.store.uow import UnitOfWork
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -44,7 +45,7 @@ class Authenticated:
 
 
 class SessionService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps) -> None:
         self._deps = deps
 
     async def authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
@@ -60,15 +61,15 @@ class SessionService:
         )
         if reason is not None:
             raise SessionNotLive(reason)
-        if record.session.needs_touch(now):
-            record = await self._touch(record, now)
+        if record.session.needs_touch(now=now, settings=tenant.settings):
+            record = await self._touch(record, now, touch_interval(tenant.settings))
         return Authenticated(record, tenant)
 
-    async def _touch(self, record: SessionRecord, now: datetime) -> SessionRecord:
+    async def _touch(
+        self, record: SessionRecord, now: datetime, interval: timedelta
+    ) -> SessionRecord:
         async with self._deps.store.unit_of_work() as uow:
-            touched = await uow.sessions.touch(
-                record.session.id, at=now, not_after=now - TOUCH_INTERVAL
-            )
+            touched = await uow.sessions.touch(record.session.id, at=now, not_after=now - interval)
             await uow.commit()
         if not touched:
             return record
@@ -78,6 +79,14 @@ class SessionService:
         async with self._deps.store.unit_of_work(write=False) as uow:
             await require_tenant(uow, tenant_id)
             return await require_session(uow, tenant_id, session_id)
+
+    async def locate(self, session_id: uuid.UUID) -> SessionRecord:
+        """The session with this id in whichever tenant holds it: for operators, not doors."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            record = await uow.sessions.get_any_tenant(session_id)
+        if record is None:
+            raise SessionNotFound(f"session {session_id} does not exist")
+        return record
 
     async def end(
         self,
@@ -137,7 +146,10 @@ class SessionService:
             if not session.may_extend(now=now, settings=tenant.settings):
                 return record
             extended = session.extended(now=now, settings=tenant.settings)
-            await uow.sessions.set_expiry(session.id, expires_at=extended.expires_at, at=now)
+            if not await uow.sessions.set_expiry(
+                session.id, expires_at=extended.expires_at, at=now
+            ):
+                raise SessionNotFound(f"session {session_id} is not active")
             await uow.commit()
         return replace(record, session=extended)
 
@@ -162,7 +174,7 @@ class SessionService:
         if start_after is not None and start_after.tzinfo is None:
             raise InvalidInput("the cursor needs a time zone", field="cursor")
         if query.sort[0].field not in KEYSET_FIELDS or len(query.sort) != 1:
-            raise InvalidPageToken("page tokens only walk sessions in creation order")
+            raise InvalidSort("page tokens only walk sessions in creation order")
         fingerprint = _fingerprint(query)
         cursor = None
         if token is not None:
@@ -228,7 +240,7 @@ class SessionService:
             or not isinstance(ident, str)
             or back not in (0, 1)
         ):
-            raise InvalidPageToken("The page token is invalid, do not craft your own page tokens")
+            raise InvalidPageToken()
         return KeysetCursor(
             created_at=_EPOCH + timedelta(microseconds=stamp),
             id=parse_id(ident),

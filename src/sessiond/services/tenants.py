@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sessiond.domain.apikey import ApiKey
 from sessiond.domain.errors import AuthenticationFailed, Conflict, TenantNotFound
@@ -18,7 +18,7 @@ from sessiond.store.uow import UnitOfWork
 @dataclass(frozen=True, slots=True)
 class NewKey:
     key: ApiKey
-    raw: str
+    raw: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class NewTenant:
 
 
 class TenantService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps) -> None:
         self._deps = deps
 
     async def create(

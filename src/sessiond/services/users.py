@@ -38,7 +38,7 @@ class NewUser:
 
 
 class UserService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps) -> None:
         self._deps = deps
 
     async def create(self, tenant_id: uuid.UUID, new: NewUser) -> User:
@@ -98,7 +98,7 @@ class UserService:
         """Suspending a user ends every session it has; unsuspending restores none of them."""
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
-            user = await require_user(uow, tenant_id, user_id)
+            user = await require_user(uow, tenant_id, user_id, lock=True)
             now = self._deps.clock.now()
             updated = replace(user, state=state, updated_at=now)
             await uow.users.update(updated)
@@ -131,7 +131,7 @@ class UserService:
         password_hash = await self._deps.passwords.hash(password)
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
-            user = await require_user(uow, tenant_id, user_id)
+            user = await require_user(uow, tenant_id, user_id, lock=True)
             now = self._deps.clock.now()
             updated = replace(user, password_hash=password_hash, updated_at=now)
             await uow.users.update(updated)
@@ -158,8 +158,14 @@ async def add_user(uow: UnitOfWork, user: User) -> None:
     await uow.users.add(user)
 
 
-async def require_user(uow: UnitOfWork, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
-    user = await uow.users.get(tenant_id, user_id)
+async def require_user(
+    uow: UnitOfWork, tenant_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
+) -> User:
+    """The user, locked until the unit of work ends when `lock` (for read-modify-write)."""
+    if lock:
+        user = await uow.users.get_for_update(tenant_id, user_id)
+    else:
+        user = await uow.users.get(tenant_id, user_id)
     if user is None:
         raise UserNotFound(f"user {user_id} does not exist")
     return user

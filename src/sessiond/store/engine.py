@@ -33,10 +33,16 @@ def async_url(url: str) -> URL:
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target, pool_size=pool_size, max_overflow=0)
+        engine = create_async_engine(
+            target, pool_size=pool_size, max_overflow=0, hide_parameters=True
+        )
     else:
         engine = create_async_engine(
-            target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            target,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
     configure_engine(engine)
     return engine

@@ -1,18 +1,71 @@
+"""Where driver, pool and network failures become domain errors: once, at the store's edge.
+
+Messages name no URL, SQL or parameter (engines also run with `hide_parameters`), so a chained
+exception that reaches a log carries no secret.
+"""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from sessiond.domain.errors import StorageUnavailable
+from sessiond.domain.errors import Conflict, InvalidFilter, StorageUnavailable
+
+_UNIQUE_SQLSTATE = "23505"
+_UNIQUE_SQLITE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    return (
+        getattr(orig, "sqlstate", None) == _UNIQUE_SQLSTATE
+        or getattr(orig, "sqlite_errorname", None) in _UNIQUE_SQLITE
+    )
+
+
+def is_regex_error(exc: DBAPIError) -> bool:
+    """PostgreSQL refusing a pattern at run time (sqlstate 2201B, invalid regular expression)."""
+    return (
+        getattr(exc.orig, "sqlstate", None) == "2201B"
+        or "regular expression" in str(exc.orig).lower()
+    )
+
+
+def storage_unavailable(exc: BaseException, doing: str) -> StorageUnavailable:
+    cause = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+    return StorageUnavailable(f"the database failed while {doing} ({cause})")
 
 
 @asynccontextmanager
 async def storage_errors(doing: str) -> AsyncIterator[None]:
-    """Driver and network failures become `StorageUnavailable`; the message names no URL or SQL."""
+    """Driver, pool and network failures inside the block become `StorageUnavailable`."""
     try:
         yield
-    except (DBAPIError, OSError) as exc:
-        cause = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
-        raise StorageUnavailable(f"the database failed while {doing} ({cause})") from exc
+    except (SQLAlchemyError, OSError) as exc:
+        raise storage_unavailable(exc, doing) from exc
+
+
+@asynccontextmanager
+async def conflict_on_duplicate(message: str, *, field: str) -> AsyncIterator[None]:
+    """A unique constraint broken inside the block becomes a caller-safe `Conflict`."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        raise Conflict(message, field=field) from exc
+
+
+@asynccontextmanager
+async def database_regex_errors() -> AsyncIterator[None]:
+    """PostgreSQL runs filters on its own engine; one it refuses is the caller's bad input."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if not is_regex_error(exc):
+            raise
+        raise InvalidFilter(
+            "invalid filter: the database's regular expression engine refused it"
+        ) from exc

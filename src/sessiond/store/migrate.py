@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -54,7 +55,7 @@ async def require_current_schema(engine: AsyncEngine) -> None:
     """Refuses to serve from a database whose schema is not the one this code was written for."""
     async with storage_errors("reading the schema version"):
         current = await current_revision(engine)
-    head = head_revision()
+    head = await asyncio.to_thread(head_revision)
     if current != head:
         raise StorageUnavailable(
             f"the database schema is at revision {current or 'none'}, this sessiond needs "

@@ -154,7 +154,7 @@ sign_in_attempts = Table(
     Column("strategy", String(32), nullable=False),
     Column("status", String(32), nullable=False),
     Column("failure_reason", String(64), nullable=True),
-    Column("factor_failures", Integer, nullable=False, server_default="0"),
+    Column("factor_tries", Integer, nullable=False, server_default="0"),
     Column("ip", String(64), nullable=True),
     Column("user_agent", String(512), nullable=True),
     Column(
@@ -240,4 +240,5 @@ sessions = Table(
     Index("ix_sessions_tenant_created", "tenant_id", "created_at", "id"),
     Index("ix_sessions_user_created", "user_id", "created_at", "id"),
     Index("ix_sessions_tenant_ended", "tenant_id", "ended_at"),
+    Index("ix_sessions_tenant_expires", "tenant_id", "expires_at"),
 )

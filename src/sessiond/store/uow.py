@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from sessiond.domain.errors import SessiondError, StorageUnavailable
 from sessiond.store.dialect import SQLITE_IMMEDIATE
+from sessiond.store.errors import storage_errors, storage_unavailable
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.keys import ApiKeyRepository
 from sessiond.store.repositories.listing import SessionLister
@@ -39,13 +40,13 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         try:
             conn = await self._engine.connect()
+            self._conn = conn
             if self._write:
                 conn = await conn.execution_options(**{SQLITE_IMMEDIATE: True})
-            self._conn = conn
             self._tx = await conn.begin()
-        except (OperationalError, InterfaceError, OSError) as exc:
+        except (SQLAlchemyError, OSError) as exc:
             await self._close()
-            raise StorageUnavailable("the database cannot be reached") from exc
+            raise storage_unavailable(exc, "opening a transaction") from exc
         self.tenants = TenantRepository(conn)
         self.keys = ApiKeyRepository(conn)
         self.users = UserRepository(conn)
@@ -61,9 +62,8 @@ class UnitOfWork:
         if self._tx is None:
             raise RuntimeError("commit outside a unit of work")
         try:
-            await self._tx.commit()
-        except DBAPIError as exc:
-            raise StorageUnavailable("the database refused to commit") from exc
+            async with storage_errors("committing"):
+                await self._tx.commit()
         finally:
             self._tx = None
 
@@ -78,8 +78,8 @@ class UnitOfWork:
                 await self._tx.rollback()
         finally:
             await self._close()
-        if isinstance(exc, DBAPIError) and not isinstance(exc, SessiondError):
-            raise StorageUnavailable("the database answered an error") from exc
+        if isinstance(exc, SQLAlchemyError | OSError):
+            raise storage_unavailable(exc, "running a query") from exc
 
     async def _close(self) -> None:
         if self._conn is not None:
@@ -100,6 +100,11 @@ class Store:
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, write=write)
+
+    async def ping(self) -> None:
+        """Raises `StorageUnavailable` unless the database answers a trivial query."""
+        async with storage_errors("answering a ping"), self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def close(self) -> None:
         await self.engine.dispose()

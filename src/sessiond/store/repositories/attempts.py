@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, case, delete, func, insert, select, update
+from sqlalchemy import RowMapping, Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.attempts import (
@@ -32,7 +32,7 @@ def _sign_in(row: RowMapping) -> SignInAttempt:
         user_agent=row["user_agent"],
         oauth_provider_id=row["oauth_provider_id"],
         failure_reason=row["failure_reason"],
-        factor_failures=row["factor_failures"],
+        factor_tries=row["factor_tries"],
     )
 
 
@@ -147,26 +147,24 @@ class SignInAttemptRepository(_TenantRows):
         row = await self._get(tenant_id, attempt_id)
         return None if row is None else _sign_in(row)
 
-    async def record_factor_failure(
-        self, attempt_id: uuid.UUID, *, at: datetime, give_up_at: int
-    ) -> int:
-        """Counts one wrong second-factor code atomically; the attempt fails at `give_up_at`."""
+    async def reserve_factor_try(
+        self, attempt_id: uuid.UUID, *, limit: int, at: datetime
+    ) -> int | None:
+        """Counts one second-factor try before the code is checked, atomically, so concurrent
+        tries cannot exceed `limit`. None when the attempt is not waiting or has no tries left."""
         t = sign_in_attempts
-        failures = t.c.factor_failures + 1
         result = await self._conn.execute(
             update(t)
-            .where(t.c.id == attempt_id)
-            .values(
-                factor_failures=failures,
-                updated_at=at,
-                status=case((failures >= give_up_at, SignInStatus.FAILED.value), else_=t.c.status),
-                failure_reason=case(
-                    (failures >= give_up_at, "too_many_codes"), else_=t.c.failure_reason
-                ),
+            .where(
+                t.c.id == attempt_id,
+                t.c.status == SignInStatus.NEEDS_FACTOR_TWO.value,
+                t.c.factor_tries < limit,
             )
-            .returning(t.c.factor_failures)
+            .values(factor_tries=t.c.factor_tries + 1, updated_at=at)
+            .returning(t.c.factor_tries)
         )
-        return int(result.scalar_one())
+        tries = result.scalar_one_or_none()
+        return None if tries is None else int(tries)
 
     async def get_many(
         self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, tuple_
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sessiond.domain.errors import InvalidFilter
 from sessiond.domain.listing import (
     KeysetCursor,
+    ListedPage,
     OffsetPage,
     SessionQuery,
-    SessionRecord,
     SortField,
 )
 from sessiond.infra.regex import compile_filter, for_database
 from sessiond.store.dialect import sortable_text, uuid_hex
+from sessiond.store.errors import database_regex_errors
 from sessiond.store.repositories.sessions import SessionRepository, state_condition
 from sessiond.store.tables import devices, sessions, users
 
@@ -38,17 +35,10 @@ _SORT_COLUMNS: dict[SortField, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ListedPage:
-    records: list[SessionRecord]
-    total: int
-    has_more: bool
-
-
-def _filter_condition(query: SessionQuery) -> ColumnElement[bool] | None:
+def _filter_condition(query: SessionQuery, *, dialect: str) -> ColumnElement[bool] | None:
     if not query.text_filter:
         return None
-    pattern = for_database(compile_filter(query.text_filter))
+    pattern = for_database(compile_filter(query.text_filter), dialect)
     fields: list[Any] = [
         devices.c.browser_name,
         devices.c.app_name,
@@ -76,6 +66,7 @@ def _keyset_condition(cursor: KeysetCursor, *, descending: bool) -> ColumnElemen
 class SessionLister:
     def __init__(self, conn: AsyncConnection) -> None:
         self._repo = SessionRepository(conn)
+        self._dialect = conn.dialect.name
 
     def _conditions(
         self, query: SessionQuery, *, now: datetime, idle_cutoff: datetime | None
@@ -86,7 +77,7 @@ class SessionLister:
         ]
         if query.user_id is not None:
             conditions.append(sessions.c.user_id == query.user_id)
-        text = _filter_condition(query)
+        text = _filter_condition(query, dialect=self._dialect)
         if text is not None:
             conditions.append(text)
         return conditions
@@ -100,7 +91,7 @@ class SessionLister:
             for k in query.sort
         ]
         order += [sessions.c.created_at.desc(), sessions.c.id.desc()]
-        async with _database_regex_errors():
+        async with database_regex_errors():
             total = await self._repo.count(*conditions)
             records = await self._repo.fetch_records(
                 *conditions, order=order, offset=page.offset, limit=page.limit
@@ -127,7 +118,7 @@ class SessionLister:
             if scan_descending
             else [sessions.c.created_at.asc(), sessions.c.id.asc()]
         )
-        async with _database_regex_errors():
+        async with database_regex_errors():
             total = await self._repo.count(*conditions)
             records = await self._repo.fetch_records(
                 and_(*conditions, *keyset), order=order, limit=size + 1
@@ -137,16 +128,3 @@ class SessionLister:
         if backwards:
             records.reverse()
         return ListedPage(records, total, has_more)
-
-
-@asynccontextmanager
-async def _database_regex_errors() -> AsyncIterator[None]:
-    """PostgreSQL runs patterns RE2 accepted on its own engine, which refuses a few (`\\p{Lu}`)."""
-    try:
-        yield
-    except DBAPIError as exc:
-        if "regular expression" not in str(exc.orig).lower():
-            raise
-        raise InvalidFilter(
-            "invalid filter: the database's regular expression engine refused it"
-        ) from exc

@@ -13,7 +13,6 @@ from sqlalchemy import (
     func,
     insert,
     not_,
-    or_,
     select,
     true,
     update,
@@ -163,6 +162,10 @@ class SessionRepository:
         )
         return records[0] if records else None
 
+    async def get_any_tenant(self, session_id: uuid.UUID) -> SessionRecord | None:
+        records = await self.fetch_records(sessions.c.id == session_id)
+        return records[0] if records else None
+
     async def get_by_token_digest(self, digest: str) -> SessionRecord | None:
         records = await self.fetch_records(sessions.c.token_digest == digest)
         return records[0] if records else None
@@ -243,12 +246,14 @@ class SessionRepository:
 
     async def set_expiry(
         self, session_id: uuid.UUID, *, expires_at: datetime, at: datetime
-    ) -> None:
-        await self._conn.execute(
+    ) -> bool:
+        """Moves the expiry of a session that has not ended; False if it ended meanwhile."""
+        result = await self._conn.execute(
             update(sessions)
-            .where(sessions.c.id == session_id)
+            .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
             .values(expires_at=expires_at, updated_at=at)
         )
+        return result.rowcount > 0
 
     async def end(
         self,
@@ -288,20 +293,27 @@ class SessionRepository:
         expired_before: datetime,
         limit: int,
     ) -> int:
-        """Deletes up to `limit` sessions ended or expired before the cutoffs, and their devices."""
-        doomed = (
-            select(sessions.c.id, sessions.c.device_id)
-            .where(
-                sessions.c.tenant_id == tenant_id,
-                or_(sessions.c.ended_at < ended_before, sessions.c.expires_at < expired_before),
+        """Deletes up to `limit` sessions ended or expired before the cutoffs, and their devices.
+
+        Two index-served lookups rather than one `OR`, which would scan the tenant's sessions.
+        """
+        found: dict[uuid.UUID, uuid.UUID | None] = {}
+        for condition in (
+            sessions.c.ended_at < ended_before,
+            sessions.c.expires_at < expired_before,
+        ):
+            query = (
+                select(sessions.c.id, sessions.c.device_id)
+                .where(sessions.c.tenant_id == tenant_id, condition)
+                .limit(limit - len(found))
             )
-            .limit(limit)
-        )
-        rows = list((await self._conn.execute(doomed)).all())
-        if not rows:
+            found.update((row[0], row[1]) for row in await self._conn.execute(query))
+            if len(found) >= limit:
+                break
+        if not found:
             return 0
-        await self._conn.execute(delete(sessions).where(sessions.c.id.in_([r[0] for r in rows])))
-        device_ids = [r[1] for r in rows if r[1] is not None]
+        await self._conn.execute(delete(sessions).where(sessions.c.id.in_(list(found))))
+        device_ids = [d for d in found.values() if d is not None]
         if device_ids:
             await self._conn.execute(delete(devices).where(devices.c.id.in_(device_ids)))
-        return len(rows)
+        return len(found)

@@ -8,7 +8,7 @@ from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
-from sessiond.store.repositories._errors import conflict_on_duplicate
+from sessiond.store.errors import conflict_on_duplicate
 from sessiond.store.tables import tenants
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.ids import new_id
 from sessiond.domain.user import Email, Totp, User, UserState, normalise_identifier
-from sessiond.store.repositories._errors import conflict_on_duplicate
+from sessiond.store.errors import conflict_on_duplicate
 from sessiond.store.tables import backup_codes, user_emails, users
 
 USER_COLUMNS = tuple(users.c)
@@ -54,7 +54,6 @@ def _values(user: User) -> dict[str, Any]:
         "password_hash": user.password_hash,
         "totp_secret": None if user.totp is None else user.totp.secret,
         "totp_enabled": user.totp is not None and user.totp.enabled,
-        "totp_last_step": None if user.totp is None else user.totp.last_step,
         "updated_at": user.updated_at,
     }
 
@@ -66,11 +65,21 @@ class UserRepository:
     async def add(self, user: User) -> None:
         async with conflict_on_duplicate("that username is already taken", field="username"):
             await self._conn.execute(
-                insert(users).values(id=user.id, created_at=user.created_at, **_values(user))
+                insert(users).values(
+                    id=user.id,
+                    created_at=user.created_at,
+                    totp_last_step=None if user.totp is None else user.totp.last_step,
+                    **_values(user),
+                )
             )
         await self._write_emails(user)
 
     async def update(self, user: User) -> None:
+        """Writes every field but `totp_last_step` (only `set_totp_last_step` moves that).
+
+        Read the user with `get_for_update` in the same unit of work, or a concurrent change
+        (a suspension, a password change) is overwritten with the stale copy.
+        """
         async with conflict_on_duplicate("that username is already taken", field="username"):
             await self._conn.execute(
                 update(users)
@@ -146,6 +155,17 @@ class UserRepository:
         """Users from rows carrying every column of `users`; their emails load in one query."""
         emails = await self._emails_for([row["id"] for row in rows])
         return [user_from_row(row, emails.get(row["id"], ())) for row in rows]
+
+    async def set_password_hash(
+        self, user_id: uuid.UUID, *, new_hash: str, replacing: str, at: datetime
+    ) -> bool:
+        """Swaps the hash only if it is still `replacing` (a rehash never undoes a change)."""
+        result = await self._conn.execute(
+            update(users)
+            .where(users.c.id == user_id, users.c.password_hash == replacing)
+            .values(password_hash=new_hash, updated_at=at)
+        )
+        return result.rowcount > 0
 
     async def set_totp_last_step(self, user_id: uuid.UUID, *, step: int) -> bool:
         """Records the TOTP step just used; False when it (or a later one) was used already."""

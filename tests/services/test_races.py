@@ -1,0 +1,205 @@
+"""Races and half-finished work found in review: each test pins one down, on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from sessiond.domain.attempts import SignInStatus
+from sessiond.domain.errors import (
+    AttemptNotFound,
+    AuthenticationFailed,
+    Conflict,
+    SecondFactorFailed,
+    SessionLimitReached,
+    SessionNotLive,
+    UserSuspended,
+)
+from sessiond.domain.listing import SessionState
+from sessiond.domain.session import EndReason
+from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
+from sessiond.domain.user import UserState
+from sessiond.infra.clock import FrozenClock
+from sessiond.infra.passwords import PasswordHasher
+from sessiond.infra.totp import generate_backup_codes
+from sessiond.services.auth import AuthService
+from sessiond.services.container import Services
+from tests.conftest import tenant_with
+from tests.services.test_auth import (
+    CLIENT,
+    PASSWORD,
+    add_user,
+    count_sessions,
+    enable_totp,
+    sign_in,
+    stored_sign_ins,
+    wrong_code,
+)
+
+
+class _InterruptedHasher(PasswordHasher):
+    """Verifies the password, then lets an administrator act before the sign-in goes on."""
+
+    def __init__(self, meanwhile: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(time_cost=1, memory_cost=1024)
+        self._meanwhile = meanwhile
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        ok = await super().verify(password_hash, password)
+        await self._meanwhile()
+        return ok
+
+
+def _racing(services: Services, meanwhile: Callable[[], Awaitable[None]]) -> Services:
+    """The same store and services, but sign-in pauses for `meanwhile` after the password check."""
+    deps = dataclasses.replace(services.deps, passwords=_InterruptedHasher(meanwhile))
+    return dataclasses.replace(services, auth=AuthService(deps=deps, users=services.users))
+
+
+async def test_a_user_suspended_during_sign_in_gets_no_session(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+
+    async def suspend() -> None:
+        await services.users.set_state(tenant.id, user.id, UserState.SUSPENDED, by="admin")
+
+    racing = _racing(services, suspend)
+
+    with pytest.raises(UserSuspended):
+        await sign_in(racing, tenant)
+
+    assert await count_sessions(services, tenant) == 0
+    [attempt] = await stored_sign_ins(services, tenant)
+    assert attempt.status is SignInStatus.FAILED
+    assert attempt.failure_reason == "user_suspended"
+    await services.users.set_state(tenant.id, user.id, UserState.ACTIVE, by="admin")
+    assert await count_sessions(services, tenant, SessionState.LIVE) == 0
+
+
+async def test_a_password_changed_during_sign_in_wins(services: Services, tenant: Tenant) -> None:
+    user = await add_user(services, tenant)
+
+    async def change() -> None:
+        await services.users.change_password(tenant.id, user.id, "a brand new password")
+
+    racing = _racing(services, change)
+
+    with pytest.raises(AuthenticationFailed):
+        await sign_in(racing, tenant)
+    assert await count_sessions(services, tenant) == 0
+
+
+@pytest.mark.parametrize("round_", range(5))
+async def test_concurrent_suspend_and_password_change_lose_nothing(
+    services: Services, tenant: Tenant, round_: int
+) -> None:
+    user = await add_user(services, tenant, username=f"racer{round_}")
+
+    await asyncio.gather(
+        services.users.change_password(tenant.id, user.id, "a brand new password"),
+        services.users.set_state(tenant.id, user.id, UserState.SUSPENDED, by="admin"),
+    )
+
+    stored = await services.users.get(tenant.id, user.id)
+    assert stored.state is UserState.SUSPENDED
+    assert await services.deps.passwords.verify(stored.password_hash or "", "a brand new password")
+
+
+async def test_concurrent_wrong_codes_get_five_tries_in_all(
+    services: Services, tenant: Tenant, clock: FrozenClock
+) -> None:
+    user = await add_user(services, tenant)
+    secret = await enable_totp(services, tenant, user)
+    waiting = await sign_in(services, tenant)
+    code = wrong_code(secret, clock)
+
+    results = await asyncio.gather(
+        *(
+            services.auth.attempt_second_factor(
+                tenant.id, waiting.attempt.id, code=code, client=CLIENT
+            )
+            for _ in range(20)
+        ),
+        return_exceptions=True,
+    )
+
+    checked = [r for r in results if isinstance(r, SecondFactorFailed)]
+    turned_away = [r for r in results if isinstance(r, AttemptNotFound)]
+    assert len(checked) == 5
+    assert len(turned_away) == 15
+    assert sum(1 for r in checked if r.exhausted) == 1
+    [attempt] = await stored_sign_ins(services, tenant)
+    assert attempt.status is SignInStatus.FAILED
+    assert attempt.factor_tries == 5
+    with pytest.raises(AttemptNotFound):
+        await services.auth.attempt_second_factor(
+            tenant.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
+        )
+
+
+async def test_a_refused_session_does_not_burn_the_backup_code(services: Services) -> None:
+    tenant = await tenant_with(
+        services, SessionSettings(max_live_sessions=1, limit_policy=LimitPolicy.DENY)
+    )
+    user = await add_user(services, tenant)
+    codes = generate_backup_codes(2)
+    await enable_totp(services, tenant, user, codes)
+    first_waiting = await sign_in(services, tenant)
+    first = await services.auth.attempt_second_factor(
+        tenant.id, first_waiting.attempt.id, code=codes[1], client=CLIENT
+    )
+    assert first.issued is not None
+
+    refused = await sign_in(services, tenant)
+    with pytest.raises(SessionLimitReached):
+        await services.auth.attempt_second_factor(
+            tenant.id, refused.attempt.id, code=codes[0], client=CLIENT
+        )
+
+    await services.sessions.end_for_user(tenant.id, user.id, reason=EndReason.REVOKED, by="test")
+    retry = await sign_in(services, tenant)
+    done = await services.auth.attempt_second_factor(
+        tenant.id, retry.attempt.id, code=codes[0], client=CLIENT
+    )
+    assert done.issued is not None
+    statuses = {a.id: a.status for a in await stored_sign_ins(services, tenant)}
+    assert statuses[refused.attempt.id] is SignInStatus.FAILED
+
+
+async def test_a_short_inactivity_timeout_keeps_a_busy_session_live(
+    services: Services, clock: FrozenClock
+) -> None:
+    tenant = await tenant_with(services, SessionSettings(inactivity_timeout=timedelta(seconds=30)))
+    await add_user(services, tenant)
+    issued = (await sign_in(services, tenant)).issued
+    assert issued is not None
+
+    for _ in range(12):
+        clock.advance(timedelta(seconds=10))
+        await services.sessions.authenticate(tenant.id, issued.token)
+
+    clock.advance(timedelta(seconds=31))
+    with pytest.raises(SessionNotLive):
+        await services.sessions.authenticate(tenant.id, issued.token)
+
+
+async def test_a_conflict_names_no_stored_value(services: Services, tenant: Tenant) -> None:
+    first = await add_user(services, tenant)
+    with pytest.raises(Conflict) as caught:
+        await add_user(services, tenant, password="another long password")
+
+    chain = []
+    cause: BaseException | None = caught.value
+    while cause is not None:
+        chain.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    text = "\n".join(chain)
+    assert first.password_hash is not None
+    assert "$argon2" not in text
+    assert PASSWORD not in text
