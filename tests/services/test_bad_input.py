@@ -32,7 +32,6 @@ from sessiond.domain.errors import (
 )
 from sessiond.domain.ids import parse_id
 from sessiond.domain.listing import (
-    KeysetPage,
     OffsetPage,
     SessionQuery,
     SessionState,
@@ -439,12 +438,6 @@ def test_a_bad_offset_page_is_invalid_input(changes: dict[str, int], field: str)
         OffsetPage(**changes)
     assert_clear(caught.value)
     assert caught.value.field == field
-
-
-@pytest.mark.parametrize("size", [0, 1001])
-def test_a_bad_keyset_page_object_is_invalid_input(size: int) -> None:
-    with pytest.raises(InvalidInput, match="page size"):
-        KeysetPage(size=size)
 
 
 def test_bad_sorts_are_invalid_sort() -> None:

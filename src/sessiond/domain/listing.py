@@ -72,17 +72,6 @@ class OffsetPage:
         check_page_size(self.limit)
 
 
-@dataclass(frozen=True, slots=True)
-class KeysetPage:
-    """`token` is an opaque token handed out with an earlier page (next or previous)."""
-
-    size: int = 50
-    token: str | None = None
-
-    def __post_init__(self) -> None:
-        check_page_size(self.size)
-
-
 def check_page_size(size: int) -> None:
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"the page size must be between 1 and {MAX_PAGE_SIZE}", field="size")

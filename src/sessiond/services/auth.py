@@ -150,17 +150,7 @@ class AuthService:
         user = await self._users.build(tenant_id, new)
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         now = self._deps.clock.now()
-        attempt = SignUpAttempt(
-            id=new_id(),
-            tenant_id=tenant_id,
-            strategy=strategy,
-            status=SignUpStatus.COMPLETE,
-            created_at=now,
-            updated_at=now,
-            user_id=user.id,
-            ip=client.ip,
-            user_agent=issue.agent.raw,
-        )
+        attempt = _sign_up_attempt(user, strategy, issue, now=now)
         methods = (AuthMethod("password", AAL.AAL1, now),)
         async with self._deps.store.unit_of_work() as uow:
             tenant = await require_tenant(uow, tenant_id)
@@ -322,6 +312,22 @@ class AuthService:
         async with self._deps.store.unit_of_work() as uow:
             await uow.sign_ins.add(attempt)
             await uow.commit()
+
+
+def _sign_up_attempt(
+    user: User, strategy: Strategy, issue: Issue, *, now: datetime
+) -> SignUpAttempt:
+    return SignUpAttempt(
+        id=new_id(),
+        tenant_id=user.tenant_id,
+        strategy=strategy,
+        status=SignUpStatus.COMPLETE,
+        created_at=now,
+        updated_at=now,
+        user_id=user.id,
+        ip=issue.client.ip,
+        user_agent=issue.agent.raw,
+    )
 
 
 def _checked_identifier(identifier: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sessiond.domain.device import Device, UserAgentInfo
 from sessiond.domain.errors import AuthenticationFailed, SessionLimitReached, UserSuspended
@@ -107,21 +108,32 @@ async def issue_session(
             reason=EndReason.EVICTED,
             by="session-limit",
         )
+    client = issue.client
     device = Device(
-        id=new_id(),
-        agent=issue.agent,
-        ip=issue.client.ip,
-        location=issue.client.location,
-        created_at=now,
+        id=new_id(), agent=issue.agent, ip=client.ip, location=client.location, created_at=now
     )
     shape = issue.token_format
     token = new_token(prefix=shape.prefix, alphanumeric_length=shape.alphanumeric_length)
-    session = Session(
+    session = _new_session(tenant, user, grant, token.digest, device.id, client.host, now)
+    await uow.sessions.add(session, device)
+    return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
+
+
+def _new_session(
+    tenant: Tenant,
+    user: User,
+    grant: Grant,
+    token_digest: str,
+    device_id: uuid.UUID,
+    host: str | None,
+    now: datetime,
+) -> Session:
+    return Session(
         id=new_id(),
         tenant_id=tenant.id,
         user_id=user.id,
-        token_digest=token.digest,
-        device_id=device.id,
+        token_digest=token_digest,
+        device_id=device_id,
         created_at=now,
         authenticated_at=now,
         issued_at=now,
@@ -130,9 +142,7 @@ async def issue_session(
         updated_at=now,
         aal=grant.aal,
         methods=grant.methods,
-        host=issue.client.host,
+        host=host,
         sign_in_attempt_id=grant.sign_in_attempt_id,
         sign_up_attempt_id=grant.sign_up_attempt_id,
     )
-    await uow.sessions.add(session, device)
-    return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
