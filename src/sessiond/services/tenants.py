@@ -56,7 +56,7 @@ class TenantService:
         Several nodes may start at once: the one that loses the race reads the winner's tenant.
         """
         async with self._deps.store.unit_of_work() as uow:
-            if await uow.tenants.list_all():
+            if await uow.tenants.any_exist():
                 return await uow.tenants.get_by_slug(DEFAULT_TENANT_SLUG)
         now = self._deps.clock.now()
         tenant = Tenant(

@@ -83,6 +83,9 @@ class TenantRepository:
     async def get_by_public_key(self, public_key: str) -> Tenant | None:
         return await self._one(tenants.c.public_key == public_key)
 
+    async def any_exist(self) -> bool:
+        return (await self._conn.execute(select(tenants.c.id).limit(1))).first() is not None
+
     async def list_all(self) -> list[Tenant]:
         result = await self._conn.execute(select(tenants).order_by(tenants.c.created_at))
         return [tenant_from_row(row) for row in result.mappings()]
