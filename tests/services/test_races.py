@@ -23,12 +23,13 @@ from sessiond.domain.errors import (
 from sessiond.domain.listing import SessionState
 from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
-from sessiond.domain.user import UserState
+from sessiond.domain.user import Email, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.totp import generate_backup_codes
 from sessiond.services.auth import AuthService
 from sessiond.services.container import Services
+from sessiond.services.users import NewUser
 from tests.conftest import tenant_with
 from tests.services.test_auth import (
     CLIENT,
@@ -203,3 +204,114 @@ async def test_a_conflict_names_no_stored_value(services: Services, tenant: Tena
     assert first.password_hash is not None
     assert "$argon2" not in text
     assert PASSWORD not in text
+
+
+async def test_totp_switched_on_during_sign_in_still_asks_for_it(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+
+    async def enrol() -> None:
+        await enable_totp(services, tenant, user)
+
+    result = await sign_in(_racing(services, enrol), tenant)
+
+    assert result.issued is None
+    assert result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO
+    assert await count_sessions(services, tenant) == 0
+
+
+async def test_a_totp_user_unsuspended_during_sign_in_still_gives_a_code(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+    await enable_totp(services, tenant, user)
+    await services.users.set_state(tenant.id, user.id, UserState.SUSPENDED, by="admin")
+
+    async def lift() -> None:
+        await services.users.set_state(tenant.id, user.id, UserState.ACTIVE, by="admin")
+
+    result = await sign_in(_racing(services, lift), tenant)
+
+    assert result.issued is None
+    assert result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO
+    assert await count_sessions(services, tenant) == 0
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "not the password"])
+async def test_a_user_deleted_during_sign_in_is_a_failed_attempt(
+    services: Services, tenant: Tenant, password: str
+) -> None:
+    user = await add_user(services, tenant)
+
+    async def delete() -> None:
+        await services.users.delete(tenant.id, user.id)
+
+    with pytest.raises(AuthenticationFailed):
+        await sign_in(_racing(services, delete), tenant, password=password)
+
+    [attempt] = await stored_sign_ins(services, tenant)
+    assert attempt.status is SignInStatus.FAILED
+    assert attempt.failure_reason == "invalid_credentials"
+    assert attempt.user_id is None
+
+
+async def test_an_expired_waiting_attempt_is_closed(
+    services: Services, tenant: Tenant, clock: FrozenClock
+) -> None:
+    user = await add_user(services, tenant)
+    secret = await enable_totp(services, tenant, user)
+    waiting = await sign_in(services, tenant)
+    clock.advance(timedelta(minutes=11))
+
+    with pytest.raises(AttemptNotFound, match="expired"):
+        await services.auth.attempt_second_factor(
+            tenant.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
+        )
+
+    [attempt] = await stored_sign_ins(services, tenant)
+    assert attempt.status is SignInStatus.FAILED
+    assert attempt.failure_reason == "expired"
+
+
+async def test_an_old_password_hash_is_upgraded_with_the_sign_in(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+    older = await PasswordHasher(time_cost=2, memory_cost=2048).hash(PASSWORD)
+    async with services.deps.store.unit_of_work() as uow:
+        current = await uow.users.get_for_update(tenant.id, user.id)
+        assert current is not None
+        await uow.users.update(dataclasses.replace(current, password_hash=older))
+        await uow.commit()
+    assert services.deps.passwords.needs_rehash(older)
+
+    result = await sign_in(services, tenant)
+
+    assert result.issued is not None
+    stored = await services.users.get(tenant.id, user.id)
+    assert stored.password_hash != older
+    assert stored.password_hash is not None
+    assert not services.deps.passwords.needs_rehash(stored.password_hash)
+    assert await services.deps.passwords.verify(stored.password_hash, PASSWORD)
+
+
+@pytest.mark.parametrize("round_", range(3))
+async def test_one_identifier_is_never_two_users(
+    services: Services, tenant: Tenant, round_: int
+) -> None:
+    address = f"shared{round_}@example.com"
+    results = await asyncio.gather(
+        services.users.create(tenant.id, NewUser(username=address, password=PASSWORD)),
+        services.users.create(
+            tenant.id,
+            NewUser(username=f"other{round_}", password=PASSWORD, emails=(Email(address),)),
+        ),
+        return_exceptions=True,
+    )
+
+    created = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(created) == 1
+    assert len(refused) == 1
+    assert isinstance(refused[0], Conflict)

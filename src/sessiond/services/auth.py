@@ -62,15 +62,6 @@ class SignUpResult:
     issued: IssuedSession
 
 
-class _Refused(Exception):
-    """Inside a unit of work: record the attempt as failed, commit, then raise `error`."""
-
-    def __init__(self, reason: str, error: Exception) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.error = error
-
-
 class AuthService:
     def __init__(self, *, deps: Deps, users: UserService) -> None:
         self._deps = deps
@@ -99,14 +90,8 @@ class AuthService:
         if user is None or verified is None:
             await self._record(attempt, failure="invalid_credentials")
             raise AuthenticationFailed("the identifier or the password is wrong")
-        if user.has_second_factor and user.is_active:
-            waiting = replace(attempt, status=SignInStatus.NEEDS_FACTOR_TWO)
-            await self._record(waiting)
-            return SignInResult(waiting)
-        methods = (AuthMethod("password", AAL.AAL1, attempt.created_at),)
-        result = await self._complete(attempt, user.id, verified, Grant(AAL.AAL1, methods), issue)
-        await self._rehash_if_needed(user, password, verified)
-        return result
+        rehash = await self._new_hash_if_needed(verified, password)
+        return await self._complete_password(attempt, user.id, verified, rehash, issue)
 
     async def attempt_second_factor(
         self,
@@ -131,9 +116,24 @@ class AuthService:
             )
             if tries is None or attempt.user_id is None:
                 raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
-            return await self._finish_second_factor(
-                uow, attempt, attempt.user_id, code, tries, issue
+            try:
+                tenant, user = await self._locked(uow, attempt, attempt.user_id, None)
+                evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
+                method = await _second_factor(uow, user, code, tries=tries, now=now)
+            except (AuthenticationFailed, SessionLimitReached) as exc:
+                await _fail(uow, attempt, _failure_reason(exc))
+                raise
+            if method is None:
+                await uow.commit()
+                raise SecondFactorFailed("the code is wrong or was already used")
+            methods = (
+                AuthMethod("password", AAL.AAL1, attempt.created_at),
+                AuthMethod(method, AAL.AAL2, now),
             )
+            grant = Grant(AAL.AAL2, methods)
+            result = await self._issue(uow, tenant, user, attempt, grant, issue, evict)
+            await uow.commit()
+        return result
 
     async def sign_up_password(
         self,
@@ -168,78 +168,50 @@ class AuthService:
             await uow.commit()
         return SignUpResult(attempt, user, issued)
 
-    async def _finish_second_factor(
-        self,
-        uow: UnitOfWork,
-        attempt: SignInAttempt,
-        user_id: uuid.UUID,
-        code: str,
-        tries: int,
-        issue: Issue,
-    ) -> SignInResult:
-        try:
-            tenant, user, evict = await self._gate(uow, attempt, user_id, password_hash=None)
-            method = await check_second_factor(uow, user, code, now=self._deps.clock.now())
-            if method is None:
-                exhausted = tries >= MAX_FACTOR_TRIES
-                message = (
-                    "too many wrong codes: sign in again"
-                    if exhausted
-                    else "the code is wrong or was already used"
-                )
-                error = SecondFactorFailed(message, exhausted=exhausted)
-                if not exhausted:
-                    await uow.commit()
-                    raise error
-                raise _Refused("too_many_codes", error)
-        except _Refused as refused:
-            await _fail(uow, attempt, refused.reason)
-            raise refused.error from None
-        methods = (
-            AuthMethod("password", AAL.AAL1, attempt.created_at),
-            AuthMethod(method, AAL.AAL2, self._deps.clock.now()),
-        )
-        result = await self._issue(
-            uow, tenant, user, attempt, Grant(AAL.AAL2, methods), issue, evict
-        )
-        await uow.commit()
-        return result
-
-    async def _complete(
+    async def _complete_password(
         self,
         attempt: SignInAttempt,
         user_id: uuid.UUID,
-        password_hash: str,
-        grant: Grant,
+        verified: str,
+        rehash: str | None,
         issue: Issue,
     ) -> SignInResult:
+        """Issues the session, or leaves the attempt waiting for a second factor, deciding on the
+        user as it is under the lock, not as it was before the password check."""
         async with self._deps.store.unit_of_work() as uow:
             try:
-                tenant, user, evict = await self._gate(uow, attempt, user_id, password_hash)
-            except _Refused as refused:
-                await _fail(uow, attempt, refused.reason)
-                raise refused.error from None
+                tenant, user = await self._locked(uow, attempt, user_id, verified)
+                if rehash is not None:
+                    await uow.users.set_password_hash(
+                        user.id, new_hash=rehash, replacing=verified, at=self._deps.clock.now()
+                    )
+                if user.has_second_factor:
+                    waiting = replace(attempt, status=SignInStatus.NEEDS_FACTOR_TWO)
+                    await uow.sign_ins.add(waiting)
+                    await uow.commit()
+                    return SignInResult(waiting)
+                evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
+            except (AuthenticationFailed, SessionLimitReached) as exc:
+                await _fail(uow, attempt, _failure_reason(exc))
+                raise
+            methods = (AuthMethod("password", AAL.AAL1, attempt.created_at),)
+            grant = Grant(AAL.AAL1, methods)
             result = await self._issue(uow, tenant, user, attempt, grant, issue, evict)
             await uow.commit()
         return result
 
-    async def _gate(
-        self, uow: UnitOfWork, attempt: SignInAttempt, user_id: uuid.UUID, password_hash: str | None
-    ) -> tuple[Tenant, User, list[Session]]:
-        """Locks the user, checks it again and makes room under the limit, or refuses."""
+    async def _locked(
+        self,
+        uow: UnitOfWork,
+        attempt: SignInAttempt,
+        user_id: uuid.UUID,
+        password_hash: str | None,
+    ) -> tuple[Tenant, User]:
         tenant = await require_tenant(uow, attempt.tenant_id)
-        try:
-            user = await lock_user(
-                uow, tenant_id=tenant.id, user_id=user_id, password_hash=password_hash
-            )
-            evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
-        except UserSuspended as exc:
-            raise _Refused("user_suspended", exc) from exc
-        except AuthenticationFailed as exc:
-            raise _Refused("invalid_credentials", exc) from exc
-        except SessionLimitReached as exc:
-            raise _Refused("session_limit", exc) from exc
-        return tenant, user, evict
+        user = await lock_user(
+            uow, tenant_id=tenant.id, user_id=user_id, password_hash=password_hash
+        )
+        return tenant, user
 
     async def _issue(
         self,
@@ -295,16 +267,12 @@ class AuthService:
             return user.password_hash
         return None
 
-    async def _rehash_if_needed(self, user: User, password: str, verified: str) -> None:
-        """Moves a hash made with older argon2 parameters to the current ones, after sign-in."""
+    async def _new_hash_if_needed(self, verified: str, password: str) -> str | None:
+        """A hash with the current argon2 parameters when `verified` was made with older ones;
+        it replaces the old one in the sign-in's own transaction."""
         if not self._deps.passwords.needs_rehash(verified):
-            return
-        new_hash = await self._deps.passwords.hash(password)
-        async with self._deps.store.unit_of_work() as uow:
-            await uow.users.set_password_hash(
-                user.id, new_hash=new_hash, replacing=verified, at=self._deps.clock.now()
-            )
-            await uow.commit()
+            return None
+        return await self._deps.passwords.hash(password)
 
     async def _record(self, attempt: SignInAttempt, *, failure: str | None = None) -> None:
         if failure is not None:
@@ -344,8 +312,30 @@ async def _waiting_attempt(
     if attempt is None or attempt.status is not SignInStatus.NEEDS_FACTOR_TWO:
         raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
     if now - attempt.created_at > SECOND_FACTOR_WINDOW:
+        await _fail(uow, attempt, "expired")
         raise AttemptNotFound("the sign-in attempt has expired; sign in again")
     return attempt
+
+
+async def _second_factor(
+    uow: UnitOfWork, user: User, code: str, *, tries: int, now: datetime
+) -> str | None:
+    """The method the code proved; None for a wrong code with tries left. The last wrong try
+    raises, so the caller ends the attempt."""
+    method = await check_second_factor(uow, user, code, now=now)
+    if method is None and tries >= MAX_FACTOR_TRIES:
+        raise SecondFactorFailed("too many wrong codes: sign in again", exhausted=True)
+    return method
+
+
+def _failure_reason(exc: Exception) -> str:
+    if isinstance(exc, UserSuspended):
+        return "user_suspended"
+    if isinstance(exc, SecondFactorFailed):
+        return "too_many_codes"
+    if isinstance(exc, SessionLimitReached):
+        return "session_limit"
+    return "invalid_credentials"
 
 
 async def _save(uow: UnitOfWork, previous: SignInAttempt, new: SignInAttempt) -> None:

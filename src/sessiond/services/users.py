@@ -149,7 +149,12 @@ class UserService:
 
 
 async def add_user(uow: UnitOfWork, user: User) -> None:
-    """Adds a user, refusing a username that is another user's email address and vice versa."""
+    """Adds a user, refusing a username that is another user's email address and vice versa.
+
+    The tenant is locked first: the cross-check spans two tables no constraint joins, so two
+    sign-ups racing for one identifier must take turns.
+    """
+    await uow.tenants.lock(user.tenant_id)
     if user.username is not None and await uow.users.get_by_email(user.tenant_id, user.username):
         raise Conflict("that username is already taken", field="username")
     for email in user.emails:

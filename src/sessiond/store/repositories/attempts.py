@@ -15,7 +15,7 @@ from sessiond.domain.attempts import (
     SignUpStatus,
     Strategy,
 )
-from sessiond.store.tables import sign_in_attempts, sign_up_attempts
+from sessiond.store.tables import sign_in_attempts, sign_up_attempts, users
 
 
 def _sign_in(row: RowMapping) -> SignInAttempt:
@@ -50,10 +50,18 @@ def _sign_up(row: RowMapping) -> SignUpAttempt:
     )
 
 
+def _existing_user(user_id: uuid.UUID | None) -> Any:
+    """The user id if that user still exists, else NULL: a user deleted while signing in must
+    not turn the record of the attempt into a foreign-key error."""
+    if user_id is None:
+        return None
+    return select(users.c.id).where(users.c.id == user_id).scalar_subquery()
+
+
 def _sign_in_values(attempt: SignInAttempt) -> dict[str, Any]:
     return {
         "tenant_id": attempt.tenant_id,
-        "user_id": attempt.user_id,
+        "user_id": _existing_user(attempt.user_id),
         "identifier": attempt.identifier,
         "strategy": attempt.strategy.value,
         "status": attempt.status.value,

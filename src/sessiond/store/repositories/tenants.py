@@ -83,6 +83,13 @@ class TenantRepository:
     async def get_by_public_key(self, public_key: str) -> Tenant | None:
         return await self._one(tenants.c.public_key == public_key)
 
+    async def lock(self, tenant_id: uuid.UUID) -> None:
+        """Serialises changes that span a tenant's rows (PostgreSQL row lock; SQLite holds the
+        write lock already)."""
+        await self._conn.execute(
+            select(tenants.c.id).where(tenants.c.id == tenant_id).with_for_update()
+        )
+
     async def any_exist(self) -> bool:
         return (await self._conn.execute(select(tenants.c.id).limit(1))).first() is not None
 
