@@ -6,6 +6,8 @@ Baseline: a bare indexed `SELECT ... WHERE token_digest = ?` on the same engine 
 Measured against it: `SessionService.authenticate` (token -> live session, user and tenant) and a
 complete password sign-in (attempt + session + device in one transaction, argon2 at test cost).
 The machines are shared and noisy, so the rounds interleave and the report gives medians.
+It migrates the database it is given and adds a tenant to it: point it at a scratch database
+(the default is a temporary SQLite file).
 """
 
 from __future__ import annotations
