@@ -961,3 +961,27 @@ async def test_purge_deletes_sessions_ended_past_retention_and_their_devices(
         device_ids = set(rows.scalars())
     assert device_ids == {recent.record.session.device_id, live.record.session.device_id}
     assert old.record.session.device_id not in device_ids
+
+
+async def test_a_password_change_can_end_every_other_session(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+    current = await sign_in(services, tenant)
+    other = await sign_in(services, tenant)
+
+    await services.users.change_password(
+        tenant.id,
+        user.id,
+        "a completely new password",
+        end_sessions=True,
+        keep=current.record.session.id,
+        by="alice",
+    )
+
+    await services.sessions.authenticate(tenant.id, current.token)
+    with pytest.raises(SessionNotLive):
+        await services.sessions.authenticate(tenant.id, other.token)
+    ended = await services.sessions.get(tenant.id, other.record.session.id)
+    assert ended.session.end_reason is EndReason.PASSWORD_CHANGED
+    assert ended.session.ended_by == "alice"

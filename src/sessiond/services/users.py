@@ -123,10 +123,14 @@ class UserService:
         user_id: uuid.UUID,
         password: str,
         *,
-        end_sessions_except: uuid.UUID | None = None,
         end_sessions: bool = False,
+        keep: uuid.UUID | None = None,
         by: str | None = None,
     ) -> User:
+        """Sets a new password; with `end_sessions`, ends every session of the user but `keep`
+        (the caller's current one, when it asks to stay signed in here)."""
+        if keep is not None and not end_sessions:
+            raise InvalidInput("`keep` only applies when sessions are ended", field="keep")
         check_password_policy(password)
         password_hash = await self._deps.passwords.hash(password)
         async with self._deps.store.unit_of_work() as uow:
@@ -139,7 +143,7 @@ class UserService:
                 await uow.sessions.end(
                     tenant_id,
                     user_id=user_id,
-                    except_id=end_sessions_except,
+                    except_id=keep,
                     at=now,
                     reason=EndReason.PASSWORD_CHANGED,
                     by=by,
