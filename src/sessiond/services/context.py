@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from sessiond.domain.device import UserAgentInfo
+from sessiond.infra.client_ip import LOCATION_MAX_LENGTH
 from sessiond.infra.clock import Clock
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
@@ -13,7 +14,6 @@ from sessiond.infra.useragent import UserAgentParser
 from sessiond.store.uow import Store
 
 HOST_MAX_LENGTH = 256
-LOCATION_MAX_LENGTH = 256
 IP_MAX_LENGTH = 64
 
 

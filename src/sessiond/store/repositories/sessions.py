@@ -29,6 +29,10 @@ from sessiond.store.tables import devices, sessions, users
 _AGENT_FIELDS = tuple(f for f in UserAgentInfo.__dataclass_fields__ if f != "raw")
 _DEVICE_COLUMNS = [c.label(f"d__{c.name}") for c in devices.c]
 _USER_COLUMNS = [c.label(f"u__{c.name}") for c in users.c]
+# Every session read and count joins its user (liveness reads the user's state) and its device.
+_WITH_USER_AND_DEVICE = sessions.join(users, users.c.id == sessions.c.user_id).outerjoin(
+    devices, devices.c.id == sessions.c.device_id
+)
 
 
 def _methods_json(methods: Sequence[AuthMethod]) -> list[dict[str, str]]:
@@ -157,17 +161,16 @@ class SessionRepository:
         )
 
     async def get(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord | None:
-        records = await self.fetch_records(
-            and_(sessions.c.tenant_id == tenant_id, sessions.c.id == session_id)
-        )
-        return records[0] if records else None
+        return await self._one(sessions.c.tenant_id == tenant_id, sessions.c.id == session_id)
 
     async def get_any_tenant(self, session_id: uuid.UUID) -> SessionRecord | None:
-        records = await self.fetch_records(sessions.c.id == session_id)
-        return records[0] if records else None
+        return await self._one(sessions.c.id == session_id)
 
     async def get_by_token_digest(self, digest: str) -> SessionRecord | None:
-        records = await self.fetch_records(sessions.c.token_digest == digest)
+        return await self._one(sessions.c.token_digest == digest)
+
+    async def _one(self, *conditions: ColumnElement[bool]) -> SessionRecord | None:
+        records = await self.fetch_records(*conditions)
         return records[0] if records else None
 
     async def fetch_records(
@@ -179,8 +182,7 @@ class SessionRepository:
     ) -> list[SessionRecord]:
         query = (
             select(sessions, *_DEVICE_COLUMNS, *_USER_COLUMNS)
-            .join(users, users.c.id == sessions.c.user_id)
-            .outerjoin(devices, devices.c.id == sessions.c.device_id)
+            .select_from(_WITH_USER_AND_DEVICE)
             .where(*conditions)
             .order_by(*order)
             .offset(offset)
@@ -202,12 +204,7 @@ class SessionRepository:
         ]
 
     async def count(self, *conditions: ColumnElement[bool]) -> int:
-        query = (
-            select(func.count())
-            .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
-            .outerjoin(devices, devices.c.id == sessions.c.device_id)
-            .where(*conditions)
-        )
+        query = select(func.count()).select_from(_WITH_USER_AND_DEVICE).where(*conditions)
         return (await self._conn.execute(query)).scalar_one()
 
     async def live_for_user(

@@ -101,14 +101,10 @@ class UserRepository:
 
     async def get_for_update(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
         """Locks the user row until the unit of work ends (SQLite holds the write lock anyway)."""
-        query = (
-            select(users.c.id)
-            .where(users.c.tenant_id == tenant_id, users.c.id == user_id)
-            .with_for_update()
+        found = await self._select(
+            users.c.tenant_id == tenant_id, users.c.id == user_id, for_update=True
         )
-        if (await self._conn.execute(query)).first() is None:
-            return None
-        return await self.get(tenant_id, user_id)
+        return found[0] if found else None
 
     async def get_by_username(self, tenant_id: uuid.UUID, username: str) -> User | None:
         found = await self._select(
@@ -208,8 +204,11 @@ class UserRepository:
         order: tuple[Any, ...] = (),
         offset: int = 0,
         limit: int | None = None,
+        for_update: bool = False,
     ) -> list[User]:
         query = select(users).where(*conditions).order_by(*order).offset(offset).limit(limit)
+        if for_update:
+            query = query.with_for_update()
         rows = list((await self._conn.execute(query)).mappings())
         return await self.hydrate(rows)
 
