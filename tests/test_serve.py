@@ -6,13 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,76 +16,11 @@ from sqlalchemy.engine import make_url
 
 from sessiond.compose import open_services
 from sessiond.settings import Settings
+from tests.live import SESSIOND, free_port, log_text, server_env, serving
 
 PG_ENV = "SESSIOND_TEST_DATABASE_URL"
-SESSIOND = Path(sys.executable).with_name("sessiond")
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 20.0
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def log_text(log: Path) -> str:
-    return log.read_text(encoding="utf-8", errors="replace")[-4000:]
-
-
-def wait_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> httpx.Response:
-    deadline = time.monotonic() + START_TIMEOUT
-    with httpx.Client(base_url=base, timeout=2.0, trust_env=False) as client:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"sessiond serve exited with {process.returncode}:\n{log_text(log)}")
-            try:
-                response = client.get("/healthz")
-            except httpx.TransportError:
-                pass
-            else:
-                if response.status_code == 200:
-                    return response
-            if time.monotonic() > deadline:
-                pytest.fail(f"/healthz did not answer 200 in {START_TIMEOUT} s:\n{log_text(log)}")
-            time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen[bytes], log: Path) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        code = process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"sessiond serve did not stop on SIGTERM:\n{log_text(log)}")
-    # uvicorn re-raises the signal once it has shut down cleanly, so one process dies of SIGTERM;
-    # the parent of several workers exits 0.
-    assert code in (0, -signal.SIGTERM), log_text(log)
-    assert "Application shutdown complete." in log_text(log)
-
-
-@contextmanager
-def serving(database_url: str, log: Path, *options: str) -> Iterator[httpx.Response]:
-    """Runs `sessiond serve` until the block ends; yields the first 200 answer of /healthz."""
-    assert SESSIOND.exists(), f"{SESSIOND} is missing: install the package into this virtualenv"
-    port = free_port()
-    env = {**os.environ, "SESSIOND_DATABASE_URL": database_url}
-    env.pop("SESSIOND_CONFIG", None)
-    command = [str(SESSIOND), "serve", "--host", "127.0.0.1", "--port", str(port), *options]
-    with log.open("ab") as sink:
-        # A session of its own, so that the finally below can end the workers with their parent.
-        process = subprocess.Popen(
-            command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield wait_healthy(process, f"http://127.0.0.1:{port}", log)
-        stop(process, log)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def tenant_slugs(database_url: str) -> list[str]:
@@ -164,8 +94,7 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_a_bad_database_url_cleanly(tmp_path: Path) -> None:
-    env = {**os.environ, "SESSIOND_DATABASE_URL": "mysql://db/sessiond"}
-    env.pop("SESSIOND_CONFIG", None)
+    env = server_env("mysql://db/sessiond")
     done = subprocess.run(
         [str(SESSIOND), "serve", "--port", str(free_port())],
         env=env,

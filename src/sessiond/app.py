@@ -1,4 +1,4 @@
-"""The ASGI application: one FastAPI app, each front door mounted as its own router."""
+"""The ASGI application: a small root app (lifespan, /healthz) and the front doors beside it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from sessiond import __version__
+from sessiond.api.doors import Door, DoorDispatch
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.errors import StorageUnavailable
@@ -18,16 +21,27 @@ from sessiond.services.container import Services
 from sessiond.settings import CONFIG_ENV, Settings
 
 
-def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
-    """The app for `settings`. Tests may hand in ready `services`; the app then leaves them open."""
+def front_doors(settings: Settings) -> list[Door]:
+    return []
+
+
+def create_app(
+    settings: Settings, *, services: Services | None = None, doors: list[Door] | None = None
+) -> ASGIApp:
+    """The app for `settings`, with its front doors unless `doors` names others. Tests may hand in
+    ready `services`; the app then leaves them open.
+
+    The services live in the lifespan state, so every door's requests see them as
+    `request.state.services` (see `api.doors.services_of`).
+    """
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         own = services is None
         app.state.services = services or await open_services(settings)
         try:
             await asyncio.to_thread(app.state.services.deps.agents.warm)
-            yield
+            yield {"services": app.state.services}
         finally:
             if own:
                 await app.state.services.close()
@@ -48,10 +62,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             return OrjsonResponse({"status": "unavailable"}, status_code=503)
         return OrjsonResponse({"status": "ok"})
 
-    return app
+    return DoorDispatch(fallback=app, doors=front_doors(settings) if doors is None else doors)
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> ASGIApp:
     """Factory for `uvicorn --factory` workers: the same settings the CLI read."""
     config = os.environ.get(CONFIG_ENV)
     return create_app(Settings.load(os.environ, Path(config) if config else None))

@@ -1,0 +1,74 @@
+"""Front doors as sub-applications, and what every door takes from a request.
+
+Each door is its own ASGI app with its own routes, wire schemas and error bodies. The root app hands
+a request to the door that owns the longest matching path prefix, unchanged (no prefix stripping:
+Kratos owns `/admin/...` and `/sessions/...` alike and must tell them apart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sessiond.infra.client_ip import TrustedProxies, resolve_client
+from sessiond.services.container import Services
+from sessiond.services.context import Client
+
+
+@dataclass(frozen=True, slots=True)
+class Door:
+    name: str
+    prefixes: tuple[str, ...]
+    app: ASGIApp
+
+    def owns(self, path: str) -> int:
+        """The length of the longest prefix of this door that `path` falls under, else 0."""
+        best = 0
+        for prefix in self.prefixes:
+            bare = prefix.rstrip("/")
+            if (path == bare or path.startswith(bare + "/")) and len(bare) > best:
+                best = len(bare)
+        return best
+
+
+class DoorDispatch:
+    """Routes HTTP requests to the door owning the path; everything else (lifespan, /healthz,
+    paths no door owns) goes to `fallback`."""
+
+    def __init__(self, *, fallback: ASGIApp, doors: list[Door]) -> None:
+        self.fallback = fallback
+        self.doors = doors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            door = self.door_for(scope["path"])
+            if door is not None:
+                await door.app(scope, receive, send)
+                return
+        await self.fallback(scope, receive, send)
+
+    def door_for(self, path: str) -> Door | None:
+        ranked = [(door.owns(path), door) for door in self.doors]
+        best = max(ranked, key=lambda pair: pair[0], default=(0, None))
+        return best[1] if best[0] else None
+
+
+def services_of(request: Request) -> Services:
+    """The services the root app opened at startup (its lifespan state)."""
+    services: Services = request.state.services
+    return services
+
+
+def request_client(request: Request, trusted: TrustedProxies) -> Client:
+    """The client behind `request`: IP and location from proxy headers only when the peer is a
+    trusted proxy, the user agent and Host as sent."""
+    peer = request.client.host if request.client else None
+    address = resolve_client(peer=peer, headers=request.headers, trusted=trusted)
+    return Client(
+        user_agent=request.headers.get("user-agent", ""),
+        ip=address.ip,
+        location=address.location,
+        host=request.headers.get("host"),
+    )
