@@ -17,8 +17,6 @@ TRUST_PERIOD = timedelta(seconds=1800)
 EMAIL_CODE_LIFETIME = timedelta(seconds=3600)
 EMAIL_CODE_MAX_TRIES = 5
 EMAIL_CODE_DIGITS = 6
-# Rocket.Chat mails a fresh code unless the current one expires less than five minutes ago.
-EMAIL_CODE_GRACE = timedelta(minutes=5)
 
 
 class Method(StrEnum):
@@ -60,11 +58,8 @@ class EmailCode:
     created_at: datetime
 
     def usable(self, *, now: datetime) -> bool:
+        """Whether asking for a code reuses this one instead of mailing a new one."""
         return now < self.expires_at and self.tries < EMAIL_CODE_MAX_TRIES
-
-    def still_current(self, *, now: datetime) -> bool:
-        """Whether asking again reuses this code instead of mailing a new one."""
-        return self.expires_at > now - EMAIL_CODE_GRACE and self.tries < EMAIL_CODE_MAX_TRIES
 
 
 def choose_method(named: str | None, available: Sequence[Method]) -> Method:

@@ -161,7 +161,7 @@ class TwoFactorService:
         """Mails a new code unless the current one still serves; True when one was mailed."""
         async with self._deps.store.unit_of_work(write=False) as uow:
             current = await uow.two_factor.email_code(user.id)
-        if current is not None and current.still_current(now=now):
+        if current is not None and current.usable(now=now):
             return False
         await self._mail_new_code(user, now=now)
         return True
