@@ -10,6 +10,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from sessiond.domain.listing import SessionQuery
+from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
@@ -352,3 +354,22 @@ async def test_unknown_routes_and_methods_answer_in_rocket_chats_shape(
     )
     assert (broken.status_code, broken.json()["errorType"]) == (400, "invalid-params")
     assert "detail" not in broken.json()
+
+
+async def test_a_rocket_chat_login_is_a_session_every_door_sees_and_ends(
+    rc: httpx.AsyncClient, services: Services, rc_tenant: Tenant
+) -> None:
+    user = await make_user(services, rc_tenant, "alice")
+    me = await login(rc, "alice")
+    [item] = (await rc.get("/api/v1/sessions/list", headers=me)).json()["sessions"]
+
+    query = SessionQuery(tenant_id=rc_tenant.id, user_id=user.id)
+    seen = await services.sessions.list_keyset(query, size=10)
+    assert [record.session.id.hex for record in seen.items] == [item["_id"]]
+    await services.sessions.end(
+        rc_tenant.id, seen.items[0].session.id, reason=EndReason.REVOKED, by="another door"
+    )
+
+    assert (await rc.get("/api/v1/me", headers=me)).json() == NOT_LOGGED_IN
+    again = await login(rc, "alice")
+    assert (await rc.get("/api/v1/sessions/list", headers=again)).json()["total"] == 1
