@@ -191,3 +191,6 @@ def test_a_session_ended_elsewhere_stops_working_here(server: LiveServer) -> Non
     listed = root.call_api_get("sessions/list")["sessions"]
     server.cli("sessions", "revoke", listed[0]["sessionId"], "--tenant", "default")
     assert refused(root.me).status_code == 401
+    again = client(server.url, "root")
+    assert again.logout() == {"status": "success", "data": {"message": "You've been logged out!"}}
+    assert refused(again.me).status_code == 401
