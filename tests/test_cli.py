@@ -354,7 +354,7 @@ def test_users_create_prints_the_user(acme: Acme, url: str) -> None:
         assert user.roles == ("admin", "user")
         assert [(e.address, e.verified) for e in user.emails] == [("a@x.io", False)]
         assert user.password_hash is not None
-        assert user.password_hash.startswith("$argon2id$")
+        assert user.password_hash.startswith("sha256:$argon2id$")
 
     with_services(url, check)
     sign_in(url, tenant="acme", username="a@x.io", password=ALICE_PASSWORD)

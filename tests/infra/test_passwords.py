@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import argon2
 import pytest
 from argon2 import extract_parameters
 
 from sessiond.domain.errors import WeakPassword
 from sessiond.infra.passwords import (
     DUMMY_HASH,
+    PREHASH_MARK,
     PasswordHasher,
     check_password_policy,
     dummy_hash,
+    password_digest,
 )
 
 CHEAP = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
@@ -21,7 +24,7 @@ def hasher() -> PasswordHasher:
 
 async def test_hash_and_verify(hasher: PasswordHasher) -> None:
     password_hash = await hasher.hash("correct horse battery staple")
-    assert password_hash.startswith("$argon2id$")
+    assert password_hash.startswith("sha256:$argon2id$")
     assert "correct horse" not in password_hash
     assert await hasher.verify(password_hash, "correct horse battery staple")
     assert not await hasher.verify(password_hash, "correct horse battery stapler")
@@ -59,7 +62,7 @@ def test_corrupt_hash_needs_rehash(hasher: PasswordHasher) -> None:
 def test_default_parameters_are_owasp_minimum() -> None:
     parameters = extract_parameters(DUMMY_HASH)
     assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (2, 19456, 1)
-    assert not PasswordHasher().needs_rehash(DUMMY_HASH)
+    assert not PasswordHasher().needs_rehash(PREHASH_MARK + DUMMY_HASH)
 
 
 def test_dummy_hash_carries_the_given_parameters() -> None:
@@ -90,3 +93,42 @@ def test_policy_refuses_short_password() -> None:
 def test_policy_refuses_long_password() -> None:
     with pytest.raises(WeakPassword, match="at most 1024 characters"):
         check_password_policy("x" * 1025)
+
+
+async def test_a_new_hash_verifies_the_plain_password_and_its_sha256_digest(
+    hasher: PasswordHasher,
+) -> None:
+    password_hash = await hasher.hash("correct horse battery staple")
+    digest = password_digest("correct horse battery staple")
+    assert await hasher.verify(password_hash, digest, prehashed=True)
+    assert await hasher.verify(password_hash, digest.upper(), prehashed=True)
+    assert not await hasher.verify(password_hash, password_digest("wrong"), prehashed=True)
+    assert not await hasher.verify(password_hash, "not a digest", prehashed=True)
+    assert not await hasher.verify(password_hash, digest)
+
+
+async def test_a_hash_made_from_the_digest_verifies_the_plain_password(
+    hasher: PasswordHasher,
+) -> None:
+    password_hash = await hasher.hash(password_digest("a password"), prehashed=True)
+    assert await hasher.verify(password_hash, "a password")
+    with pytest.raises(ValueError, match="SHA-256"):
+        await hasher.hash("a password", prehashed=True)
+
+
+async def test_an_old_plain_argon2_hash_verifies_plainly_and_asks_for_a_rehash(
+    hasher: PasswordHasher,
+) -> None:
+    legacy = argon2.PasswordHasher(
+        time_cost=1, memory_cost=1024, parallelism=1, type=argon2.Type.ID
+    ).hash("a password")
+    assert await hasher.verify(legacy, "a password")
+    assert not await hasher.verify(legacy, password_digest("a password"), prehashed=True)
+    assert hasher.needs_rehash(legacy)
+    assert not hasher.needs_rehash(await hasher.hash("a password"))
+
+
+def test_the_password_digest_is_lowercase_sha256_hex() -> None:
+    assert password_digest("abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )

@@ -50,8 +50,8 @@ class _InterruptedHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=1024)
         self._meanwhile = meanwhile
 
-    async def verify(self, password_hash: str, password: str) -> bool:
-        ok = await super().verify(password_hash, password)
+    async def verify(self, password_hash: str, password: str, *, prehashed: bool = False) -> bool:
+        ok = await super().verify(password_hash, password, prehashed=prehashed)
         await self._meanwhile()
         return ok
 

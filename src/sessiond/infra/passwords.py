@@ -1,9 +1,17 @@
-"""Password hashing with argon2id. The hashing work runs in a worker thread."""
+"""Password hashing with argon2id. The hashing work runs in a worker thread.
+
+New hashes are argon2id over the lowercase hex SHA-256 of the password, marked `sha256:` (as Meteor
+does with bcrypt), so a client that sends only that digest (Rocket.Chat's login and its password
+second factor) can be checked too. Unmarked hashes are argon2id of the plain password: they still
+verify against a plain password, and `needs_rehash` asks for them to be replaced.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import re
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +27,13 @@ DEFAULT_PARALLELISM = 1
 _HASH_LENGTH = 32
 _SALT_LENGTH = 16
 _DUMMY_SALT = b"sessiond dummy!!"
+PREHASH_MARK = "sha256:"
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def password_digest(password: str) -> str:
+    """The lowercase hex SHA-256 of a password, as Rocket.Chat clients send it."""
+    return hashlib.sha256(password.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def dummy_hash(*, time_cost: int, memory_cost: int, parallelism: int) -> str:
@@ -62,28 +77,52 @@ class PasswordHasher:
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )
 
-    async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+    async def hash(self, password: str, *, prehashed: bool = False) -> str:
+        """A marked hash; with `prehashed`, `password` is already its SHA-256 hex digest."""
+        secret = _prehashed(password) if prehashed else password_digest(password)
+        if secret is None:
+            raise ValueError("a prehashed password is a SHA-256 hex digest")
+        return PREHASH_MARK + await asyncio.to_thread(self._hasher.hash, secret)
 
-    async def verify(self, password_hash: str, password: str) -> bool:
-        """True only when `password` matches; False on a mismatch or an unreadable hash."""
-        return await asyncio.to_thread(self._verify, password_hash, password)
+    async def verify(self, password_hash: str, password: str, *, prehashed: bool = False) -> bool:
+        """True only when `password` matches; False on a mismatch or an unreadable hash.
+
+        With `prehashed`, `password` is the SHA-256 hex digest of the password; an unmarked
+        (plain-argon2) hash cannot be checked against a digest and never matches one.
+        """
+        return await asyncio.to_thread(self._verify_any, password_hash, password, prehashed)
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time of one verification, for an unknown user, so timing reveals nothing."""
         await asyncio.to_thread(self._verify, self._dummy_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
+        if not password_hash.startswith(PREHASH_MARK):
+            return True
         try:
-            return self._hasher.check_needs_rehash(password_hash)
+            return self._hasher.check_needs_rehash(password_hash[len(PREHASH_MARK) :])
         except InvalidHashError:
             return True
+
+    def _verify_any(self, password_hash: str, password: str, prehashed: bool) -> bool:
+        secret = _prehashed(password) if prehashed else password_digest(password)
+        if password_hash.startswith(PREHASH_MARK) and secret is not None:
+            return self._verify(password_hash[len(PREHASH_MARK) :], secret)
+        if prehashed or secret is None:
+            self._verify(self._dummy_hash, password)
+            return False
+        return self._verify(password_hash, password)
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+
+def _prehashed(digest: str) -> str | None:
+    lowered = digest.lower()
+    return lowered if _SHA256_HEX.fullmatch(lowered) else None
 
 
 def check_password_policy(password: str) -> None:

@@ -76,21 +76,24 @@ class AuthService:
         client: Client,
         strategy: Strategy = Strategy.USERNAME_PASSWORD,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
+        prehashed: bool = False,
     ) -> SignInResult:
-        """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`."""
+        """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`.
+
+        With `prehashed`, `password` is the SHA-256 hex digest of the password (Rocket.Chat)."""
         if strategy not in PASSWORD_STRATEGIES:
             raise InvalidInput(f"strategy {strategy.value!r} is not a password strategy")
         identifier = _checked_identifier(identifier)
         async with self._deps.store.unit_of_work(write=False) as uow:
             await require_tenant(uow, tenant_id)
             user = await find_by_identifier(uow, tenant_id, identifier)
-        verified = await self._verified_hash(user, password)
+        verified = await self._verified_hash(user, password, prehashed)
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         attempt = self._new_attempt(tenant_id, identifier, strategy, user, issue)
         if user is None or verified is None:
             await self._record(attempt, failure="invalid_credentials")
             raise AuthenticationFailed("the identifier or the password is wrong")
-        rehash = await self._new_hash_if_needed(verified, password)
+        rehash = await self._new_hash_if_needed(verified, password, prehashed)
         return await self._complete_password(attempt, user.id, verified, rehash, issue)
 
     async def attempt_second_factor(
@@ -258,21 +261,23 @@ class AuthService:
             user_agent=issue.agent.raw,
         )
 
-    async def _verified_hash(self, user: User | None, password: str) -> str | None:
+    async def _verified_hash(self, user: User | None, password: str, prehashed: bool) -> str | None:
         """The hash the password matched, or None. Unknown users cost the same time as known."""
         if user is None or user.password_hash is None:
             await self._deps.passwords.verify_dummy(password)
             return None
-        if await self._deps.passwords.verify(user.password_hash, password):
+        if await self._deps.passwords.verify(user.password_hash, password, prehashed=prehashed):
             return user.password_hash
         return None
 
-    async def _new_hash_if_needed(self, verified: str, password: str) -> str | None:
-        """A hash with the current argon2 parameters when `verified` was made with older ones;
-        it replaces the old one in the sign-in's own transaction."""
+    async def _new_hash_if_needed(
+        self, verified: str, password: str, prehashed: bool
+    ) -> str | None:
+        """A hash with the current argon2 parameters (or the current form) when `verified` was
+        made with older ones; it replaces the old one in the sign-in's own transaction."""
         if not self._deps.passwords.needs_rehash(verified):
             return None
-        return await self._deps.passwords.hash(password)
+        return await self._deps.passwords.hash(password, prehashed=prehashed)
 
     async def _record(self, attempt: SignInAttempt, *, failure: str | None = None) -> None:
         if failure is not None:

@@ -242,3 +242,39 @@ sessions = Table(
     Index("ix_sessions_tenant_ended", "tenant_id", "ended_at"),
     Index("ix_sessions_tenant_expires", "tenant_id", "expires_at"),
 )
+
+# Rocket.Chat's REST two-factor (revision 0002_rocketchat).
+
+two_factor_trust = Table(
+    "two_factor_trust",
+    metadata,
+    Column(
+        "session_id",
+        Uuid(),
+        ForeignKey("sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _tenant(),
+    Column("fingerprint", String(64), nullable=False),
+    Column("trusted_until", UTCDateTime(), nullable=False),
+)
+
+email_two_factor = Table(
+    "email_two_factor",
+    metadata,
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    _tenant(),
+    Column("enabled_at", UTCDateTime(), nullable=False),
+)
+
+email_codes = Table(
+    "email_codes",
+    metadata,
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    _tenant(),
+    Column("code_id", Uuid(), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("tries", Integer, nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -17,6 +17,7 @@ from sessiond.store.repositories.providers import OAuthProviderRepository
 from sessiond.store.repositories.secrets import ServerSecretRepository
 from sessiond.store.repositories.sessions import SessionRepository
 from sessiond.store.repositories.tenants import TenantRepository
+from sessiond.store.repositories.two_factor import TwoFactorRepository
 from sessiond.store.repositories.users import UserRepository
 
 
@@ -30,6 +31,7 @@ class UnitOfWork:
     sign_ups: SignUpAttemptRepository
     providers: OAuthProviderRepository
     secrets: ServerSecretRepository
+    two_factor: TwoFactorRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -56,6 +58,7 @@ class UnitOfWork:
         self.sign_ups = SignUpAttemptRepository(conn)
         self.providers = OAuthProviderRepository(conn)
         self.secrets = ServerSecretRepository(conn)
+        self.two_factor = TwoFactorRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -1,0 +1,181 @@
+"""Accounts: login (password, or its SHA-256 digest, and a TOTP code), logout, me, server info,
+and users.create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+
+from sessiond.api.doors import services_of
+from sessiond.api.responses import OrjsonResponse
+from sessiond.api.rocketchat.caller import (
+    body_fields,
+    caller_of,
+    client_of,
+    json_body,
+    optional_text,
+    require_permission,
+    tenant_of,
+    text_field,
+    two_factor_of,
+)
+from sessiond.api.rocketchat.errors import (
+    invalid_params,
+    login_failed,
+    login_second_factor_refused,
+)
+from sessiond.api.rocketchat.render import user_document
+from sessiond.domain.attempts import SignInStatus, Strategy
+from sessiond.domain.errors import AuthenticationFailed, SecondFactorFailed
+from sessiond.domain.permissions import Permission
+from sessiond.domain.session import EndReason
+from sessiond.domain.two_factor import Challenge, Method, Refusal, SecondFactorRefused
+from sessiond.domain.user import Email
+from sessiond.services.auth import SignInResult
+from sessiond.services.users import NewUser
+
+# The Rocket.Chat REST API version this door speaks (device management arrived in 5.0).
+ROCKETCHAT_VERSION = "6.5.0"
+LOGIN_FIELDS = frozenset({"user", "username", "email", "password", "code"})
+CREATE_FIELDS = frozenset({"email", "name", "password", "username", "roles", "verified"})
+MAX_ROLES = 16
+MAX_ROLE_LENGTH = 64
+
+router = APIRouter()
+
+
+@router.get("/api/info")
+async def server_info() -> OrjsonResponse:
+    return OrjsonResponse({"version": ROCKETCHAT_VERSION, "success": True})
+
+
+@router.post("/api/v1/login")
+async def login(request: Request) -> OrjsonResponse:
+    body = await json_body(request)
+    body_fields(body, allowed=LOGIN_FIELDS)
+    identifier = _login_identifier(body)
+    password, prehashed = _login_password(body.get("password"))
+    code = optional_text(body, "code") or request.headers.get("x-2fa-code")
+    tenant = await tenant_of(request)
+    services = services_of(request)
+    client = client_of(request)
+    strategy = Strategy.EMAIL_PASSWORD if "@" in identifier else Strategy.USERNAME_PASSWORD
+    try:
+        result = await services.auth.sign_in_password(
+            tenant.id,
+            identifier=identifier,
+            password=password,
+            client=client,
+            strategy=strategy,
+            prehashed=prehashed,
+        )
+        if result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO:
+            result = await _second_factor(request, result, code)
+    except SecondFactorRefused as refused:
+        raise login_second_factor_refused(refused) from refused
+    except AuthenticationFailed as exc:
+        raise login_failed() from exc
+    if result.issued is None:
+        raise login_failed()
+    user = result.issued.record.user
+    methods = await two_factor_of(request).methods_of(user)
+    data = {
+        "userId": user.id.hex,
+        "authToken": result.issued.token,
+        "me": user_document(user, methods=methods),
+    }
+    return OrjsonResponse({"status": "success", "data": data})
+
+
+@router.post("/api/v1/logout")
+async def logout(request: Request) -> OrjsonResponse:
+    caller = await caller_of(request)
+    await services_of(request).sessions.end(
+        caller.tenant.id,
+        caller.auth.record.session.id,
+        reason=EndReason.SIGNED_OUT,
+        by=caller.user.id.hex,
+    )
+    return OrjsonResponse({"status": "success", "data": {"message": "You've been logged out!"}})
+
+
+@router.get("/api/v1/me")
+async def me(request: Request) -> OrjsonResponse:
+    caller = await caller_of(request)
+    if request.query_params:
+        raise invalid_params()
+    methods = await two_factor_of(request).methods_of(caller.user)
+    return OrjsonResponse({**user_document(caller.user, methods=methods), "success": True})
+
+
+@router.post("/api/v1/users.create")
+async def users_create(request: Request) -> OrjsonResponse:
+    caller = await caller_of(request)
+    body = await json_body(request)
+    body_fields(body, allowed=CREATE_FIELDS)
+    require_permission(caller, Permission.CREATE_USER)
+    verified = body.get("verified", False)
+    if not isinstance(verified, bool):
+        raise invalid_params("must have property 'verified' as a boolean")
+    new = NewUser(
+        username=text_field(body, "username"),
+        password=text_field(body, "password"),
+        emails=(Email(text_field(body, "email"), verified=verified),),
+        name=text_field(body, "name"),
+        roles=_roles(body.get("roles", ["user"])),
+    )
+    user = await services_of(request).users.create(caller.tenant.id, new)
+    return OrjsonResponse({"user": user_document(user), "success": True})
+
+
+async def _second_factor(request: Request, waiting: SignInResult, code: str | None) -> SignInResult:
+    services = services_of(request)
+    attempt = waiting.attempt
+    if attempt.user_id is None:
+        raise login_failed()
+    user = await services.users.get(attempt.tenant_id, attempt.user_id)
+    methods = await two_factor_of(request).methods_of(user)
+    challenge = Challenge(Method.TOTP, methods or (Method.TOTP,))
+    if not code:
+        raise SecondFactorRefused(Refusal.REQUIRED, challenge)
+    try:
+        return await services.auth.attempt_second_factor(
+            attempt.tenant_id, attempt.id, code=code, client=client_of(request)
+        )
+    except SecondFactorFailed as exc:
+        refusal = Refusal.MAX_ATTEMPTS if exc.exhausted else Refusal.INVALID
+        raise SecondFactorRefused(refusal, challenge) from exc
+
+
+def _login_identifier(body: dict[str, Any]) -> str:
+    for name in ("user", "username", "email"):
+        value = body.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    raise invalid_params("must have required property 'user'")
+
+
+def _login_password(value: object) -> tuple[str, bool]:
+    """A plain password, or `{"digest": sha256hex, "algorithm": "sha-256"}` (prehashed)."""
+    if isinstance(value, str) and value:
+        return value, False
+    if (
+        isinstance(value, dict)
+        and set(value) == {"digest", "algorithm"}
+        and value["algorithm"] == "sha-256"
+        and isinstance(value["digest"], str)
+    ):
+        return value["digest"], True
+    raise invalid_params("must have required property 'password'")
+
+
+def _roles(value: object) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not 1 <= len(value) <= MAX_ROLES
+        or not all(isinstance(r, str) and 0 < len(r) <= MAX_ROLE_LENGTH for r in value)
+    ):
+        raise invalid_params("must have property 'roles' as a list of role names")
+    return tuple(dict.fromkeys(value))

@@ -1,0 +1,74 @@
+"""The Rocket.Chat door's own app: its routes and its error bodies for everything that fails."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sessiond.api.doors import Door
+from sessiond.api.responses import OrjsonResponse
+from sessiond.api.rocketchat import accounts, methods, sessions
+from sessiond.api.rocketchat.caller import DoorConfig
+from sessiond.api.rocketchat.errors import WireError, failure, from_domain, invalid_params
+from sessiond.domain.errors import SessiondError
+from sessiond.infra.mail import SmtpMailer
+from sessiond.settings import Settings
+
+PREFIXES = ("/api/v1/", "/api/info")
+
+
+def create_door(settings: Settings) -> Door:
+    mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
+    config = DoorConfig(
+        tenant_slug=settings.rocketchat_tenant, proxies=settings.proxies(), mailer=mailer
+    )
+    return Door(name="rocketchat", prefixes=PREFIXES, app=create_app(config))
+
+
+def create_app(config: DoorConfig) -> FastAPI:
+    app = FastAPI(
+        title="sessiond: Rocket.Chat door",
+        default_response_class=OrjsonResponse,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.config = config
+    app.include_router(accounts.router)
+    app.include_router(sessions.router)
+    app.include_router(methods.router)
+    app.add_exception_handler(WireError, _wire_error)
+    app.add_exception_handler(SessiondError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    return app
+
+
+async def _wire_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WireError)
+    return exc.response()
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SessiondError)
+    return from_domain(exc).response()
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    return invalid_params().response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return failure(
+            405, "Method not allowed [error-method-not-allowed]", "error-method-not-allowed"
+        ).response()
+    if exc.status_code == 404:
+        return failure(
+            404, "API endpoint not found [error-not-found]", "error-not-found"
+        ).response()
+    return failure(exc.status_code, f"{exc.detail} [error-http]", "error-http").response()

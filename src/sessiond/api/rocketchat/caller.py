@@ -1,0 +1,134 @@
+"""Who is calling: the tenant this door serves, the caller's session from `X-User-Id` and
+`X-Auth-Token`, its permissions and its REST second factor."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from sessiond.api.doors import request_client, services_of
+from sessiond.api.rocketchat.errors import forbidden, invalid_params, not_logged_in
+from sessiond.domain.errors import SessionNotLive
+from sessiond.domain.ids import render_hex
+from sessiond.domain.permissions import Permission, has_permission
+from sessiond.domain.tenant import Tenant
+from sessiond.domain.user import User
+from sessiond.infra.client_ip import TrustedProxies
+from sessiond.services.container import Services
+from sessiond.services.context import Client
+from sessiond.services.sessions import Authenticated
+from sessiond.services.totp_enrolment import TotpEnrolment
+from sessiond.services.two_factor import Mailer, TwoFactorService
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DoorConfig:
+    tenant_slug: str
+    proxies: TrustedProxies
+    mailer: Mailer | None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    auth: Authenticated
+    client: Client
+
+    @property
+    def user(self) -> User:
+        return self.auth.record.user
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.auth.tenant
+
+
+def config_of(request: Request) -> DoorConfig:
+    config: DoorConfig = request.app.state.config
+    return config
+
+
+def client_of(request: Request) -> Client:
+    return request_client(request, config_of(request).proxies)
+
+
+async def tenant_of(request: Request) -> Tenant:
+    return await services_of(request).tenants.get_by_slug(config_of(request).tenant_slug)
+
+
+def two_factor_of(request: Request) -> TwoFactorService:
+    return TwoFactorService(deps=services_of(request).deps, mailer=config_of(request).mailer)
+
+
+def enrolment_of(request: Request) -> TotpEnrolment:
+    return TotpEnrolment(deps=services_of(request).deps)
+
+
+async def caller_of(request: Request) -> Caller:
+    """The caller's live session; the user id sent must be that session's user."""
+    user_id = request.headers.get("x-user-id")
+    token = request.headers.get("x-auth-token")
+    if not user_id or not token:
+        raise not_logged_in()
+    services: Services = services_of(request)
+    tenant = await tenant_of(request)
+    try:
+        auth = await services.sessions.authenticate(tenant.id, token)
+    except SessionNotLive as exc:
+        raise not_logged_in() from exc
+    if render_hex(auth.record.user.id) != user_id.strip().lower():
+        raise not_logged_in()
+    return Caller(auth, client_of(request))
+
+
+def require_permission(caller: Caller, permission: Permission) -> None:
+    if not has_permission(caller.user.roles, permission):
+        raise forbidden()
+
+
+async def require_second_factor(request: Request, caller: Caller) -> None:
+    await two_factor_of(request).require(
+        caller.auth,
+        code=request.headers.get("x-2fa-code"),
+        method=request.headers.get("x-2fa-method"),
+        client=caller.client,
+    )
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object; an empty body is `{}`."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise invalid_params("the body is too large")
+    if not raw.strip():
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except ValueError as exc:
+        raise invalid_params("the body must be JSON") from exc
+    if not isinstance(decoded, dict):
+        raise invalid_params("the body must be a JSON object")
+    return decoded
+
+
+def body_fields(body: dict[str, Any], *, allowed: frozenset[str]) -> None:
+    if any(name not in allowed for name in body):
+        raise invalid_params()
+
+
+def text_field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise invalid_params(f"must have required property '{name}'")
+    return value
+
+
+def optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise invalid_params(f"must have property '{name}' as a string")
+    return value or None

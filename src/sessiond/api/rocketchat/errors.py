@@ -1,0 +1,146 @@
+"""Rocket.Chat's error bodies, and the map from sessiond's errors to them.
+
+The `rocketchat-api` client raises a useful exception only for bodies with `success: false`, so
+every error body carries it, but login's: the client turns any 401 from login into its
+authentication error, and login's body is Rocket.Chat's `{status: "error", error, message}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidFilter,
+    InvalidInput,
+    NotFound,
+    SessiondError,
+    SessionNotFound,
+    SessionNotLive,
+    StorageUnavailable,
+)
+from sessiond.domain.two_factor import Refusal, SecondFactorRefused
+
+NOT_LOGGED_IN = "You must be logged in to do this."
+UNAUTHORIZED_ACTION = (
+    "User does not have the permissions required for this action [error-unauthorized]"
+)
+ADDITIONAL_PROPERTIES = "must NOT have additional properties"
+_REFUSAL_TEXT = {
+    Refusal.REQUIRED: "TOTP Required",
+    Refusal.INVALID: "TOTP Invalid",
+    Refusal.MAX_ATTEMPTS: "TOTP Maximun Failed Attempts Reached",
+}
+
+
+class WireError(Exception):
+    """An answer decided by the door itself: a status and a body."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("error"))
+        self.status = status
+        self.body = body
+
+    def response(self) -> OrjsonResponse:
+        return OrjsonResponse(self.body, status_code=self.status)
+
+
+def failure(status: int, error: str, error_type: str | None = None) -> WireError:
+    body: dict[str, Any] = {"success": False, "error": error}
+    if error_type is not None:
+        body["errorType"] = error_type
+    return WireError(status, body)
+
+
+def not_logged_in() -> WireError:
+    return WireError(
+        401, {"success": False, "status": "error", "error": NOT_LOGGED_IN, "message": NOT_LOGGED_IN}
+    )
+
+
+def forbidden() -> WireError:
+    return failure(403, UNAUTHORIZED_ACTION)
+
+
+def session_not_found() -> WireError:
+    return failure(404, "Session not found")
+
+
+def invalid_params(reason: str = ADDITIONAL_PROPERTIES) -> WireError:
+    return failure(400, f"{reason} [invalid-params]", "invalid-params")
+
+
+def invalid_sort(raw: str) -> WireError:
+    return failure(
+        400, f'Invalid sort parameter provided: "{raw}" [error-invalid-sort]', "error-invalid-sort"
+    )
+
+
+def invalid_sort_keys() -> WireError:
+    return failure(400, "error-invalid-sort-keys")
+
+
+def login_failed(error: str = "Unauthorized", message: str = "Unauthorized") -> WireError:
+    return WireError(401, {"status": "error", "error": error, "message": message})
+
+
+def challenge_details(refused: SecondFactorRefused) -> dict[str, Any]:
+    challenge = refused.challenge
+    details: dict[str, Any] = {
+        "method": challenge.method.value,
+        "codeGenerated": challenge.code_generated,
+        "availableMethods": [method.value for method in challenge.available],
+    }
+    if challenge.email_or_username is not None:
+        details["emailOrUsername"] = challenge.email_or_username
+    return details
+
+
+def second_factor_refused(refused: SecondFactorRefused) -> WireError:
+    kind = refused.refusal.value
+    body = {
+        "success": False,
+        "error": f"{_REFUSAL_TEXT[refused.refusal]} [{kind}]",
+        "errorType": kind,
+        "details": challenge_details(refused),
+    }
+    return WireError(400, body)
+
+
+def login_second_factor_refused(refused: SecondFactorRefused) -> WireError:
+    """Login answers a missing or wrong code the way Rocket.Chat's login route does: 401."""
+    kind = refused.refusal.value
+    body = {
+        "status": "error",
+        "error": kind,
+        "message": _REFUSAL_TEXT[refused.refusal],
+        "details": challenge_details(refused),
+    }
+    return WireError(401, body)
+
+
+def from_domain(exc: SessiondError) -> WireError:
+    """The Rocket.Chat answer to an error a service raised."""
+    if isinstance(exc, SecondFactorRefused):
+        return second_factor_refused(exc)
+    if isinstance(exc, SessionNotLive):
+        return not_logged_in()
+    if isinstance(exc, SessionNotFound):
+        return session_not_found()
+    if isinstance(exc, InvalidFilter):
+        return failure(400, f"{exc.message} [error-invalid-filter]", "error-invalid-filter")
+    if isinstance(exc, InvalidInput):
+        return invalid_params(exc.message)
+    if isinstance(exc, Conflict):
+        return failure(400, f"{exc.message} [error-field-unavailable]", "error-field-unavailable")
+    if isinstance(exc, NotFound):
+        return failure(404, f"{exc.message} [error-not-found]", "error-not-found")
+    if isinstance(exc, AuthenticationFailed):
+        return login_failed()
+    if isinstance(exc, StorageUnavailable):
+        return failure(
+            503, "the service is unavailable, try again [error-unavailable]", "error-unavailable"
+        )
+    return failure(400, f"{exc.message} [error-invalid-request]", "error-invalid-request")
