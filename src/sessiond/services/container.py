@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sessiond.services.attempts import AttemptService
 from sessiond.services.auth import AuthService
 from sessiond.services.context import Deps
+from sessiond.services.providers import ProviderService
 from sessiond.services.sessions import SessionService
+from sessiond.services.signing import TenantSigner
+from sessiond.services.stats import StatsService
 from sessiond.services.tenants import TenantService
 from sessiond.services.users import UserService
 
@@ -16,6 +20,10 @@ class Services:
     users: UserService
     auth: AuthService
     sessions: SessionService
+    attempts: AttemptService
+    providers: ProviderService
+    stats: StatsService
+    signer: TenantSigner
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -26,6 +34,10 @@ class Services:
             users=users,
             auth=AuthService(deps=deps, users=users),
             sessions=SessionService(deps=deps),
+            attempts=AttemptService(deps=deps),
+            providers=ProviderService(deps=deps),
+            stats=StatsService(deps=deps),
+            signer=TenantSigner(deps=deps),
         )
 
     async def close(self) -> None:
