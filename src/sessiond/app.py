@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from sessiond import __version__
 from sessiond.api.doors import Door, DoorDispatch
+from sessiond.api.pxyz import create_door as pxyz_door
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.errors import StorageUnavailable
@@ -22,7 +23,9 @@ from sessiond.settings import CONFIG_ENV, Settings
 
 
 def front_doors(settings: Settings) -> list[Door]:
-    return []
+    return [
+        pxyz_door(settings),
+    ]
 
 
 def create_app(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sessiond.services.attempts import AttemptService
 from sessiond.services.auth import AuthService
 from sessiond.services.context import Deps
+from sessiond.services.owners import OwnerService
 from sessiond.services.providers import ProviderService
 from sessiond.services.sessions import SessionService
 from sessiond.services.signing import TenantSigner
@@ -24,6 +25,7 @@ class Services:
     providers: ProviderService
     stats: StatsService
     signer: TenantSigner
+    owners: OwnerService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -38,6 +40,7 @@ class Services:
             providers=ProviderService(deps=deps),
             stats=StatsService(deps=deps),
             signer=TenantSigner(deps=deps),
+            owners=OwnerService(deps=deps),
         )
 
     async def close(self) -> None:

@@ -13,6 +13,7 @@ from sessiond.store.errors import storage_errors, storage_unavailable
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.keys import ApiKeyRepository
 from sessiond.store.repositories.listing import SessionLister
+from sessiond.store.repositories.owners import OwnerRepository
 from sessiond.store.repositories.providers import OAuthProviderRepository
 from sessiond.store.repositories.secrets import ServerSecretRepository
 from sessiond.store.repositories.sessions import SessionRepository
@@ -30,6 +31,7 @@ class UnitOfWork:
     sign_ups: SignUpAttemptRepository
     providers: OAuthProviderRepository
     secrets: ServerSecretRepository
+    owners: OwnerRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -56,6 +58,7 @@ class UnitOfWork:
         self.sign_ups = SignUpAttemptRepository(conn)
         self.providers = OAuthProviderRepository(conn)
         self.secrets = ServerSecretRepository(conn)
+        self.owners = OwnerRepository(conn)
         return self
 
     async def commit(self) -> None:
