@@ -14,7 +14,7 @@ from sessiond.api.pxyz.access import Caller, secret_key_caller
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.tenant import MAX_DURATION
-from sessiond.services.tenants import UNCHANGED
+from sessiond.services.tenants import UNCHANGED, Unchanged
 
 router = APIRouter(prefix="/api/v0")
 CallerDep = Annotated[Caller, Depends(secret_key_caller)]
@@ -108,7 +108,7 @@ async def update_session_settings(
         lifetime = MAX_DURATION
     elif body.sessionMaximumLifetime is not None:
         lifetime = timedelta(minutes=body.sessionMaximumLifetime)
-    idle: timedelta | object | None = UNCHANGED
+    idle: timedelta | Unchanged | None = UNCHANGED
     if body.sessionInactivityTimeoutEnabled is False:
         idle = None
     elif body.sessionInactivityTimeout is not None:
@@ -118,7 +118,7 @@ async def update_session_settings(
     tenant = await caller.services.tenants.set_session_lifetimes(
         tenant_id,
         max_lifetime=lifetime,
-        inactivity_timeout=idle,  # type: ignore[arg-type]
+        inactivity_timeout=idle,
     )
     return OrjsonResponse(tenant_wire.tenant_with_auth(tenant))
 
