@@ -98,7 +98,11 @@ def response_schema(operation_id: str, status: int) -> Any:
     content = op["responses"][str(status)]["content"]["application/json"]
     schema = copy.deepcopy(content["schema"])
     if operation_id in SESSION_OPERATIONS:
-        item = schema["properties"]["data"]["items"] if "data" in schema.get("properties", {}) else schema
+        item = (
+            schema["properties"]["data"]["items"]
+            if "data" in schema.get("properties", {})
+            else schema
+        )
         _with_seed_provider(item)
     if operation_id == "tenants-rotateSecretKey":
         schema["properties"]["secretKey"] = {"type": "string"}

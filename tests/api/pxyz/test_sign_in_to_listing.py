@@ -51,7 +51,12 @@ async def test_a_browser_sign_in_is_listed_parsed_and_ends_on_delete(
     assert attempt["identifier"] == "ada@example.com" and attempt["status"] == "complete"
     assert attempt["ipAddress"] == "203.0.113.7" and attempt["oauthProvider"] is None
     assert body["meta"] == {
-        "total": 1, "count": 1, "numPages": 1, "perPage": 10, "prev": None, "next": None
+        "total": 1,
+        "count": 1,
+        "numPages": 1,
+        "perPage": 10,
+        "prev": None,
+        "next": None,
     }
 
     mine = httpx.Headers({**a.public, "authorization": f"Bearer {token}"})
