@@ -173,7 +173,8 @@ def _same_shape(seed: Any, ours: Any, where: str) -> None:
     if isinstance(seed, dict):
         if ours is None:
             return
-        assert isinstance(ours, dict) and list(ours) == list(seed), (where, list(ours))
+        assert isinstance(ours, dict), where
+        assert list(ours) == list(seed), (where, list(ours))
         for key, value in seed.items():
             _same_shape(value, ours[key], f"{where}.{key}")
     elif isinstance(seed, bool):
@@ -181,8 +182,10 @@ def _same_shape(seed: Any, ours: Any, where: str) -> None:
     elif seed == "<string>":
         assert ours is None or isinstance(ours, str), where
     elif isinstance(seed, str) and RFC3339.fullmatch(seed):
-        assert isinstance(ours, str) and RFC3339.fullmatch(ours), where
+        assert isinstance(ours, str), where
+        assert RFC3339.fullmatch(ours), where
     elif isinstance(seed, str):
         assert ours is None or isinstance(ours, str), where
     elif isinstance(seed, int):
-        assert isinstance(ours, int) and not isinstance(ours, bool), where
+        assert isinstance(ours, int), where
+        assert not isinstance(ours, bool), where

@@ -39,7 +39,8 @@ async def test_a_browser_sign_in_is_listed_parsed_and_ends_on_delete(
     check("auth-sessions-list", 200, body)
     check_seed_shape(body)
     [session] = body["data"]
-    assert PXYZ_ID.match(session["id"]) and session["id"] == data["session"]["id"]
+    assert PXYZ_ID.match(session["id"])
+    assert session["id"] == data["session"]["id"]
     assert session["browser"] == "Chrome 113.0.0.0"
     assert session["os"] == "Windows 10"
     assert session["engine"] == "Blink 113.0.0.0"
@@ -48,8 +49,10 @@ async def test_a_browser_sign_in_is_listed_parsed_and_ends_on_delete(
     assert session["ua"].startswith("Mozilla/5.0 (Windows NT 10.0")
     assert session["user"]["username"] == "ada"
     attempt = session["signInAttempt"]
-    assert attempt["identifier"] == "ada@example.com" and attempt["status"] == "complete"
-    assert attempt["ipAddress"] == "203.0.113.7" and attempt["oauthProvider"] is None
+    assert attempt["identifier"] == "ada@example.com"
+    assert attempt["status"] == "complete"
+    assert attempt["ipAddress"] == "203.0.113.7"
+    assert attempt["oauthProvider"] is None
     assert body["meta"] == {
         "total": 1,
         "count": 1,
@@ -63,13 +66,16 @@ async def test_a_browser_sign_in_is_listed_parsed_and_ends_on_delete(
     http.cookies.clear()
     assert (await http.get("/api/user/sessions", headers=mine)).status_code == 200
     deleted = await http.delete(f"/api/v0/auth/sessions/{session['id']}", headers=a.auth)
-    assert deleted.status_code == 200 and deleted.json() == {"deleted": True}
+    assert deleted.status_code == 200
+    assert deleted.json() == {"deleted": True}
     check("auth-sessions-delete", 200, deleted.json())
     after = await http.get("/api/user/sessions", headers=mine)
     assert after.status_code == 401
-    assert after.json()["status"] == "error" and after.json()["code"] == "UNAUTHORIZED"
+    assert after.json()["status"] == "error"
+    assert after.json()["code"] == "UNAUTHORIZED"
     gone = await http.get(f"/api/v0/tenants/{a.pid}/auth/sessions", headers=a.auth)
-    assert gone.json()["data"] == [] and gone.json()["meta"]["total"] == 0
+    assert gone.json()["data"] == []
+    assert gone.json()["meta"]["total"] == 0
     kept = await http.get(f"/api/v0/auth/sessions/{session['id']}", headers=a.auth)
     assert kept.status_code == 200
     check("auth-sessions-get", 200, kept.json())
@@ -96,5 +102,7 @@ async def test_wrong_passwords_are_failed_sign_ins_in_the_list(
         ("nobody@example.com", "failed"),
         ("ada", "failed"),
     ]
-    assert attempts[1]["userId"] is not None and attempts[0]["userId"] is None
-    assert attempts[0]["userAgent"].startswith("Mozilla/5.0") and attempts[0]["ipAddress"]
+    assert attempts[1]["userId"] is not None
+    assert attempts[0]["userId"] is None
+    assert attempts[0]["userAgent"].startswith("Mozilla/5.0")
+    assert attempts[0]["ipAddress"]
