@@ -86,7 +86,8 @@ async def create_user(body: CreateUser, caller: CallerDep) -> OrjsonResponse:
 @router.get("/{id}")
 async def get_user(id: str, caller: CallerDep) -> OrjsonResponse:
     tenant_id, user_id = await _home(caller, id)
-    return _user(await caller.services.users.get(tenant_id, user_id))
+    user = await caller.services.users.get(tenant_id, user_id)
+    return OrjsonResponse({"status": "success", "data": wire.user(user)})
 
 
 @router.put("/{id}")
