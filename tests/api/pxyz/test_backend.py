@@ -278,6 +278,11 @@ async def test_tenant_settings_stats_and_key_rotation(http: httpx.AsyncClient, a
     assert sum(d["count"] for d in days) == 1
 
     await _call(http, a, "tenants-get", "GET", f"/api/v0/tenants/{a.pid}")
+    by_slug = await _call(
+        http, a, "tenants-getBySlug", "GET", f"/api/v0/tenants/slug/{a.tenant.slug}"
+    )
+    assert by_slug["id"] == a.pid
+    assert by_slug["publicKey"] == a.tenant.public_key
     renamed = await _call(
         http, a, "tenants-update", "PUT", f"/api/v0/tenants/{a.pid}", json={"name": "Acme Corp"}
     )

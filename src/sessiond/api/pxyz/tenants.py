@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sessiond.api.pxyz import tenant_wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
 from sessiond.api.responses import OrjsonResponse
-from sessiond.domain.errors import InvalidInput
+from sessiond.domain.errors import InvalidInput, TenantNotFound
 from sessiond.domain.tenant import MAX_DURATION
 from sessiond.services.tenants import UNCHANGED, Unchanged
 
@@ -61,6 +61,15 @@ async def create_tenant(body: CreateTenant, caller: CallerDep) -> OrjsonResponse
     slug = body.slug or _slug(body.name)
     created = await caller.services.tenants.create(slug=slug, name=body.name)
     return OrjsonResponse(tenant_wire.tenant(created.tenant))
+
+
+@router.get("/tenants/slug/{slug}")
+async def get_tenant_by_slug(slug: str, caller: CallerDep) -> OrjsonResponse:
+    """How a script holding only a secret key finds its tenant's id and public key."""
+    tenant = await caller.services.tenants.get_by_slug(slug)
+    if caller.tenant_id not in (None, tenant.id):
+        raise TenantNotFound(f"tenant {slug[:64]!r} does not exist")
+    return OrjsonResponse(tenant_wire.tenant(tenant))
 
 
 @router.get("/tenants/{id}")
