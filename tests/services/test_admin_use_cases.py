@@ -3,11 +3,13 @@ on every storage backend."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from sessiond.compose import open_services
+from sessiond.domain.attempts import SignInStatus, Strategy
 from sessiond.domain.errors import (
     AttemptNotFound,
     AuthenticationFailed,
@@ -18,6 +20,7 @@ from sessiond.domain.errors import (
     SessionNotLive,
     TenantNotFound,
 )
+from sessiond.domain.listing import OffsetPage, SessionQuery
 from sessiond.domain.oauth import ProviderKey
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import Email
@@ -181,3 +184,26 @@ async def test_jwts_verify_on_every_node_only_with_their_tenant_and_expire(
         await services.signer.verify(tenant.id, token)
     with pytest.raises(InvalidInput):
         await services.signer.sign(tenant.id, {}, ttl=timedelta(hours=2))
+
+
+async def test_a_staged_sign_in_completes_once_when_raced(
+    services: Services, tenant: Tenant
+) -> None:
+    await services.users.create(tenant.id, NewUser(username="race", password=PASSWORD))
+    attempt = await services.staged.start(
+        tenant.id, identifier="race", strategy=Strategy.USERNAME_PASSWORD, client=CLIENT
+    )
+    assert attempt.user_id is None
+    tries = [
+        services.staged.attempt_password(tenant.id, attempt.id, password=PASSWORD, client=CLIENT)
+        for _ in range(3)
+    ]
+    results = await asyncio.gather(*tries, return_exceptions=True)
+    done = [r for r in results if not isinstance(r, BaseException)]
+    assert len(done) == 1
+    assert all(isinstance(r, AttemptNotFound) for r in results if r not in done)
+    stored, _ = await services.attempts.get_sign_in(tenant.id, attempt.id)
+    assert stored.status is SignInStatus.COMPLETE
+    assert stored.user_id is not None
+    page = await services.sessions.list_offset(SessionQuery(tenant_id=tenant.id), OffsetPage())
+    assert page.total == 1

@@ -9,6 +9,7 @@ from sessiond.services.owners import OwnerService
 from sessiond.services.providers import ProviderService
 from sessiond.services.sessions import SessionService
 from sessiond.services.signing import TenantSigner
+from sessiond.services.staged_sign_in import StagedSignIn
 from sessiond.services.stats import StatsService
 from sessiond.services.tenants import TenantService
 from sessiond.services.users import UserService
@@ -26,6 +27,7 @@ class Services:
     stats: StatsService
     signer: TenantSigner
     owners: OwnerService
+    staged: StagedSignIn
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -41,6 +43,7 @@ class Services:
             stats=StatsService(deps=deps),
             signer=TenantSigner(deps=deps),
             owners=OwnerService(deps=deps),
+            staged=StagedSignIn(deps=deps),
         )
 
     async def close(self) -> None:

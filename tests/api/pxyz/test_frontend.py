@@ -4,6 +4,7 @@ ending the current one, and the per-tenant JWT."""
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import httpx
 import jwt
@@ -128,3 +129,64 @@ async def test_frontend_refusals(http: httpx.AsyncClient, a: Keyed) -> None:
     http.cookies.clear()
     again = await http.post("/api/sign-ups", headers=a.public, json=taken)
     assert again.status_code == 409
+
+
+async def test_the_two_step_sign_in_keeps_one_attempt(
+    http: httpx.AsyncClient, services: Services, a: Keyed, clock: FrozenClock
+) -> None:
+    await services.users.create(a.tenant.id, NewUser(username="two", password=PASSWORD))
+    start = {"identifier": "two", "strategy": "username_password"}
+    started = await http.post("/api/sign-ins", headers=a.public, json=start)
+    assert started.status_code == 201, started.text
+    attempt = started.json()["data"]["signInAttempt"]
+    assert attempt["status"] == "needs_factor_one"
+    assert attempt["userId"] is None
+    base = f"/api/sign-ins/{attempt['id']}"
+    prepared = await http.post(f"{base}/prepare-first-factor", headers=a.public)
+    assert prepared.json()["data"]["signInAttempt"]["status"] == "needs_factor_one"
+    password = {"strategy": "username_password", "password": PASSWORD}
+    done = await http.post(f"{base}/attempt-first-factor", headers=a.public, json=password)
+    assert done.status_code == 200, done.text
+    data = done.json()["data"]
+    assert data["signInAttempt"]["id"] == attempt["id"]
+    assert data["signInAttempt"]["status"] == "complete"
+    assert data["session"]["signInAttemptId"] == attempt["id"]
+    assert done.cookies["__pxyz_session"] == data["sessionToken"]
+    again = await http.post(f"{base}/attempt-first-factor", headers=a.public, json=password)
+    assert again.status_code == 404
+
+    other = await http.post("/api/sign-ins", headers=a.public, json=start)
+    other_base = f"/api/sign-ins/{other.json()['data']['signInAttempt']['id']}"
+    wrong = {"password": "not it at all"}
+    refused = await http.post(f"{other_base}/attempt-first-factor", headers=a.public, json=wrong)
+    assert refused.status_code == 401
+    failed = (await http.get(other_base, headers=a.public)).json()["data"]["signInAttempt"]
+    assert failed["status"] == "failed"
+    retry = await http.post(f"{other_base}/attempt-first-factor", headers=a.public, json=password)
+    assert retry.status_code == 404
+
+    late = await http.post("/api/sign-ins", headers=a.public, json=start)
+    clock.advance(timedelta(minutes=11))
+    late_base = f"/api/sign-ins/{late.json()['data']['signInAttempt']['id']}"
+    expired = await http.post(f"{late_base}/attempt-first-factor", headers=a.public, json=password)
+    assert expired.status_code == 404
+
+
+async def test_two_steps_then_the_second_factor(
+    http: httpx.AsyncClient, services: Services, a: Keyed, clock: FrozenClock
+) -> None:
+    user = await services.users.create(a.tenant.id, NewUser(username="tt", password=PASSWORD))
+    secret = await enable_totp(services, a.tenant, user)
+    start = {"identifier": "tt", "strategy": "username_password"}
+    attempt = (await http.post("/api/sign-ins", headers=a.public, json=start)).json()["data"]
+    base = f"/api/sign-ins/{attempt['signInAttempt']['id']}"
+    first = await http.post(
+        f"{base}/attempt-first-factor", headers=a.public, json={"password": PASSWORD}
+    )
+    assert first.json()["data"]["signInAttempt"]["status"] == "needs_factor_two"
+    assert first.json()["data"]["session"] is None
+    code = {"code": pyotp.TOTP(secret).at(clock.now())}
+    second = await http.post(f"{base}/attempt-second-factor", headers=a.public, json=code)
+    assert second.status_code == 200, second.text
+    assert second.json()["data"]["signInAttempt"]["status"] == "complete"
+    assert second.json()["data"]["session"]["signInAttemptId"] == attempt["signInAttempt"]["id"]

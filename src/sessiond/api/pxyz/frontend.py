@@ -23,11 +23,13 @@ from sessiond.api.pxyz.signed_in import (
 )
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.attempts import Strategy
+from sessiond.domain.errors import InvalidInput
 from sessiond.domain.ids import parse_id
 from sessiond.domain.listing import SessionQuery
 from sessiond.domain.session import EndReason
 from sessiond.domain.user import Email
 from sessiond.services.attempts import Related
+from sessiond.services.auth import SignInResult
 from sessiond.services.sessions import Authenticated
 from sessiond.services.users import NewUser
 
@@ -44,9 +46,15 @@ class _Body(BaseModel):
 class CreateSignIn(_Body):
     strategy: PasswordStrategy
     identifier: str = Field(max_length=320)
-    password: str = Field(max_length=1024, repr=False)
+    password: str | None = Field(default=None, max_length=1024, repr=False)
     tenantId: str | None = None
     redirectUri: str | None = None
+
+
+class FirstFactor(_Body):
+    strategy: PasswordStrategy | None = None
+    password: str | None = Field(default=None, max_length=1024, repr=False)
+    code: str | None = Field(default=None, max_length=64, repr=False)
 
 
 class SecondFactor(_Body):
@@ -71,15 +79,43 @@ class TokenRequest(_Body):
 
 @router.post("/sign-ins", status_code=201)
 async def create_sign_in(body: CreateSignIn, request: Request) -> OrjsonResponse:
+    """With a password, signs in at once; without, starts an attempt for `attempt-first-factor`."""
     tenant = await public_tenant(request)
-    result = await services_of(request).auth.sign_in_password(
+    services, client = services_of(request), request_client(request, request.app.state.proxies)
+    strategy = Strategy(body.strategy)
+    if body.password is None:
+        attempt = await services.staged.start(
+            tenant.id, identifier=body.identifier, strategy=strategy, client=client
+        )
+        return await signed_in(request, SignInResult(attempt), status=201)
+    result = await services.auth.sign_in_password(
         tenant.id,
         identifier=body.identifier,
         password=body.password,
-        client=request_client(request, request.app.state.proxies),
-        strategy=Strategy(body.strategy),
+        client=client,
+        strategy=strategy,
     )
     return await signed_in(request, result, status=201)
+
+
+@router.post("/sign-ins/{id}/prepare-first-factor")
+async def prepare_first_factor(id: str, request: Request) -> OrjsonResponse:
+    """Passwords need no preparation (no code to send): answers the attempt as it is."""
+    return await get_sign_in(id, request)
+
+
+@router.post("/sign-ins/{id}/attempt-first-factor")
+async def attempt_first_factor(id: str, body: FirstFactor, request: Request) -> OrjsonResponse:
+    if body.password is None:
+        raise InvalidInput("the password is required", field="password")
+    tenant = await public_tenant(request)
+    result = await services_of(request).staged.attempt_password(
+        tenant.id,
+        parse_id(id),
+        password=body.password,
+        client=request_client(request, request.app.state.proxies),
+    )
+    return await signed_in(request, result, status=200)
 
 
 @router.get("/sign-ins/{id}")
