@@ -3,14 +3,17 @@ response schema (and its error schema for the refusals)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from sessiond.services.container import Services
+from sessiond.settings import Settings
 from tests.api.pxyz.conftest import PASSWORD, Keyed
 from tests.api.pxyz.contract import check
+from tests.asgi import app_client
 
 
 async def _call(
@@ -349,3 +352,35 @@ async def test_errors_use_pxyz_shape(http: httpx.AsyncClient, a: Keyed) -> None:
     again = await http.post("/api/v0/auth/users", headers=a.auth, json=taken)
     assert again.status_code == 409
     assert again.json()["code"] == "CONFLICT"
+
+
+async def test_the_configured_platform_key_reaches_every_tenant(
+    settings: Settings, services: Services, a: Keyed
+) -> None:
+    configured = replace(settings, platform_key="pk_platform_from_settings_0123456789")
+    platform = Keyed(a.tenant, "pk_platform_from_settings_0123456789")
+    async with app_client(configured, services) as http:
+        up = {"strategy": "username_password", "username": "plat", "password": PASSWORD}
+        made = (await http.post("/api/sign-ups", headers=a.public, json=up)).json()["data"]
+        http.cookies.clear()
+        sid = made["session"]["id"]
+        got = await _call(
+            http, platform, "auth-sessions-get", "GET", f"/api/v0/auth/sessions/{sid}"
+        )
+        assert got["tenantId"] == a.pid
+        user = made["sessionUser"]["id"]
+        await _call(http, platform, "auth-users-get", "GET", f"/api/v0/auth/users/{user}")
+        await _call(http, platform, "tenants-list", "GET", "/api/v0/tenants")
+        near = Keyed(a.tenant, "pk_platform_from_settings_012345678")
+        assert (await http.get("/api/v0/tenants", headers=near.auth)).status_code == 401
+
+
+async def test_a_body_that_is_not_json_is_400(http: httpx.AsyncClient, a: Keyed) -> None:
+    for content in (b"{not json", b"[]", b'{"tenantId": 5}'):
+        response = await http.post(
+            "/api/v0/auth/users",
+            headers={**a.auth, "content-type": "application/json"},
+            content=content,
+        )
+        assert response.status_code == 400, response.text
+        check("auth-users-create", 400, response.json())

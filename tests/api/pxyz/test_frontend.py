@@ -190,3 +190,19 @@ async def test_two_steps_then_the_second_factor(
     assert second.status_code == 200, second.text
     assert second.json()["data"]["signInAttempt"]["status"] == "complete"
     assert second.json()["data"]["session"]["signInAttemptId"] == attempt["signInAttempt"]["id"]
+
+
+async def test_the_frontend_never_shows_private_metadata(
+    http: httpx.AsyncClient, services: Services, a: Keyed
+) -> None:
+    new = NewUser(username="meta", password=PASSWORD, metadata_admin={"plan": "secret-tier"})
+    user = await services.users.create(a.tenant.id, new)
+    body = {"identifier": "meta", "strategy": "username_password", "password": PASSWORD}
+    signed = await http.post("/api/sign-ins", headers=a.public, json=body)
+    assert signed.status_code == 201
+    mine = await http.get("/api/user/sessions", headers=a.public)
+    token = await http.post("/api/user/sessions/token", headers=a.public)
+    for response in (signed, mine, token):
+        assert "secret-tier" not in response.text
+    admin = await http.get(f"/api/v0/auth/users/c{user.id.hex}", headers=a.auth)
+    assert admin.json()["data"]["privateMeta"] == {"plan": "secret-tier"}

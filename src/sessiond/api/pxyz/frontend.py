@@ -122,7 +122,7 @@ async def attempt_first_factor(id: str, body: FirstFactor, request: Request) -> 
 async def get_sign_in(id: str, request: Request) -> OrjsonResponse:
     tenant = await public_tenant(request)
     attempt, related = await services_of(request).attempts.get_sign_in(tenant.id, parse_id(id))
-    return success({"signInAttempt": wire.sign_in_attempt(attempt, related)})
+    return success({"signInAttempt": wire.sign_in_attempt(attempt, related, admin=False)})
 
 
 @router.post("/sign-ins/{id}/attempt-second-factor")
@@ -155,7 +155,7 @@ async def create_sign_up(body: CreateSignUp, request: Request) -> OrjsonResponse
     related = Related(
         sign_ups={result.attempt.id: result.attempt}, users={result.user.id: result.user}
     )
-    data = {"signUpAttempt": wire.sign_up_attempt(result.attempt, related)}
+    data = {"signUpAttempt": wire.sign_up_attempt(result.attempt, related, admin=False)}
     data.update(await issued_fields(request, result.issued, related))
     return with_cookie(request, success(data, status=201), result.issued)
 
@@ -174,7 +174,9 @@ async def my_sessions(
     )
     related = await services.attempts.behind_sessions(mine.tenant_id, page.items)
     items = page.items
-    data = [{**wire.session(r, related), "current": r.session.id == mine.id} for r in items]
+    data = [
+        {**wire.session(r, related, admin=False), "current": r.session.id == mine.id} for r in items
+    ]
     return success(
         data,
         meta=meta(
@@ -195,7 +197,7 @@ async def end_my_session(current: Session, request: Request) -> OrjsonResponse:
     )
     record = await services_of(request).sessions.get(mine.tenant_id, mine.id)
     related = await services_of(request).attempts.behind_sessions(mine.tenant_id, [record])
-    response = success({"session": wire.session(record, related)})
+    response = success({"session": wire.session(record, related, admin=False)})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

@@ -34,7 +34,7 @@ def unsupported(field: str) -> InvalidInput:
 
 
 def session_user(session: Session, user: User) -> dict[str, Any]:
-    return {**wire.user(user), "sessionId": wire.pid(session.id)}
+    return {**wire.user(user, admin=False), "sessionId": wire.pid(session.id)}
 
 
 async def session_jwt(request: Request, session: Session, user: User, ttl: timedelta) -> str:
@@ -53,7 +53,7 @@ async def issued_fields(
 ) -> dict[str, Any]:
     record = issued.record
     return {
-        "session": wire.session(record, related),
+        "session": wire.session(record, related, admin=False),
         "sessionUser": session_user(record.session, record.user),
         "jwt": await session_jwt(request, record.session, record.user, SIGN_IN_JWT_TTL),
         "sessionToken": issued.token,
@@ -69,7 +69,7 @@ async def signed_in(request: Request, result: SignInResult, *, status: int) -> O
         user = result.issued.record.user
         related = Related(sign_ins={attempt.id: attempt}, users={user.id: user})
     data: dict[str, Any] = {
-        "signInAttempt": wire.sign_in_attempt(attempt, related),
+        "signInAttempt": wire.sign_in_attempt(attempt, related, admin=False),
         "authorizeUri": None,
         "jwt": None,
         "session": None,

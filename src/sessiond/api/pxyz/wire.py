@@ -29,7 +29,8 @@ def stamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def session(record: SessionRecord, related: Related) -> Wire:
+def session(record: SessionRecord, related: Related, *, admin: bool = True) -> Wire:
+    """`admin`: for a secret key. The frontend API (`admin=False`) never shows `privateMeta`."""
     s, device = record.session, record.device
     display = pxyz_display(device.agent) if device is not None else None
     sign_in = related.sign_ins.get(s.sign_in_attempt_id) if s.sign_in_attempt_id else None
@@ -45,18 +46,24 @@ def session(record: SessionRecord, related: Related) -> Wire:
         "ip": device.ip if device is not None else None,
         "tenantId": pid(s.tenant_id),
         "userId": pid(s.user_id),
-        "user": user(record.user),
+        "user": user(record.user, admin=admin),
         "signInAttemptId": pid(s.sign_in_attempt_id),
-        "signInAttempt": None if sign_in is None else sign_in_attempt(sign_in, related, seed=True),
+        "signInAttempt": None
+        if sign_in is None
+        else sign_in_attempt(sign_in, related, seed=True, admin=admin),
         "signUpAttemptId": pid(s.sign_up_attempt_id),
-        "signUpAttempt": None if sign_up is None else sign_up_attempt(sign_up, related),
+        "signUpAttempt": None
+        if sign_up is None
+        else sign_up_attempt(sign_up, related, admin=admin),
         "expiresAt": stamp(s.expires_at),
         "createdAt": stamp(s.created_at),
         "updatedAt": stamp(s.updated_at),
     }
 
 
-def sign_in_attempt(attempt: SignInAttempt, related: Related, *, seed: bool = False) -> Wire:
+def sign_in_attempt(
+    attempt: SignInAttempt, related: Related, *, seed: bool = False, admin: bool = True
+) -> Wire:
     """`seed`: the shape embedded in a session, whose provider carries seed 000's extra fields."""
     provider = (
         related.providers.get(attempt.oauth_provider_id) if attempt.oauth_provider_id else None
@@ -73,19 +80,19 @@ def sign_in_attempt(attempt: SignInAttempt, related: Related, *, seed: bool = Fa
         "strategy": attempt.strategy.value,
         "oauthProviderId": pid(attempt.oauth_provider_id),
         "oauthProvider": None if provider is None else oauth_provider(provider, seed=seed),
-        "user": None if found is None else user(found),
+        "user": None if found is None else user(found, admin=admin),
         "createdAt": stamp(attempt.created_at),
         "updatedAt": stamp(attempt.updated_at),
     }
 
 
-def sign_up_attempt(attempt: SignUpAttempt, related: Related) -> Wire:
+def sign_up_attempt(attempt: SignUpAttempt, related: Related, *, admin: bool = True) -> Wire:
     found = related.users.get(attempt.user_id) if attempt.user_id else None
     return {
         "id": pid(attempt.id),
         "tenantId": pid(attempt.tenant_id),
         "userId": pid(attempt.user_id),
-        "user": None if found is None else user(found),
+        "user": None if found is None else user(found, admin=admin),
         "createdAt": stamp(attempt.created_at),
         "updatedAt": stamp(attempt.updated_at),
     }
@@ -118,7 +125,7 @@ def email_id(found: User, address: str) -> uuid.UUID:
     return uuid.uuid5(_EMAIL_IDS, f"{found.id.hex}:{address.lower()}")
 
 
-def user(found: User) -> Wire:
+def user(found: User, *, admin: bool = True) -> Wire:
     emails = [
         {
             "id": pid(email_id(found, e.address)),
@@ -147,7 +154,7 @@ def user(found: User) -> Wire:
         "emailAddresses": emails,
         "phoneNumbers": [],
         "publicMeta": found.metadata_public,
-        "privateMeta": found.metadata_admin,
+        "privateMeta": found.metadata_admin if admin else None,
         "createdAt": stamp(found.created_at),
         "updatedAt": stamp(found.updated_at),
     }
