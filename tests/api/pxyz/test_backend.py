@@ -14,6 +14,7 @@ from sessiond.settings import Settings
 from tests.api.pxyz.conftest import PASSWORD, Keyed
 from tests.api.pxyz.contract import check
 from tests.asgi import app_client
+from tests.conftest import unique_slug
 
 
 async def _call(
@@ -357,7 +358,10 @@ async def test_errors_use_pxyz_shape(http: httpx.AsyncClient, a: Keyed) -> None:
 async def test_the_configured_platform_key_reaches_every_tenant(
     settings: Settings, services: Services, a: Keyed
 ) -> None:
-    configured = replace(settings, platform_key="pk_platform_from_settings_0123456789")
+    served = (await services.tenants.create(slug=unique_slug("kratos"))).tenant
+    configured = replace(
+        settings, platform_key="pk_platform_from_settings_0123456789", kratos_tenant=served.slug
+    )
     platform = Keyed(a.tenant, "pk_platform_from_settings_0123456789")
     async with app_client(configured, services) as http:
         up = {"strategy": "username_password", "username": "plat", "password": PASSWORD}
@@ -371,6 +375,9 @@ async def test_the_configured_platform_key_reaches_every_tenant(
         user = made["sessionUser"]["id"]
         await _call(http, platform, "auth-users-get", "GET", f"/api/v0/auth/users/{user}")
         await _call(http, platform, "tenants-list", "GET", "/api/v0/tenants")
+        kept = await http.delete(f"/api/v0/tenants/c{served.id.hex}", headers=platform.auth)
+        assert kept.status_code == 409
+        check("tenants-delete", 409, kept.json())
         near = Keyed(a.tenant, "pk_platform_from_settings_012345678")
         assert (await http.get("/api/v0/tenants", headers=near.auth)).status_code == 401
 

@@ -23,6 +23,8 @@ def create_door(settings: Settings) -> Door:
     )
     app.state.platform_key = settings.platform_key
     app.state.proxies = settings.proxies()
+    # The tenants other doors serve by configuration: deleting one would take those doors down.
+    app.state.served_slugs = frozenset({settings.kratos_tenant, settings.rocketchat_tenant})
     install_error_handlers(app)
     for module in (sessions, attempts, users, providers, tenants, frontend):
         app.include_router(module.router)

@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from sessiond.api.pxyz import tenant_wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
 from sessiond.api.responses import OrjsonResponse
-from sessiond.domain.errors import InvalidInput, TenantNotFound
+from sessiond.domain.errors import Conflict, InvalidInput, TenantNotFound
 from sessiond.domain.tenant import MAX_DURATION
 from sessiond.services.tenants import UNCHANGED, Unchanged
 
@@ -88,8 +88,11 @@ async def update_tenant(id: str, body: UpdateTenant, caller: CallerDep) -> Orjso
 
 
 @router.delete("/tenants/{id}")
-async def delete_tenant(id: str, caller: CallerDep) -> OrjsonResponse:
-    await caller.services.tenants.delete(caller.tenant(id, what="id"))
+async def delete_tenant(id: str, caller: CallerDep, request: Request) -> OrjsonResponse:
+    tenant = await caller.services.tenants.get(caller.tenant(id, what="id"))
+    if tenant.slug in request.app.state.served_slugs:
+        raise Conflict(f"tenant {tenant.slug!r} is served by another front door", field="id")
+    await caller.services.tenants.delete(tenant.id)
     return OrjsonResponse(True)
 
 
