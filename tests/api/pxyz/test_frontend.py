@@ -77,6 +77,11 @@ async def test_my_sessions_mark_the_current_one_and_end_it(
     assert ended.json()["data"]["session"]["id"] == created.json()["data"]["session"]["id"]
     http.cookies.set("__pxyz_session", cookie_token)
     assert (await http.get("/api/user/sessions", headers=a.public)).status_code == 401
+    elsewhere = {**body, "tenantId": "c" + "1" * 32}
+    assert (await http.post("/api/sign-ins", headers=a.public, json=elsewhere)).status_code == 404
+    openapi = await http.get("/api/v0/openapi.json")
+    assert openapi.status_code == 200
+    assert "/api/v0/tenants/{tenantId}/auth/sessions" in openapi.json()["paths"]
     http.cookies.clear()
     bearer = {**a.public, "authorization": f"Bearer {other['sessionToken']}"}
     still = await http.get("/api/user/sessions", headers=bearer)

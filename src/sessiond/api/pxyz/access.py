@@ -76,14 +76,18 @@ async def secret_key_caller(request: Request) -> Caller:
     return Caller(services, key.tenant_id)
 
 
-async def public_tenant(request: Request) -> Tenant:
-    """The tenant a frontend request names with its public key."""
+async def public_tenant(request: Request, *, named: str | None = None) -> Tenant:
+    """The tenant a frontend request names with its public key (and, if the body names a
+    `tenantId` too, that must be the same one)."""
     public_key = request.headers.get(PUBLIC_KEY_HEADER, "").strip()
     if not public_key:
         raise InvalidInput(f"the {PUBLIC_KEY_HEADER} header is required", field=PUBLIC_KEY_HEADER)
     if len(public_key) > 128:
         raise TenantNotFound("no tenant has that public key")
-    return await services_of(request).tenants.get_by_public_key(public_key)
+    tenant = await services_of(request).tenants.get_by_public_key(public_key)
+    if named and parse_id(named, what="tenantId") != tenant.id:
+        raise TenantNotFound("the tenantId is not the tenant of the public key")
+    return tenant
 
 
 def session_token(request: Request) -> str | None:

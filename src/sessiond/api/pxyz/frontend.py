@@ -80,7 +80,7 @@ class TokenRequest(_Body):
 @router.post("/sign-ins", status_code=201)
 async def create_sign_in(body: CreateSignIn, request: Request) -> OrjsonResponse:
     """With a password, signs in at once; without, starts an attempt for `attempt-first-factor`."""
-    tenant = await public_tenant(request)
+    tenant = await public_tenant(request, named=body.tenantId)
     services, client = services_of(request), request_client(request, request.app.state.proxies)
     strategy = Strategy(body.strategy)
     if body.password is None:
@@ -139,7 +139,7 @@ async def attempt_second_factor(id: str, body: SecondFactor, request: Request) -
 
 @router.post("/sign-ups", status_code=201)
 async def create_sign_up(body: CreateSignUp, request: Request) -> OrjsonResponse:
-    tenant = await public_tenant(request)
+    tenant = await public_tenant(request, named=body.tenantId)
     new = NewUser(
         username=body.username or None,
         password=body.password,
