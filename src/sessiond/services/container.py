@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sessiond.services.attempts import AttemptService
 from sessiond.services.auth import AuthService
 from sessiond.services.context import Deps
+from sessiond.services.owners import OwnerService
+from sessiond.services.providers import ProviderService
 from sessiond.services.sessions import SessionService
+from sessiond.services.signing import TenantSigner
+from sessiond.services.staged_sign_in import StagedSignIn
+from sessiond.services.stats import StatsService
 from sessiond.services.tenants import TenantService
 from sessiond.services.users import UserService
 
@@ -16,6 +22,12 @@ class Services:
     users: UserService
     auth: AuthService
     sessions: SessionService
+    attempts: AttemptService
+    providers: ProviderService
+    stats: StatsService
+    signer: TenantSigner
+    owners: OwnerService
+    staged: StagedSignIn
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -26,6 +38,12 @@ class Services:
             users=users,
             auth=AuthService(deps=deps, users=users),
             sessions=SessionService(deps=deps),
+            attempts=AttemptService(deps=deps),
+            providers=ProviderService(deps=deps),
+            stats=StatsService(deps=deps),
+            signer=TenantSigner(deps=deps),
+            owners=OwnerService(deps=deps),
+            staged=StagedSignIn(deps=deps),
         )
 
     async def close(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from enum import Enum
 
 from sessiond.domain.apikey import ApiKey
 from sessiond.domain.errors import AuthenticationFailed, Conflict, TenantNotFound
@@ -13,6 +15,15 @@ from sessiond.domain.tokens import digest, new_platform_key, new_public_key, new
 from sessiond.domain.user import NAME_MAX_LENGTH, check_text
 from sessiond.services.context import Deps
 from sessiond.store.uow import UnitOfWork
+
+
+class Unchanged(Enum):
+    """Marks an optional argument left as it is, where `None` is a value of its own."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +138,68 @@ class TenantService:
             raise AuthenticationFailed("the secret key is not valid")
         return key
 
+    async def rename(
+        self, tenant_id: uuid.UUID, *, name: str | None = None, slug: str | None = None
+    ) -> Tenant:
+        """Changes the name and/or slug; a slug another tenant has is a `Conflict`."""
+        async with self._deps.store.unit_of_work() as uow:
+            tenant = await require_tenant(uow, tenant_id)
+            updated = replace(
+                tenant,
+                name=tenant.name
+                if name is None
+                else check_text(name, field="name", max_length=NAME_MAX_LENGTH),
+                slug=tenant.slug if slug is None else check_slug(slug),
+                updated_at=self._deps.clock.now(),
+            )
+            await uow.tenants.update(updated)
+            await uow.commit()
+        return updated
+
+    async def set_session_lifetimes(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        max_lifetime: timedelta | None = None,
+        inactivity_timeout: timedelta | Unchanged | None = UNCHANGED,
+    ) -> Tenant:
+        """Changes the maximum lifetime and the inactivity timeout (`None` turns it off).
+
+        Both apply to live sessions at once: the timeout because liveness reads it, the lifetime
+        because live sessions that would now outlive it are cut down to it.
+        """
+        async with self._deps.store.unit_of_work() as uow:
+            tenant = await require_tenant(uow, tenant_id)
+            settings = tenant.settings
+            if max_lifetime is not None:
+                settings = replace(settings, max_lifetime=max_lifetime)
+            if not isinstance(inactivity_timeout, Unchanged):
+                settings = replace(settings, inactivity_timeout=inactivity_timeout)
+            now = self._deps.clock.now()
+            updated = replace(tenant, settings=settings, updated_at=now)
+            await uow.tenants.update(updated)
+            if max_lifetime is not None:
+                await uow.sessions.cap_lifetime(tenant_id, lifetime=max_lifetime, now=now)
+            await uow.commit()
+        return updated
+
+    async def delete(self, tenant_id: uuid.UUID) -> None:
+        """Deletes the tenant with everything it owns (users, sessions, keys, attempts)."""
+        async with self._deps.store.unit_of_work() as uow:
+            if not await uow.tenants.delete(tenant_id):
+                raise TenantNotFound(f"tenant {tenant_id} does not exist")
+            await uow.secrets.delete(signing_secret_name(tenant_id))
+            await uow.commit()
+
+    async def rotate_secret_key(self, tenant_id: uuid.UUID) -> NewKey:
+        """Revokes every secret key of the tenant and issues one new one, in one transaction."""
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            await uow.keys.revoke_all_for_tenant(tenant_id, at=self._deps.clock.now())
+            key = await self._add_key(uow, tenant_id)
+            await uow.commit()
+        return key
+
     async def _add_key(self, uow: UnitOfWork, tenant_id: uuid.UUID | None) -> NewKey:
         issued = new_secret_key() if tenant_id is not None else new_platform_key()
         key = ApiKey(
@@ -137,6 +210,11 @@ class TenantService:
         )
         await uow.keys.add(key)
         return NewKey(key, issued.raw)
+
+
+def signing_secret_name(tenant_id: uuid.UUID) -> str:
+    """The server secret holding the tenant's JWT signing key (see `services.signing`)."""
+    return f"jwt-ed25519-{tenant_id.hex}"
 
 
 async def require_tenant(uow: UnitOfWork, tenant_id: uuid.UUID) -> Tenant:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sessiond.domain.errors import Conflict, InvalidInput, UserNotFound
@@ -20,6 +21,7 @@ from sessiond.domain.user import (
 )
 from sessiond.infra.passwords import check_password_policy
 from sessiond.services.context import Deps
+from sessiond.services.keyset import KeysetTokens, Page, PageRequest
 from sessiond.services.tenants import require_tenant
 from sessiond.store.uow import UnitOfWork
 
@@ -35,6 +37,16 @@ class NewUser:
     metadata_public: dict[str, Any] | None = None
     metadata_admin: dict[str, Any] | None = None
     state: UserState = UserState.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanges:
+    """Profile fields to change; `None` leaves one as it is (`username=""` removes it)."""
+
+    name: str | None = None
+    username: str | None = None
+    metadata_public: dict[str, Any] | None = None
+    metadata_admin: dict[str, Any] | None = None
 
 
 class UserService:
@@ -83,6 +95,30 @@ class UserService:
         async with self._deps.store.unit_of_work(write=False) as uow:
             await require_tenant(uow, tenant_id)
             return await require_user(uow, tenant_id, user_id)
+
+    async def list_page(self, tenant_id: uuid.UUID, request: PageRequest) -> Page[User]:
+        """The tenant's users, newest first."""
+        tokens = KeysetTokens(self._deps.page_tokens, kind="users", scope=tenant_id)
+        cursor = tokens.cursor(request)
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
+            found, total, more = await uow.users.keyset_page(
+                tenant_id, size=request.size, cursor=cursor
+            )
+        return tokens.page(found, total, more, cursor, lambda u: (u.created_at, u.id))
+
+    async def update(self, tenant_id: uuid.UUID, user_id: uuid.UUID, changes: UserChanges) -> User:
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            user = await require_user(uow, tenant_id, user_id, lock=True)
+            updated = _changed(user, changes, now=self._deps.clock.now())
+            if updated.username is not None and updated.username != user.username:
+                await uow.tenants.lock(tenant_id)
+                if await uow.users.get_by_email(tenant_id, updated.username):
+                    raise Conflict("that username is already taken", field="username")
+            await uow.users.update(updated)
+            await uow.commit()
+        return updated
 
     async def find(self, tenant_id: uuid.UUID, identifier: str) -> User:
         async with self._deps.store.unit_of_work(write=False) as uow:
@@ -150,6 +186,21 @@ class UserService:
                 )
             await uow.commit()
         return updated
+
+
+def _changed(user: User, changes: UserChanges, *, now: datetime) -> User:
+    values: dict[str, Any] = {"updated_at": now}
+    if changes.name is not None:
+        values["name"] = check_text(changes.name, field="name", max_length=NAME_MAX_LENGTH)
+    if changes.username is not None:
+        values["username"] = check_username(changes.username) if changes.username else None
+        if values["username"] is None and not user.emails:
+            raise InvalidInput("a user needs a username or an email address", field="username")
+    if changes.metadata_public is not None:
+        values["metadata_public"] = changes.metadata_public
+    if changes.metadata_admin is not None:
+        values["metadata_admin"] = changes.metadata_admin
+    return replace(user, **values)
 
 
 async def add_user(uow: UnitOfWork, user: User) -> None:

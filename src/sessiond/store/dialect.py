@@ -108,3 +108,21 @@ def _sortable_text_sqlite(element: sortable_text, compiler: SQLCompiler, **kw: A
 @compiles(sortable_text, "postgresql")
 def _sortable_text_postgresql(element: sortable_text, compiler: SQLCompiler, **kw: Any) -> str:
     return f"(coalesce({compiler.process(element.clauses, **kw)}, '') COLLATE \"C\")"
+
+
+class utc_day(FunctionElement[str]):
+    """The UTC calendar day of a timestamp column, as `YYYY-MM-DD` text on both backends."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as naive UTC text `YYYY-MM-DD HH:MM:SS.ffffff`: the day is its first ten characters.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"

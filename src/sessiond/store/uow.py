@@ -13,6 +13,7 @@ from sessiond.store.errors import storage_errors, storage_unavailable
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.keys import ApiKeyRepository
 from sessiond.store.repositories.listing import SessionLister
+from sessiond.store.repositories.owners import OwnerRepository
 from sessiond.store.repositories.providers import OAuthProviderRepository
 from sessiond.store.repositories.secrets import ServerSecretRepository
 from sessiond.store.repositories.sessions import SessionRepository
@@ -32,6 +33,7 @@ class UnitOfWork:
     providers: OAuthProviderRepository
     secrets: ServerSecretRepository
     two_factor: TwoFactorRepository
+    owners: OwnerRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -59,6 +61,7 @@ class UnitOfWork:
         self.providers = OAuthProviderRepository(conn)
         self.secrets = ServerSecretRepository(conn)
         self.two_factor = TwoFactorRepository(conn)
+        self.owners = OwnerRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -15,6 +15,8 @@ from sessiond.domain.attempts import (
     SignUpStatus,
     Strategy,
 )
+from sessiond.domain.listing import KeysetCursor
+from sessiond.store.repositories.keyset import keyset_rows
 from sessiond.store.tables import sign_in_attempts, sign_up_attempts, users
 
 
@@ -120,6 +122,14 @@ class _TenantRows:
         )
         return list((await self._conn.execute(query)).mappings()), total
 
+    async def _keyset(
+        self, tenant_id: uuid.UUID, *, size: int, cursor: KeysetCursor | None
+    ) -> tuple[list[RowMapping], int, bool]:
+        t = self._table
+        return await keyset_rows(
+            self._conn, t, [t.c.tenant_id == tenant_id], size=size, cursor=cursor
+        )
+
     async def delete(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> bool:
         t = self._table
         result = await self._conn.execute(
@@ -185,6 +195,13 @@ class SignInAttemptRepository(_TenantRows):
         rows, total = await self._page(tenant_id, offset=offset, limit=limit)
         return [_sign_in(row) for row in rows], total
 
+    async def keyset_page(
+        self, tenant_id: uuid.UUID, *, size: int, cursor: KeysetCursor | None
+    ) -> tuple[list[SignInAttempt], int, bool]:
+        """Newest first from `cursor`; the total, and whether more follow in the walk."""
+        rows, total, more = await self._keyset(tenant_id, size=size, cursor=cursor)
+        return [_sign_in(row) for row in rows], total, more
+
 
 class SignUpAttemptRepository(_TenantRows):
     def __init__(self, conn: AsyncConnection) -> None:
@@ -218,3 +235,9 @@ class SignUpAttemptRepository(_TenantRows):
     ) -> tuple[list[SignUpAttempt], int]:
         rows, total = await self._page(tenant_id, offset=offset, limit=limit)
         return [_sign_up(row) for row in rows], total
+
+    async def keyset_page(
+        self, tenant_id: uuid.UUID, *, size: int, cursor: KeysetCursor | None
+    ) -> tuple[list[SignUpAttempt], int, bool]:
+        rows, total, more = await self._keyset(tenant_id, size=size, cursor=cursor)
+        return [_sign_up(row) for row in rows], total, more

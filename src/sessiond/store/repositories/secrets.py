@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,3 +31,9 @@ class ServerSecretRepository:
                 pass  # another node created it first; both use that one
             value = (await self._conn.execute(query)).scalar_one()
         return bytes.fromhex(value)
+
+    async def delete(self, name: str) -> bool:
+        result = await self._conn.execute(
+            delete(server_secrets).where(server_secrets.c.name == name)
+        )
+        return result.rowcount > 0

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     RowMapping,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -23,6 +24,7 @@ from sessiond.domain.device import Device, UserAgentInfo
 from sessiond.domain.listing import SessionRecord, SessionState
 from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
 from sessiond.domain.user import UserState
+from sessiond.store.dialect import utc_day
 from sessiond.store.repositories.users import UserRepository
 from sessiond.store.tables import devices, sessions, users
 
@@ -314,3 +316,40 @@ class SessionRepository:
         if device_ids:
             await self._conn.execute(delete(devices).where(devices.c.id.in_(device_ids)))
         return len(found)
+
+    async def count_created_by_day(
+        self, tenant_id: uuid.UUID, *, since: datetime
+    ) -> dict[str, int]:
+        """Sessions issued per UTC day (`YYYY-MM-DD`) from `since` on."""
+        day = utc_day(sessions.c.created_at)
+        query = (
+            select(day, func.count())
+            .where(sessions.c.tenant_id == tenant_id, sessions.c.created_at >= since)
+            .group_by(day)
+        )
+        return {row[0]: int(row[1]) for row in await self._conn.execute(query)}
+
+    async def cap_lifetime(
+        self, tenant_id: uuid.UUID, *, lifetime: timedelta, now: datetime
+    ) -> int:
+        """Brings the expiry of every unended, unexpired session down to `created_at + lifetime`
+        where that is sooner. Computed here rather than in SQL: date arithmetic differs per
+        backend, and SQLite stores text."""
+        query = select(sessions.c.id, sessions.c.created_at, sessions.c.expires_at).where(
+            sessions.c.tenant_id == tenant_id,
+            sessions.c.ended_at.is_(None),
+            sessions.c.expires_at > now,
+        )
+        changes = [
+            {"sid": row[0], "cap": row[1] + lifetime}
+            for row in await self._conn.execute(query)
+            if row[1] + lifetime < row[2]
+        ]
+        if changes:
+            await self._conn.execute(
+                update(sessions)
+                .where(sessions.c.id == bindparam("sid"))
+                .values(expires_at=bindparam("cap"), updated_at=now),
+                changes,
+            )
+        return len(changes)

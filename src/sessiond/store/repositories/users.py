@@ -9,8 +9,10 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.ids import new_id
+from sessiond.domain.listing import KeysetCursor
 from sessiond.domain.user import Email, Totp, User, UserState, normalise_identifier
 from sessiond.store.errors import conflict_on_duplicate
+from sessiond.store.repositories.keyset import keyset_rows
 from sessiond.store.tables import backup_codes, user_emails, users
 
 USER_COLUMNS = tuple(users.c)
@@ -146,6 +148,15 @@ class UserRepository:
             limit=limit,
         )
         return found, total
+
+    async def keyset_page(
+        self, tenant_id: uuid.UUID, *, size: int, cursor: KeysetCursor | None
+    ) -> tuple[list[User], int, bool]:
+        """Newest first from `cursor`; the total, and whether more follow in the walk."""
+        rows, total, more = await keyset_rows(
+            self._conn, users, [users.c.tenant_id == tenant_id], size=size, cursor=cursor
+        )
+        return await self.hydrate(rows), total, more
 
     async def hydrate(self, rows: Sequence[Mapping[Any, Any]]) -> list[User]:
         """Users from rows carrying every column of `users`; their emails load in one query."""

@@ -1,0 +1,31 @@
+"""The pxyz door's ASGI app: its routers, its error bodies, and what it reads from Settings."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sessiond.api.doors import Door
+from sessiond.api.pxyz import attempts, frontend, providers, sessions, tenants, users
+from sessiond.api.pxyz.errors import install_error_handlers
+from sessiond.api.responses import OrjsonResponse
+from sessiond.settings import Settings
+
+PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/")
+
+
+def create_door(settings: Settings) -> Door:
+    app = FastAPI(
+        title="sessiond: pxyz",
+        default_response_class=OrjsonResponse,
+        openapi_url="/api/v0/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.platform_key = settings.platform_key
+    app.state.proxies = settings.proxies()
+    # The tenants other doors serve by configuration: deleting one would take those doors down.
+    app.state.served_slugs = frozenset({settings.kratos_tenant, settings.rocketchat_tenant})
+    install_error_handlers(app)
+    for module in (sessions, attempts, users, providers, tenants, frontend):
+        app.include_router(module.router)
+    return Door(name="pxyz", prefixes=PREFIXES, app=app)

@@ -1,0 +1,81 @@
+"""Backend API: a tenant's sessions (seed 000), a user's, one session, and ending one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from sessiond.api.pxyz import wire
+from sessiond.api.pxyz.access import Caller, secret_key_caller
+from sessiond.api.pxyz.paging import encode_cursor, meta, parse_paging
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.ids import parse_id
+from sessiond.domain.listing import SessionQuery
+from sessiond.domain.session import EndReason
+from sessiond.services.owners import Owned
+
+router = APIRouter(prefix="/api/v0")
+CallerDep = Annotated[Caller, Depends(secret_key_caller)]
+PerPage = Annotated[str | None, Query(alias="perPage")]
+
+
+@router.get("/tenants/{tenantId}/auth/sessions")
+async def list_sessions(
+    tenantId: str, caller: CallerDep, perPage: PerPage = None, cursor: str | None = None
+) -> OrjsonResponse:
+    tenant_id = caller.tenant(tenantId)
+    return await _page(caller, SessionQuery(tenant_id=tenant_id), perPage, cursor)
+
+
+@router.get("/auth/users/{userId}/sessions")
+async def list_user_sessions(
+    userId: str, caller: CallerDep, perPage: PerPage = None, cursor: str | None = None
+) -> OrjsonResponse:
+    user_id = parse_id(userId, what="userId")
+    tenant_id = await caller.home_of(Owned.USER, user_id)
+    await caller.services.users.get(tenant_id, user_id)
+    return await _page(caller, SessionQuery(tenant_id=tenant_id, user_id=user_id), perPage, cursor)
+
+
+@router.get("/auth/sessions/{id}")
+async def get_session(id: str, caller: CallerDep) -> OrjsonResponse:
+    session_id = parse_id(id)
+    tenant_id = await caller.home_of(Owned.SESSION, session_id)
+    record = await caller.services.sessions.get(tenant_id, session_id)
+    related = await caller.services.attempts.behind_sessions(tenant_id, [record])
+    return OrjsonResponse(wire.session(record, related))
+
+
+@router.delete("/auth/sessions/{id}")
+async def delete_session(id: str, caller: CallerDep) -> OrjsonResponse:
+    """Ends the session (its row stays, ended, for the audit trail) and answers as pxyz does."""
+    session_id = parse_id(id)
+    tenant_id = await caller.home_of(Owned.SESSION, session_id)
+    await caller.services.sessions.end(
+        tenant_id, session_id, reason=EndReason.ADMIN_REVOKED, by=caller.label
+    )
+    return OrjsonResponse({"deleted": True})
+
+
+async def _page(
+    caller: Caller, query: SessionQuery, per_page: str | None, cursor: str | None
+) -> OrjsonResponse:
+    paging = parse_paging(per_page, cursor)
+    page = await caller.services.sessions.list_keyset(
+        query, size=paging.per_page, token=paging.token, start_after=paging.start_after
+    )
+    related = await caller.services.attempts.behind_sessions(query.tenant_id, page.items)
+    items = page.items
+    body: dict[str, Any] = {
+        "status": "success",
+        "data": [wire.session(record, related) for record in items],
+        "meta": meta(
+            total=page.total,
+            count=len(items),
+            per_page=paging.per_page,
+            prev=encode_cursor(page.prev_token, items[0].session.created_at) if items else None,
+            next_=encode_cursor(page.next_token, items[-1].session.created_at) if items else None,
+        ),
+    }
+    return OrjsonResponse(body)

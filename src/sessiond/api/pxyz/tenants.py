@@ -1,0 +1,147 @@
+"""Backend API: tenants, their session settings and their session stats."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from sessiond.api.pxyz import tenant_wire
+from sessiond.api.pxyz.access import Caller, secret_key_caller
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import Conflict, InvalidInput, TenantNotFound
+from sessiond.domain.tenant import MAX_DURATION
+from sessiond.services.tenants import UNCHANGED, Unchanged
+
+router = APIRouter(prefix="/api/v0")
+CallerDep = Annotated[Caller, Depends(secret_key_caller)]
+MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateTenant(_Body):
+    name: str = Field(min_length=4, max_length=32)
+    environment: Literal["development", "staging", "production"]
+    slug: str | None = Field(default=None, min_length=4, max_length=32)
+    orgId: str | None = None
+    domain: str | None = None
+
+
+class UpdateTenant(_Body):
+    name: str | None = Field(default=None, min_length=4, max_length=32)
+    slug: str | None = Field(default=None, min_length=4, max_length=32)
+    iconId: str | None = None
+    logoId: str | None = None
+
+
+class SessionSettingsBody(_Body):
+    sessionMaximumLifetimeEnabled: bool | None = None
+    sessionMaximumLifetime: int | None = Field(default=None, ge=1, le=MAX_MINUTES)
+    sessionInactivityTimeoutEnabled: bool | None = None
+    sessionInactivityTimeout: int | None = Field(default=None, ge=1, le=MAX_MINUTES)
+
+
+@router.get("/tenants")
+async def list_tenants(caller: CallerDep) -> OrjsonResponse:
+    caller.require_platform()
+    tenants = await caller.services.tenants.list_all()
+    return OrjsonResponse([tenant_wire.tenant(t) for t in tenants])
+
+
+@router.post("/tenants")
+async def create_tenant(body: CreateTenant, caller: CallerDep) -> OrjsonResponse:
+    """A new tenant. Its secret key is not shown: rotate it to get one (or use the platform key)."""
+    caller.require_platform()
+    slug = body.slug or _slug(body.name)
+    created = await caller.services.tenants.create(slug=slug, name=body.name)
+    return OrjsonResponse(tenant_wire.tenant(created.tenant))
+
+
+@router.get("/tenants/slug/{slug}")
+async def get_tenant_by_slug(slug: str, caller: CallerDep) -> OrjsonResponse:
+    """How a script holding only a secret key finds its tenant's id and public key."""
+    tenant = await caller.services.tenants.get_by_slug(slug)
+    if caller.tenant_id not in (None, tenant.id):
+        raise TenantNotFound(f"tenant {slug[:64]!r} does not exist")
+    return OrjsonResponse(tenant_wire.tenant(tenant))
+
+
+@router.get("/tenants/{id}")
+async def get_tenant(id: str, caller: CallerDep) -> OrjsonResponse:
+    tenant = await caller.services.tenants.get(caller.tenant(id, what="id"))
+    return OrjsonResponse(tenant_wire.tenant(tenant))
+
+
+@router.put("/tenants/{id}")
+async def update_tenant(id: str, body: UpdateTenant, caller: CallerDep) -> OrjsonResponse:
+    tenant_id = caller.tenant(id, what="id")
+    if body.iconId or body.logoId:
+        raise InvalidInput("tenant images are not supported by sessiond", field="iconId")
+    tenant = await caller.services.tenants.rename(tenant_id, name=body.name, slug=body.slug)
+    return OrjsonResponse(tenant_wire.tenant(tenant))
+
+
+@router.delete("/tenants/{id}")
+async def delete_tenant(id: str, caller: CallerDep, request: Request) -> OrjsonResponse:
+    tenant = await caller.services.tenants.get(caller.tenant(id, what="id"))
+    if tenant.slug in request.app.state.served_slugs:
+        raise Conflict(f"tenant {tenant.slug!r} is served by another front door", field="id")
+    await caller.services.tenants.delete(tenant.id)
+    return OrjsonResponse(True)
+
+
+@router.post("/tenants/{id}/rotate-secret-key")
+async def rotate_secret_key(id: str, caller: CallerDep) -> OrjsonResponse:
+    """Revokes every secret key of the tenant and answers the new one, shown only here."""
+    key = await caller.services.tenants.rotate_secret_key(caller.tenant(id, what="id"))
+    return OrjsonResponse({"status": "success", "secretKey": key.raw})
+
+
+@router.get("/auth/tenants/{id}")
+async def get_auth_tenant(id: str, caller: CallerDep) -> OrjsonResponse:
+    tenant = await caller.services.tenants.get(caller.tenant(id, what="id"))
+    return OrjsonResponse(tenant_wire.tenant_with_auth(tenant))
+
+
+@router.put("/auth/tenants/{id}/session")
+async def update_session_settings(
+    id: str, body: SessionSettingsBody, caller: CallerDep
+) -> OrjsonResponse:
+    """Minutes, as pxyz has them. A disabled maximum lifetime is the longest sessiond stores."""
+    tenant_id = caller.tenant(id, what="id")
+    lifetime = None
+    if body.sessionMaximumLifetimeEnabled is False:
+        lifetime = MAX_DURATION
+    elif body.sessionMaximumLifetime is not None:
+        lifetime = timedelta(minutes=body.sessionMaximumLifetime)
+    idle: timedelta | Unchanged | None = UNCHANGED
+    if body.sessionInactivityTimeoutEnabled is False:
+        idle = None
+    elif body.sessionInactivityTimeout is not None:
+        idle = timedelta(minutes=body.sessionInactivityTimeout)
+    elif body.sessionInactivityTimeoutEnabled:
+        raise InvalidInput("give sessionInactivityTimeout in minutes", field="timeout")
+    tenant = await caller.services.tenants.set_session_lifetimes(
+        tenant_id,
+        max_lifetime=lifetime,
+        inactivity_timeout=idle,
+    )
+    return OrjsonResponse(tenant_wire.tenant_with_auth(tenant))
+
+
+@router.get("/auth/stats/sessions-by-day")
+async def sessions_by_day(
+    caller: CallerDep, tenant: Annotated[str, Query(alias="tenantId")]
+) -> OrjsonResponse:
+    days = await caller.services.stats.sessions_by_day(caller.tenant(tenant))
+    return OrjsonResponse([{"date": d.day.isoformat(), "count": d.count} for d in days])
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "tenant"
