@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from sessiond import __version__
+from sessiond.api import kratos
 from sessiond.api.doors import Door, DoorDispatch
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
@@ -22,7 +23,7 @@ from sessiond.settings import CONFIG_ENV, Settings
 
 
 def front_doors(settings: Settings) -> list[Door]:
-    return []
+    return [kratos.create_door(settings)]
 
 
 def create_app(

@@ -76,8 +76,10 @@ class AuthService:
         client: Client,
         strategy: Strategy = Strategy.USERNAME_PASSWORD,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
+        defer_second_factor: bool = False,
     ) -> SignInResult:
-        """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`."""
+        """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`,
+        unless `defer_second_factor`: then an AAL1 session, to be stepped up later (Kratos)."""
         if strategy not in PASSWORD_STRATEGIES:
             raise InvalidInput(f"strategy {strategy.value!r} is not a password strategy")
         identifier = _checked_identifier(identifier)
@@ -91,7 +93,9 @@ class AuthService:
             await self._record(attempt, failure="invalid_credentials")
             raise AuthenticationFailed("the identifier or the password is wrong")
         rehash = await self._new_hash_if_needed(verified, password)
-        return await self._complete_password(attempt, user.id, verified, rehash, issue)
+        return await self._complete_password(
+            attempt, user.id, verified, rehash, issue, defer_second_factor=defer_second_factor
+        )
 
     async def attempt_second_factor(
         self,
@@ -175,6 +179,8 @@ class AuthService:
         verified: str,
         rehash: str | None,
         issue: Issue,
+        *,
+        defer_second_factor: bool = False,
     ) -> SignInResult:
         """Issues the session, or leaves the attempt waiting for a second factor, deciding on the
         user as it is under the lock, not as it was before the password check."""
@@ -185,7 +191,7 @@ class AuthService:
                     await uow.users.set_password_hash(
                         user.id, new_hash=rehash, replacing=verified, at=self._deps.clock.now()
                     )
-                if user.has_second_factor:
+                if user.has_second_factor and not defer_second_factor:
                     waiting = replace(attempt, status=SignInStatus.NEEDS_FACTOR_TWO)
                     await uow.sign_ins.add(waiting)
                     await uow.commit()

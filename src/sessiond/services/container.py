@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sessiond.services.auth import AuthService
 from sessiond.services.context import Deps
+from sessiond.services.flows import FlowService
 from sessiond.services.sessions import SessionService
 from sessiond.services.tenants import TenantService
 from sessiond.services.users import UserService
@@ -16,16 +17,20 @@ class Services:
     users: UserService
     auth: AuthService
     sessions: SessionService
+    flows: FlowService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
         users = UserService(deps=deps)
+        auth = AuthService(deps=deps, users=users)
+        sessions = SessionService(deps=deps)
         return cls(
             deps=deps,
             tenants=TenantService(deps=deps),
             users=users,
-            auth=AuthService(deps=deps, users=users),
-            sessions=SessionService(deps=deps),
+            auth=auth,
+            sessions=sessions,
+            flows=FlowService(deps=deps, auth=auth, sessions=sessions),
         )
 
     async def close(self) -> None:
