@@ -142,7 +142,9 @@ _EXPECTED: dict[str, tuple[str, ...]] = {
 def assert_full_session(session: Session, *, expanded: bool = True) -> None:
     assert_complete(session)
     if expanded:
-        assert session.identity is not None and session.devices is not None
+        assert session.identity is not None
+        assert session.devices is not None
         assert session.devices, "a session made through the SDK has its device"
     else:
-        assert session.identity is None and session.devices is None
+        assert session.identity is None
+        assert session.devices is None

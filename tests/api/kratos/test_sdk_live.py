@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from ory_kratos_client.exceptions import BadRequestException, ForbiddenException, UnauthorizedException
+from ory_kratos_client.exceptions import (
+    BadRequestException,
+    ForbiddenException,
+    UnauthorizedException,
+)
 from ory_kratos_client.models import PerformNativeLogoutBody
 
 from sessiond.compose import open_services
@@ -66,15 +70,20 @@ def enable_totp(database_url: str, identity_id: str) -> str:
 
 
 def test_sessions_through_the_sdk(server: tuple[LiveServer, Sdk]) -> None:
-    live, client = server
+    _live, client = server
     identity = create_identity(client, email="ada@example.com", username="ada")
     assert_complete(identity)
-    assert identity.schema_id == "default" and identity.traits["username"] == "ada"
-    assert client.admin.get_identity(identity.id).metadata_admin == {"note": "made by the SDK suite"}
+    assert identity.schema_id == "default"
+    assert identity.traits["username"] == "ada"
+    assert client.admin.get_identity(identity.id).metadata_admin == {
+        "note": "made by the SDK suite"
+    }
 
     first = login(client, "ada@example.com")
     token = first.session_token
-    assert token is not None and token.startswith("ory_st_") and len(token) == 39
+    assert token is not None
+    assert token.startswith("ory_st_")
+    assert len(token) == 39
     assert_full_session(first.session)
     assert first.session.authenticator_assurance_level == "aal1"
 
@@ -91,7 +100,8 @@ def test_sessions_through_the_sdk(server: tuple[LiveServer, Sdk]) -> None:
     assert len(everyone) == MANY + 1
 
     mine = client.frontend.list_my_sessions_with_http_info(x_session_token=token, page_size=500)
-    assert mine.headers is not None and mine.headers["X-Total-Count"] == str(MANY)
+    assert mine.headers is not None
+    assert mine.headers["X-Total-Count"] == str(MANY)
     assert first.session.id not in {s.id for s in mine.data}
     assert len(mine.data) == 500
     assert_full_session(mine.data[0])
@@ -103,7 +113,8 @@ def test_sessions_through_the_sdk(server: tuple[LiveServer, Sdk]) -> None:
             )
         )
     )
-    assert len(walked) == MANY + 1 and {s.id for s in walked} == everyone
+    assert len(walked) == MANY + 1
+    assert {s.id for s in walked} == everyone
     for session in walked[:3]:
         assert_full_session(session)
     times = [s.authenticated_at for s in walked]
@@ -113,14 +124,18 @@ def test_sessions_through_the_sdk(server: tuple[LiveServer, Sdk]) -> None:
     client.admin.disable_session(disabled)
     assert client.admin.get_session(disabled).active is False
     active = client.admin.list_identity_sessions_with_http_info(identity.id, active=True)
-    assert active.headers is not None and active.headers["X-Total-Count"] == str(MANY)
+    assert active.headers is not None
+    assert active.headers["X-Total-Count"] == str(MANY)
     inactive = client.admin.list_identity_sessions(identity.id, active=False)
     assert [s.id for s in inactive] == [disabled]
 
     before = client.admin.get_session(first.session.id).expires_at
     extended = client.admin.extend_session(first.session.id)
-    assert extended is not None and extended.id == first.session.id
-    assert extended.expires_at is not None and before is not None and extended.expires_at >= before
+    assert extended is not None
+    assert extended.id == first.session.id
+    assert extended.expires_at is not None
+    assert before is not None
+    assert extended.expires_at >= before
     assert_complete(extended)
 
     one = others[1]
@@ -136,8 +151,11 @@ def test_sessions_through_the_sdk(server: tuple[LiveServer, Sdk]) -> None:
 
 
 def _keyset(client: Sdk, everyone: set[str]) -> None:
-    plain = list(walk(lambda t: client.admin.list_sessions_with_http_info(page_size=50, page_token=t)))
-    assert {s.id for s in plain} == everyone and len(plain) == len(everyone)
+    plain = list(
+        walk(lambda t: client.admin.list_sessions_with_http_info(page_size=50, page_token=t))
+    )
+    assert {s.id for s in plain} == everyone
+    assert len(plain) == len(everyone)
     for session in plain[:3]:
         assert_full_session(session, expanded=False)
     expanded = list(
@@ -151,8 +169,10 @@ def _keyset(client: Sdk, everyone: set[str]) -> None:
     for session in expanded[:3]:
         assert_full_session(session)
     live_only = client.admin.list_sessions_with_http_info(page_size=1000, active=True)
-    assert [s.id for s in live_only.data] and all(s.active for s in live_only.data)
-    assert "first" in links(live_only.headers) and "next" not in links(live_only.headers)
+    assert [s.id for s in live_only.data]
+    assert all(s.active for s in live_only.data)
+    assert "first" in links(live_only.headers)
+    assert "next" not in links(live_only.headers)
 
 
 def _logout_and_delete_all(client: Sdk, identity_id: str, token: str) -> None:
@@ -177,7 +197,8 @@ def test_totp_user_steps_up_to_aal2_through_the_sdk(server: tuple[LiveServer, Sd
     assert token is not None
     with pytest.raises(ForbiddenException) as refused:
         client.frontend.to_session(x_session_token=token)
-    assert refused.value.data is not None and refused.value.data.error.id == "session_aal2_required"
+    assert refused.value.data is not None
+    assert refused.value.data.error.id == "session_aal2_required"
 
     with pytest.raises(BadRequestException):
         step_up(client, token, "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
@@ -188,7 +209,8 @@ def test_totp_user_steps_up_to_aal2_through_the_sdk(server: tuple[LiveServer, Sd
     assert methods == ["password", "totp"]
 
     whoami = client.frontend.to_session(x_session_token=token)
-    assert whoami.id == done.session.id and whoami.authenticator_assurance_level == "aal2"
+    assert whoami.id == done.session.id
+    assert whoami.authenticator_assurance_level == "aal2"
     assert_full_session(whoami)
     with pytest.raises(BadRequestException):
         step_up(client, token, code)  # the same code never counts twice

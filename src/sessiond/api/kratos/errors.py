@@ -19,6 +19,7 @@ from sessiond.domain.errors import (
     InvalidInput,
     InvalidPageToken,
     NotFound,
+    SessiondError,
     SessionLimitReached,
     SessionNotLive,
     StorageUnavailable,
@@ -131,6 +132,7 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(KratosError(400, reason="the request could not be parsed"))
 
     app.add_exception_handler(KratosError, kratos)
-    app.add_exception_handler(Exception, kratos)
+    app.add_exception_handler(SessiondError, kratos)
+    app.add_exception_handler(Exception, kratos)  # the last resort: a 500 in Kratos's shape
     app.add_exception_handler(HTTPException, http)
     app.add_exception_handler(RequestValidationError, validation)
