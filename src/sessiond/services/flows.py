@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import datetime
 from typing import NoReturn
 
 from sessiond.domain.attempts import (
@@ -29,7 +30,8 @@ from sessiond.domain.errors import (
 from sessiond.domain.flows import check_open_login, check_open_registration, stepped_up
 from sessiond.domain.ids import new_id
 from sessiond.domain.listing import SessionRecord
-from sessiond.domain.session import AAL
+from sessiond.domain.session import AAL, Session
+from sessiond.domain.user import User
 from sessiond.infra.totp import TOTP_DIGITS, is_backup_code_shaped
 from sessiond.services.auth import MAX_FACTOR_TRIES, AuthService, SignUpResult, check_second_factor
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
@@ -123,12 +125,7 @@ class FlowService:
         record = (await self._sessions.authenticate(tenant_id, session_token)).record
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work() as uow:
-            flow = check_open_login(await uow.sign_ins.get(tenant_id, flow_id), now=now)
-            if flow.step_up_session_id != record.session.id:
-                raise AttemptNotFound("this login flow was opened for another session")
-            tries = await uow.sign_ins.reserve_flow_try(flow.id, limit=MAX_FACTOR_TRIES, at=now)
-            if tries is None:
-                raise AttemptNotFound("no login flow with that id is open")
+            flow, tries = await _step_up_try(uow, tenant_id, flow_id, record, now=now)
             user = await lock_user(
                 uow, tenant_id=tenant_id, user_id=record.user.id, password_hash=None
             )
@@ -138,17 +135,7 @@ class FlowService:
             if proved is None:
                 await _refuse(uow, flow, exhausted=tries >= MAX_FACTOR_TRIES)
             session = stepped_up(record.session, method=proved, now=now)
-            if not await uow.sessions.raise_assurance(
-                session.id, aal=session.aal, methods=session.methods, at=now
-            ):
-                raise SessionNotLive(NotLiveReason.ENDED)
-            done = replace(
-                flow,
-                status=SignInStatus.COMPLETE,
-                identifier=user.username or user.primary_email or "",
-                updated_at=now,
-            )
-            await uow.sign_ins.update(done, from_status=SignInStatus.NEEDS_IDENTIFIER)
+            await _complete_step_up(uow, flow, session, user, now=now)
             await uow.commit()
         return replace(record, session=session, user=user)
 
@@ -214,6 +201,40 @@ class FlowService:
             requested_aal=aal,
             step_up_session_id=None if step_up is None else step_up.session.id,
         )
+
+
+async def _step_up_try(
+    uow: UnitOfWork,
+    tenant_id: uuid.UUID,
+    flow_id: uuid.UUID,
+    record: SessionRecord,
+    *,
+    now: datetime,
+) -> tuple[SignInAttempt, int]:
+    """The open step-up flow of this session, with one more try counted against it."""
+    flow = check_open_login(await uow.sign_ins.get(tenant_id, flow_id), now=now)
+    if flow.step_up_session_id != record.session.id:
+        raise AttemptNotFound("this login flow was opened for another session")
+    tries = await uow.sign_ins.reserve_flow_try(flow.id, limit=MAX_FACTOR_TRIES, at=now)
+    if tries is None:
+        raise AttemptNotFound("no login flow with that id is open")
+    return flow, tries
+
+
+async def _complete_step_up(
+    uow: UnitOfWork, flow: SignInAttempt, session: Session, user: User, *, now: datetime
+) -> None:
+    if not await uow.sessions.raise_assurance(
+        session.id, aal=session.aal, methods=session.methods, at=now
+    ):
+        raise SessionNotLive(NotLiveReason.ENDED)
+    done = replace(
+        flow,
+        status=SignInStatus.COMPLETE,
+        identifier=user.username or user.primary_email or "",
+        updated_at=now,
+    )
+    await uow.sign_ins.update(done, from_status=SignInStatus.NEEDS_IDENTIFIER)
 
 
 def _shaped(method: str, code: str) -> bool:
