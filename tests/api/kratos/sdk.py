@@ -136,6 +136,9 @@ _EXPECTED: dict[str, tuple[str, ...]] = {
     "SessionAuthenticationMethod": ("method", "aal", "completed_at"),
     "SuccessfulNativeLogin": ("session", "session_token"),
     "LoginFlow": ("id", "type", "expires_at", "issued_at", "request_url", "requested_aal", "ui"),
+    "RegistrationFlow": ("id", "type", "expires_at", "issued_at", "request_url", "ui"),
+    "SuccessfulNativeRegistration": ("identity", "session", "session_token"),
+    "UiContainer": ("action", "method", "nodes"),
 }
 
 

@@ -15,15 +15,22 @@ import pytest
 from ory_kratos_client.exceptions import (
     BadRequestException,
     ForbiddenException,
+    NotFoundException,
     UnauthorizedException,
 )
-from ory_kratos_client.models import PerformNativeLogoutBody
+from ory_kratos_client.models import (
+    JsonPatch,
+    PerformNativeLogoutBody,
+    UpdateRegistrationFlowBody,
+    UpdateRegistrationFlowWithPasswordMethod,
+)
 
 from sessiond.compose import open_services
 from sessiond.domain.user import Totp
 from sessiond.infra.totp import new_totp_secret
 from sessiond.settings import Settings
 from tests.api.kratos.sdk import (
+    PASSWORD,
     Sdk,
     assert_complete,
     assert_full_session,
@@ -214,3 +221,52 @@ def test_totp_user_steps_up_to_aal2_through_the_sdk(server: tuple[LiveServer, Sd
     assert_full_session(whoami)
     with pytest.raises(BadRequestException):
         step_up(client, token, code)  # the same code never counts twice
+
+
+def test_identities_and_registration_through_the_sdk(server: tuple[LiveServer, Sdk]) -> None:
+    _, client = server
+    flow = client.frontend.create_native_registration_flow()
+    assert_complete(flow)
+    body = UpdateRegistrationFlowBody(
+        UpdateRegistrationFlowWithPasswordMethod(
+            method="password", password=PASSWORD, traits={"email": "new@example.com"}
+        )
+    )
+    registered = client.frontend.update_registration_flow(flow.id, body)
+    assert_complete(registered)
+    assert registered.session_token is not None
+    assert client.frontend.to_session(x_session_token=registered.session_token).active is True
+    identity = registered.identity
+
+    second = create_identity(client, email="ada@example.com", username="ada")
+    listed = client.admin.list_identities_with_http_info(page_size=1)
+    assert listed.headers is not None
+    assert listed.headers["X-Total-Count"] == "2"
+    assert [i.id for i in listed.data] == [second.id]
+    assert "next" in links(listed.headers)
+    found = client.admin.list_identities(credentials_identifier="new@example.com")
+    assert [i.id for i in found] == [identity.id]
+    for each in found:
+        assert_complete(each)
+
+    patched = client.admin.patch_identity(
+        identity.id,
+        json_patch=[
+            JsonPatch(op="add", path="/traits/username", value="newbie"),
+            JsonPatch(op="replace", path="/state", value="inactive"),
+        ],
+    )
+    assert patched.traits == {"email": "new@example.com", "username": "newbie"}
+    assert patched.state == "inactive"
+    with pytest.raises(UnauthorizedException):
+        client.frontend.to_session(x_session_token=registered.session_token)
+
+    client.admin.delete_identity(identity.id)
+    with pytest.raises(NotFoundException):
+        client.admin.get_identity(identity.id)
+    schema = client.admin.get_identity_schema("ZGVmYXVsdA")
+    assert "traits" in schema["properties"]
+    containers = client.admin.list_identity_schemas()
+    assert [c.id for c in containers] == ["default"]
+    for container in containers:
+        assert_complete(container)
