@@ -36,16 +36,18 @@ def config_of(request: Request) -> DoorConfig:
     return config
 
 
-async def door_tenant(request: Request) -> Tenant:
-    """The tenant this door serves (looked up by slug once, then by id)."""
+async def door_tenant_id(request: Request) -> uuid.UUID:
+    """The id of the tenant this door serves, looked up by slug once."""
     config = config_of(request)
-    services = services_of(request)
     known = config.tenant_ids.get(config.tenant_slug)
-    if known is not None:
-        return await services.tenants.get(known)
-    tenant = await services.tenants.get_by_slug(config.tenant_slug)
-    config.tenant_ids[config.tenant_slug] = tenant.id
-    return tenant
+    if known is None:
+        tenant = await services_of(request).tenants.get_by_slug(config.tenant_slug)
+        known = config.tenant_ids[config.tenant_slug] = tenant.id
+    return known
+
+
+async def door_tenant(request: Request) -> Tenant:
+    return await services_of(request).tenants.get(await door_tenant_id(request))
 
 
 def _bearer(request: Request) -> str | None:
@@ -79,11 +81,12 @@ def session_token(request: Request) -> str | None:
     )
 
 
-async def authenticated(request: Request, tenant: Tenant) -> Authenticated:
+async def authenticated(request: Request) -> Authenticated:
+    """The live session the request's token names, with the door's tenant (one read)."""
     token = session_token(request)
     if token is None:
         raise no_session()
-    return await services_of(request).sessions.authenticate(tenant.id, token)
+    return await services_of(request).sessions.authenticate(await door_tenant_id(request), token)
 
 
 def client_of(request: Request) -> Client:

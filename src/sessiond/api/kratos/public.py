@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from sessiond.api.kratos.context import (
     authenticated,
-    door_tenant,
+    door_tenant_id,
     path_id,
     services,
     view_of,
@@ -38,8 +38,8 @@ LOGOUT_REASON = (
 
 @router.get("/sessions/whoami")
 async def whoami(request: Request) -> Response:
-    tenant = await door_tenant(request)
-    record = (await authenticated(request, tenant)).record
+    auth = await authenticated(request)
+    tenant, record = auth.tenant, auth.record
     if aal_below(record.session.aal, required_aal(record.user)):
         raise KratosError(
             403,
@@ -58,8 +58,8 @@ async def whoami(request: Request) -> Response:
 
 @router.get("/sessions")
 async def list_my_sessions(request: Request) -> Response:
-    tenant = await door_tenant(request)
-    current = (await authenticated(request, tenant)).record
+    auth = await authenticated(request)
+    tenant, current = auth.tenant, auth.record
     paging = parse_offset(request.query_params)
     query = SessionQuery(
         tenant_id=tenant.id,
@@ -79,8 +79,8 @@ async def list_my_sessions(request: Request) -> Response:
 
 @router.delete("/sessions")
 async def disable_my_other_sessions(request: Request) -> Response:
-    tenant = await door_tenant(request)
-    current = (await authenticated(request, tenant)).record
+    auth = await authenticated(request)
+    tenant, current = auth.tenant, auth.record
     count = await services(request).sessions.end_for_user(
         tenant.id,
         current.user.id,
@@ -93,8 +93,8 @@ async def disable_my_other_sessions(request: Request) -> Response:
 
 @router.delete("/sessions/{session_id}")
 async def disable_my_session(request: Request, session_id: str) -> Response:
-    tenant = await door_tenant(request)
-    current = (await authenticated(request, tenant)).record
+    auth = await authenticated(request)
+    tenant, current = auth.tenant, auth.record
     target = path_id(session_id)
     if target == current.session.id:
         raise KratosError(400, reason="cannot revoke current session")
@@ -112,14 +112,14 @@ async def disable_my_session(request: Request, session_id: str) -> Response:
 
 @router.delete("/self-service/logout/api")
 async def perform_native_logout(request: Request) -> Response:
-    tenant = await door_tenant(request)
+    tenant_id = await door_tenant_id(request)
     token = _logout_token(await request.body())
     try:
-        record = (await services(request).sessions.authenticate(tenant.id, token)).record
+        record = (await services(request).sessions.authenticate(tenant_id, token)).record
     except SessionNotLive:
         raise KratosError(403, reason=LOGOUT_REASON) from None
     await services(request).sessions.end(
-        tenant.id, record.session.id, reason=EndReason.SIGNED_OUT, by=str(record.user.id)
+        tenant_id, record.session.id, reason=EndReason.SIGNED_OUT, by=str(record.user.id)
     )
     return Response(status_code=204)
 
