@@ -7,6 +7,7 @@ import uuid
 import pytest
 from ory_kratos_client.models import ErrorGeneric
 
+from sessiond.api.kratos.pagination import encode_offset
 from tests.api.kratos.conftest import Door
 
 NOT_FOUND = {
@@ -242,3 +243,41 @@ async def test_every_get_is_not_cacheable(door: Door) -> None:
     ):
         response = await door.http.get(path, headers=headers)
         assert response.headers["cache-control"] == "private, no-cache, no-store, must-revalidate"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "-1"},
+        {"page": "x"},
+        {"page": str(10**20)},
+        {"per_page": "1e3"},
+        {"page_size": "abc"},
+        {"page_token": encode_offset(10**20)},
+        {"page_token": "eyJvZmZzZXQiOiJhIiwidiI6Mn0"},
+    ],
+)
+async def test_bad_paging_is_400_never_500(door: Door, params: dict[str, str]) -> None:
+    user = await door.user()
+    response = await door.http.get(
+        f"/admin/identities/{user}/sessions", params=params, headers=door.admin
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"method": "password", "identifier": 5, "password": "x"},
+        {"method": "password", "identifier": "a\x00b", "password": "x"},
+        {"method": "password", "identifier": "a" * 5000, "password": "x"},
+        {"method": "webauthn"},
+        {"method": "totp", "totp_code": "123456"},
+    ],
+)
+async def test_bad_login_submissions_are_client_errors(door: Door, body: dict[str, object]) -> None:
+    flow = (await door.http.get("/self-service/login/api")).json()
+    response = await door.http.post(f"/self-service/login?flow={flow['id']}", json=body)
+    assert 400 <= response.status_code < 500, response.text
+    assert "error" in response.json() or "ui" in response.json()

@@ -22,6 +22,7 @@ from sessiond.domain.errors import InvalidPageToken
 
 DEFAULT_SIZE = 250
 MAX_SIZE = 1000
+MAX_OFFSET = 2**31 - 1  # far past any list, and inside every backend's integer range
 _PAGING_KEYS = ("page", "per_page", "page_size", "page_token")
 
 
@@ -57,7 +58,7 @@ def decode_offset(token: str) -> int:
         offset = int(payload["offset"])
     except (binascii.Error, ValueError, TypeError, KeyError):
         raise InvalidPageToken() from None
-    if not isinstance(payload, dict) or payload.get("v") != 2 or offset < 0:
+    if not isinstance(payload, dict) or payload.get("v") != 2 or not 0 <= offset <= MAX_OFFSET:
         raise InvalidPageToken()
     return offset
 
@@ -68,9 +69,9 @@ def parse_offset(query: QueryParams) -> OffsetRequest:
         token = query.get("page_token") or ""
         return OffsetRequest(decode_offset(token) if token else 0, size)
     page = _integer(query, "page", 0)
-    if page < 0:
-        raise KratosError(400, reason="could not parse parameter page")
     size = _clamped(_integer(query, "per_page", DEFAULT_SIZE))
+    if not 0 <= page * size <= MAX_OFFSET:
+        raise KratosError(400, reason=f"page must be between 0 and {MAX_OFFSET // size}")
     return OffsetRequest(page * size, size)
 
 
