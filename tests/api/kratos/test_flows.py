@@ -210,3 +210,15 @@ async def test_identity_admin(door: Door) -> None:
     assert deleted.status_code == 204
     gone = await door.http.get(f"/admin/identities/{identity['id']}", headers=door.admin)
     assert gone.status_code == 404
+
+
+async def test_a_signed_in_caller_needs_refresh_for_a_new_login(door: Door) -> None:
+    await door.user()
+    headers = {"X-Session-Token": (await door.login())["session_token"]}
+    refused = await door.http.get("/self-service/login/api", headers=headers)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["id"] == "session_already_available"
+    again = await door.http.get("/self-service/login/api?refresh=true", headers=headers)
+    assert again.status_code == 200
+    stale = await door.http.get("/self-service/login/api", headers={"X-Session-Token": "ory_st_x"})
+    assert stale.status_code == 200
