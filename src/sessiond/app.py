@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from sessiond import __version__
-from sessiond.api import pxyz, rocketchat
+from sessiond.api import kratos, pxyz, rocketchat
 from sessiond.api.doors import Door, DoorDispatch
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
@@ -23,7 +23,11 @@ from sessiond.settings import CONFIG_ENV, Settings
 
 
 def front_doors(settings: Settings) -> list[Door]:
-    return [pxyz.create_door(settings), rocketchat.create_door(settings)]
+    return [
+        pxyz.create_door(settings),
+        kratos.create_door(settings),
+        rocketchat.create_door(settings),
+    ]
 
 
 def create_app(

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sessiond.domain.session import AAL
+
 
 class SignInStatus(StrEnum):
     NEEDS_IDENTIFIER = "needs_identifier"
@@ -48,6 +50,9 @@ class SignInAttempt:
     oauth_provider_id: uuid.UUID | None = None
     failure_reason: str | None = None
     factor_tries: int = 0
+    # Set on an attempt that is an open login flow (see domain/flows.py).
+    requested_aal: AAL | None = None
+    step_up_session_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ SessiondError
 │   ├── UserNotFound
 │   ├── SessionNotFound
 │   └── AttemptNotFound
+│       └── AttemptExpired       a sign-in or sign-up flow that was open but has expired
 ├── Conflict                     a unique value already taken (username, email, slug)
 ├── AuthenticationFailed         wrong identifier or password; never says which
 │   ├── UserSuspended
@@ -81,6 +82,10 @@ class SessionNotFound(NotFound):
 
 
 class AttemptNotFound(NotFound):
+    pass
+
+
+class AttemptExpired(AttemptNotFound):
     pass
 
 

@@ -52,6 +52,7 @@ class SessionQuery:
     text_filter: str | None = None
     filter_user_fields: bool = False
     sort: tuple[SortKey, ...] = NEWEST_FIRST
+    exclude_session_id: uuid.UUID | None = None  # "my other sessions"
 
     def __post_init__(self) -> None:
         if not self.sort:

@@ -77,8 +77,10 @@ class AuthService:
         strategy: Strategy = Strategy.USERNAME_PASSWORD,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
         prehashed: bool = False,
+        defer_second_factor: bool = False,
     ) -> SignInResult:
-        """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`.
+        """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`,
+        unless `defer_second_factor`: then an AAL1 session, to be stepped up later (Kratos).
 
         With `prehashed`, `password` is the SHA-256 hex digest of the password (Rocket.Chat)."""
         if strategy not in PASSWORD_STRATEGIES:
@@ -94,7 +96,9 @@ class AuthService:
             await self._record(attempt, failure="invalid_credentials")
             raise AuthenticationFailed("the identifier or the password is wrong")
         rehash = await self._new_hash_if_needed(verified, password, prehashed)
-        return await self._complete_password(attempt, user.id, verified, rehash, issue)
+        return await self._complete_password(
+            attempt, user.id, verified, rehash, issue, defer_second_factor=defer_second_factor
+        )
 
     async def attempt_second_factor(
         self,
@@ -178,6 +182,8 @@ class AuthService:
         verified: str,
         rehash: str | None,
         issue: Issue,
+        *,
+        defer_second_factor: bool = False,
     ) -> SignInResult:
         """Issues the session, or leaves the attempt waiting for a second factor, deciding on the
         user as it is under the lock, not as it was before the password check."""
@@ -188,7 +194,7 @@ class AuthService:
                     await uow.users.set_password_hash(
                         user.id, new_hash=rehash, replacing=verified, at=self._deps.clock.now()
                     )
-                if user.has_second_factor:
+                if user.has_second_factor and not defer_second_factor:
                     waiting = replace(attempt, status=SignInStatus.NEEDS_FACTOR_TWO)
                     await uow.sign_ins.add(waiting)
                     await uow.commit()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sessiond.services.attempts import AttemptService
 from sessiond.services.auth import AuthService
 from sessiond.services.context import Deps
+from sessiond.services.flows import FlowService
 from sessiond.services.owners import OwnerService
 from sessiond.services.providers import ProviderService
 from sessiond.services.sessions import SessionService
@@ -28,22 +29,26 @@ class Services:
     signer: TenantSigner
     owners: OwnerService
     staged: StagedSignIn
+    flows: FlowService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
         users = UserService(deps=deps)
+        auth = AuthService(deps=deps, users=users)
+        sessions = SessionService(deps=deps)
         return cls(
             deps=deps,
             tenants=TenantService(deps=deps),
             users=users,
-            auth=AuthService(deps=deps, users=users),
-            sessions=SessionService(deps=deps),
+            auth=auth,
+            sessions=sessions,
             attempts=AttemptService(deps=deps),
             providers=ProviderService(deps=deps),
             stats=StatsService(deps=deps),
             signer=TenantSigner(deps=deps),
             owners=OwnerService(deps=deps),
             staged=StagedSignIn(deps=deps),
+            flows=FlowService(deps=deps, auth=auth, sessions=sessions),
         )
 
     async def close(self) -> None:

@@ -258,6 +258,7 @@ def _fingerprint(query: SessionQuery) -> str:
             query.text_filter,
             query.filter_user_fields,
             tuple((k.field.value, k.descending) for k in query.sort),
+            query.exclude_session_id,
         )
     )
     return hashlib.sha256(shape.encode()).hexdigest()[:16]

@@ -49,6 +49,18 @@ class UserChanges:
     metadata_admin: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileChange:
+    """A new profile for an existing user: identifiers, name, traits and metadata."""
+
+    username: str | None = None
+    emails: tuple[Email, ...] = ()
+    name: str = ""
+    traits: dict[str, Any] = field(default_factory=dict)
+    metadata_public: dict[str, Any] | None = None
+    metadata_admin: dict[str, Any] | None = None
+
+
 class UserService:
     def __init__(self, *, deps: Deps) -> None:
         self._deps = deps
@@ -127,6 +139,40 @@ class UserService:
         if user is None:
             raise UserNotFound("no user has that username or email address")
         return user
+
+    async def list_offset(
+        self, tenant_id: uuid.UUID, *, offset: int, limit: int
+    ) -> tuple[list[User], int]:
+        """One page of the tenant's users, newest first, and how many there are."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
+            return await uow.users.list_page(tenant_id, offset=offset, limit=limit)
+
+    async def update_profile(
+        self, tenant_id: uuid.UUID, user_id: uuid.UUID, change: ProfileChange
+    ) -> User:
+        """Replaces the profile; an address kept keeps its verified flag."""
+        _check_identifiers(change.username, change.emails, change.name)
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            await uow.tenants.lock(tenant_id)
+            user = await require_user(uow, tenant_id, user_id, lock=True)
+            verified = {e.address.lower() for e in user.emails if e.verified}
+            emails = tuple(Email(e.address, e.address.lower() in verified) for e in change.emails)
+            updated = replace(
+                user,
+                username=change.username,
+                emails=emails,
+                name=change.name,
+                traits=change.traits,
+                metadata_public=change.metadata_public,
+                metadata_admin=change.metadata_admin,
+                updated_at=self._deps.clock.now(),
+            )
+            await _check_not_anothers(uow, updated)
+            await uow.users.update(updated)
+            await uow.commit()
+        return updated
 
     async def set_state(
         self, tenant_id: uuid.UUID, user_id: uuid.UUID, state: UserState, *, by: str | None
@@ -216,6 +262,28 @@ async def add_user(uow: UnitOfWork, user: User) -> None:
         if await uow.users.get_by_username(user.tenant_id, email.address):
             raise Conflict("that email address is already taken", field="email")
     await uow.users.add(user)
+
+
+def _check_identifiers(username: str | None, emails: tuple[Email, ...], name: str) -> None:
+    if username is None and not emails:
+        raise InvalidInput("a user needs a username or an email address", field="username")
+    if username is not None:
+        check_username(username)
+    for email in emails:
+        check_email(email.address)
+    check_text(name, field="name", max_length=NAME_MAX_LENGTH)
+
+
+async def _check_not_anothers(uow: UnitOfWork, user: User) -> None:
+    """`add_user`'s cross-check for a user that already exists (call with the tenant locked)."""
+    if user.username is not None:
+        owner = await uow.users.get_by_email(user.tenant_id, user.username)
+        if owner is not None and owner.id != user.id:
+            raise Conflict("that username is already taken", field="username")
+    for email in user.emails:
+        owner = await uow.users.get_by_username(user.tenant_id, email.address)
+        if owner is not None and owner.id != user.id:
+            raise Conflict("that email address is already taken", field="email")
 
 
 async def require_user(

@@ -164,6 +164,10 @@ sign_in_attempts = Table(
         nullable=True,
     ),
     *_stamps(),
+    # revision 0003: an open login flow asks for an assurance level, and a step-up names its session
+    # (no foreign key: sessions already point at attempts, and a gone session just fails the flow).
+    Column("requested_aal", String(8), nullable=True),
+    Column("step_up_session_id", Uuid(), nullable=True),
     Index("ix_sign_in_attempts_tenant_created", "tenant_id", "created_at", "id"),
 )
 
@@ -243,7 +247,7 @@ sessions = Table(
     Index("ix_sessions_tenant_expires", "tenant_id", "expires_at"),
 )
 
-# Rocket.Chat's REST two-factor (revision 0002_rocketchat).
+# Rocket.Chat's REST two-factor (revision 0002).
 
 two_factor_trust = Table(
     "two_factor_trust",

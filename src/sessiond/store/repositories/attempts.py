@@ -16,6 +16,7 @@ from sessiond.domain.attempts import (
     Strategy,
 )
 from sessiond.domain.listing import KeysetCursor
+from sessiond.domain.session import AAL
 from sessiond.store.repositories.keyset import keyset_rows
 from sessiond.store.tables import sign_in_attempts, sign_up_attempts, users
 
@@ -35,6 +36,8 @@ def _sign_in(row: RowMapping) -> SignInAttempt:
         oauth_provider_id=row["oauth_provider_id"],
         failure_reason=row["failure_reason"],
         factor_tries=row["factor_tries"],
+        requested_aal=None if row["requested_aal"] is None else AAL(row["requested_aal"]),
+        step_up_session_id=row["step_up_session_id"],
     )
 
 
@@ -72,6 +75,8 @@ def _sign_in_values(attempt: SignInAttempt) -> dict[str, Any]:
         "user_agent": attempt.user_agent,
         "oauth_provider_id": attempt.oauth_provider_id,
         "updated_at": attempt.updated_at,
+        "requested_aal": None if attempt.requested_aal is None else attempt.requested_aal.value,
+        "step_up_session_id": attempt.step_up_session_id,
     }
 
 
@@ -183,6 +188,36 @@ class SignInAttemptRepository(_TenantRows):
         )
         tries = result.scalar_one_or_none()
         return None if tries is None else int(tries)
+
+    async def reserve_flow_try(
+        self, attempt_id: uuid.UUID, *, limit: int, at: datetime
+    ) -> int | None:
+        """`reserve_factor_try` for an open login flow (status `needs_identifier`)."""
+        t = sign_in_attempts
+        result = await self._conn.execute(
+            update(t)
+            .where(
+                t.c.id == attempt_id,
+                t.c.status == SignInStatus.NEEDS_IDENTIFIER.value,
+                t.c.factor_tries < limit,
+            )
+            .values(factor_tries=t.c.factor_tries + 1, updated_at=at)
+            .returning(t.c.factor_tries)
+        )
+        tries = result.scalar_one_or_none()
+        return None if tries is None else int(tries)
+
+    async def delete_open(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> bool:
+        """Deletes a login flow that is still open; False when another request consumed it."""
+        t = sign_in_attempts
+        result = await self._conn.execute(
+            delete(t).where(
+                t.c.tenant_id == tenant_id,
+                t.c.id == attempt_id,
+                t.c.status == SignInStatus.NEEDS_IDENTIFIER.value,
+            )
+        )
+        return result.rowcount > 0
 
     async def get_many(
         self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]

@@ -77,6 +77,8 @@ class SessionLister:
         ]
         if query.user_id is not None:
             conditions.append(sessions.c.user_id == query.user_id)
+        if query.exclude_session_id is not None:
+            conditions.append(sessions.c.id != query.exclude_session_id)
         text = _filter_condition(query, dialect=self._dialect)
         if text is not None:
             conditions.append(text)

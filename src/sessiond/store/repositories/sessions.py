@@ -254,6 +254,22 @@ class SessionRepository:
         )
         return result.rowcount > 0
 
+    async def raise_assurance(
+        self,
+        session_id: uuid.UUID,
+        *,
+        aal: AAL,
+        methods: Sequence[AuthMethod],
+        at: datetime,
+    ) -> bool:
+        """Sets the level and methods of a session that has not ended (a step-up)."""
+        result = await self._conn.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
+            .values(aal=aal.value, methods=_methods_json(methods), updated_at=at)
+        )
+        return result.rowcount > 0
+
     async def end(
         self,
         tenant_id: uuid.UUID,

@@ -1,6 +1,6 @@
 """Rocket.Chat door: REST two-factor trust, email second factor and its codes
 
-Revision ID: 0002_rocketchat
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import sessiond.store.dialect
 
-revision = "0002_rocketchat"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

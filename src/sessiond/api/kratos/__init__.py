@@ -1,0 +1,30 @@
+"""The Ory Kratos front door: sessions, identities and native self-service flows for one tenant."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sessiond.api.doors import Door
+from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
+from sessiond.api.kratos.context import DoorConfig
+from sessiond.api.kratos.errors import install_handlers
+from sessiond.api.kratos.nostore import NoStore
+from sessiond.api.responses import OrjsonResponse
+from sessiond.settings import Settings
+
+PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/")
+
+
+def create_door(settings: Settings) -> Door:
+    app = FastAPI(
+        title="sessiond: Ory Kratos",
+        default_response_class=OrjsonResponse,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.kratos = DoorConfig(tenant_slug=settings.kratos_tenant, proxies=settings.proxies())
+    install_handlers(app)
+    for module in (public, admin_sessions, identities, selfservice, schema):
+        app.include_router(module.router)
+    return Door(name="kratos", prefixes=PREFIXES, app=NoStore(app))

@@ -1,0 +1,118 @@
+"""The admin session API: every session of the tenant (keyset), one session, extend, disable, and
+an identity's sessions (offset pages)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sessiond.api.kratos.context import admin_tenant, path_id, services, view_of
+from sessiond.api.kratos.errors import KratosError
+from sessiond.api.kratos.filters import active_state, expanded
+from sessiond.api.kratos.pagination import (
+    DEFAULT_SIZE,
+    MAX_SIZE,
+    keyset_links,
+    offset_links,
+    parse_offset,
+    set_paging_headers,
+)
+from sessiond.api.kratos.wire import render_session
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import UserNotFound
+from sessiond.domain.listing import OffsetPage, SessionQuery
+from sessiond.domain.session import EndReason
+
+router = APIRouter()
+ADMIN = "admin"
+
+
+def _page_size(request: Request) -> int:
+    raw = request.query_params.get("page_size") or str(DEFAULT_SIZE)
+    try:
+        size = int(raw)
+    except ValueError:
+        raise KratosError(400, reason="could not parse parameter page_size") from None
+    return min(max(size, 1), MAX_SIZE)
+
+
+@router.get("/admin/sessions")
+async def list_sessions(request: Request) -> Response:
+    tenant = await admin_tenant(request)
+    query = request.query_params
+    state, expand, size = active_state(query), expanded(query), _page_size(request)
+    page = await services(request).sessions.list_keyset(
+        SessionQuery(tenant_id=tenant.id, state=state),
+        size=size,
+        token=query.get("page_token") or None,
+    )
+    view = view_of(request, tenant, admin=True)
+    body = [
+        render_session(r, view, identity="identity" in expand, devices="devices" in expand)
+        for r in page.items
+    ]
+    response = OrjsonResponse(body)
+    link = keyset_links(request.url.path, query, size, page.next_token)
+    set_paging_headers(response, link=link)
+    return response
+
+
+@router.get("/admin/sessions/{session_id}")
+async def get_session(request: Request, session_id: str) -> Response:
+    tenant = await admin_tenant(request)
+    expand = expanded(request.query_params)
+    record = await services(request).sessions.get(tenant.id, path_id(session_id))
+    view = view_of(request, tenant, admin=True)
+    return OrjsonResponse(
+        render_session(record, view, identity="identity" in expand, devices="devices" in expand)
+    )
+
+
+@router.patch("/admin/sessions/{session_id}/extend")
+async def extend_session(request: Request, session_id: str) -> Response:
+    tenant = await admin_tenant(request)
+    record = await services(request).sessions.extend(tenant.id, path_id(session_id))
+    return OrjsonResponse(render_session(record, view_of(request, tenant, admin=True)))
+
+
+@router.delete("/admin/sessions/{session_id}")
+async def disable_session(request: Request, session_id: str) -> Response:
+    tenant = await admin_tenant(request)
+    await services(request).sessions.end(
+        tenant.id, path_id(session_id), reason=EndReason.ADMIN_REVOKED, by=ADMIN
+    )
+    return Response(status_code=204)
+
+
+@router.get("/admin/identities/{identity_id}/sessions")
+async def list_identity_sessions(request: Request, identity_id: str) -> Response:
+    tenant = await admin_tenant(request)
+    user_id = path_id(identity_id)
+    state = active_state(request.query_params)
+    paging = parse_offset(request.query_params)
+    page = await services(request).sessions.list_offset(
+        SessionQuery(tenant_id=tenant.id, user_id=user_id, state=state),
+        OffsetPage(offset=paging.offset, limit=paging.size),
+    )
+    view = view_of(request, tenant, admin=True)
+    response = OrjsonResponse([render_session(r, view) for r in page.items])
+    link = offset_links(request.url.path, request.query_params, paging, page.total)
+    set_paging_headers(response, link=link, total=page.total)
+    return response
+
+
+@router.delete("/admin/identities/{identity_id}/sessions")
+async def delete_identity_sessions(request: Request, identity_id: str) -> Response:
+    """Ends every session of the identity (rows are kept until retention, unlike Kratos); 404
+    when the identity does not exist."""
+    tenant = await admin_tenant(request)
+    user_id = path_id(identity_id)
+    try:
+        await services(request).users.get(tenant.id, user_id)
+    except UserNotFound:
+        raise KratosError(404) from None
+    await services(request).sessions.end_for_user(
+        tenant.id, user_id, reason=EndReason.REVOKED_ALL, by=ADMIN
+    )
+    return Response(status_code=204)

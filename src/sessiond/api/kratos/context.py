@@ -1,0 +1,114 @@
+"""What every Kratos handler takes from a request: the door's tenant, the admin key, the session
+token, the client, and the view to render with."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from sessiond.api.doors import request_client, services_of
+from sessiond.api.kratos.errors import KratosError, no_session
+from sessiond.api.kratos.wire import View
+from sessiond.domain.errors import AuthenticationFailed
+from sessiond.domain.ids import parse_id
+from sessiond.domain.tenant import Tenant
+from sessiond.infra.client_ip import TrustedProxies
+from sessiond.services.container import Services
+from sessiond.services.context import Client, TokenFormat
+from sessiond.services.sessions import Authenticated
+
+TOKEN_FORMAT = TokenFormat(prefix="ory_st_", alphanumeric_length=32)
+COOKIE = "ory_kratos_session"
+BAD_KEY_REASON = "The secret key is missing or is not one of this tenant's keys."
+
+
+@dataclass(slots=True)
+class DoorConfig:
+    tenant_slug: str
+    proxies: TrustedProxies
+    tenant_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+
+
+def config_of(request: Request) -> DoorConfig:
+    config: DoorConfig = request.app.state.kratos
+    return config
+
+
+async def door_tenant_id(request: Request) -> uuid.UUID:
+    """The id of the tenant this door serves, looked up by slug once."""
+    config = config_of(request)
+    known = config.tenant_ids.get(config.tenant_slug)
+    if known is None:
+        tenant = await services_of(request).tenants.get_by_slug(config.tenant_slug)
+        known = config.tenant_ids[config.tenant_slug] = tenant.id
+    return known
+
+
+async def door_tenant(request: Request) -> Tenant:
+    return await services_of(request).tenants.get(await door_tenant_id(request))
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    value = value.strip()
+    return value if scheme.lower() == "bearer" and value else None
+
+
+async def admin_tenant(request: Request) -> Tenant:
+    """The door's tenant, once the request carries one of its secret keys as a bearer token."""
+    tenant = await door_tenant(request)
+    raw = _bearer(request)
+    if raw is None:
+        raise KratosError(401, reason=BAD_KEY_REASON)
+    try:
+        key = await services_of(request).tenants.authenticate_key(raw)
+    except AuthenticationFailed:
+        raise KratosError(401, reason=BAD_KEY_REASON) from None
+    if key.tenant_id != tenant.id:
+        raise KratosError(401, reason=BAD_KEY_REASON)
+    return tenant
+
+
+def session_token(request: Request) -> str | None:
+    """`X-Session-Token`, else the `ory_kratos_session` cookie, else `Authorization: Bearer`."""
+    return (
+        request.headers.get("x-session-token")
+        or request.cookies.get(COOKIE)
+        or _bearer(request)
+        or None
+    )
+
+
+async def authenticated(request: Request) -> Authenticated:
+    """The live session the request's token names, with the door's tenant (one read)."""
+    token = session_token(request)
+    if token is None:
+        raise no_session()
+    return await services_of(request).sessions.authenticate(await door_tenant_id(request), token)
+
+
+def client_of(request: Request) -> Client:
+    return request_client(request, config_of(request).proxies)
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def view_of(request: Request, tenant: Tenant, *, admin: bool) -> View:
+    return View(
+        now=services_of(request).deps.clock.now(),
+        settings=tenant.settings,
+        base_url=base_url(request),
+        admin=admin,
+    )
+
+
+def path_id(raw: str) -> uuid.UUID:
+    return parse_id(raw, what="id")
+
+
+def services(request: Request) -> Services:
+    return services_of(request)

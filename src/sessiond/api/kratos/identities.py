@@ -1,0 +1,155 @@
+"""The admin identity API, enough for the SDK's identity calls: create, list, get, patch, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sessiond.api.kratos.context import admin_tenant, path_id, services, view_of
+from sessiond.api.kratos.errors import KratosError
+from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
+from sessiond.api.kratos.patch import apply_patch
+from sessiond.api.kratos.schema import check_schema_id, checked_traits, user_fields
+from sessiond.api.kratos.wire import render_identity
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import UserNotFound
+from sessiond.domain.user import User, UserState
+from sessiond.services.users import NewUser, ProfileChange
+
+router = APIRouter()
+_STATES = {"active": UserState.ACTIVE, "inactive": UserState.SUSPENDED}
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    try:
+        body: Any = orjson.loads(await request.body() or b"null")
+    except orjson.JSONDecodeError:
+        raise KratosError(400, reason="the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise KratosError(400, reason="the body must be a JSON object")
+    return body
+
+
+def _state(raw: object) -> UserState:
+    if raw is None:
+        return UserState.ACTIVE
+    if not isinstance(raw, str) or raw not in _STATES:
+        raise KratosError(400, reason="state must be active or inactive")
+    return _STATES[raw]
+
+
+def _metadata(body: dict[str, Any], name: str) -> dict[str, Any] | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, dict):
+        raise KratosError(400, reason=f"{name} must be an object")
+    return value
+
+
+def _password(body: dict[str, Any]) -> str | None:
+    credentials = body.get("credentials") or {}
+    config = (credentials.get("password") or {}).get("config") or {}
+    password = config.get("password") if isinstance(config, dict) else None
+    if password is not None and not isinstance(password, str):
+        raise KratosError(400, reason="credentials.password.config.password must be a string")
+    return password
+
+
+def new_user(body: dict[str, Any]) -> NewUser:
+    check_schema_id(body.get("schema_id"))
+    traits = checked_traits(body.get("traits"))
+    return NewUser(
+        **user_fields(traits),
+        password=_password(body),
+        traits=traits,
+        metadata_public=_metadata(body, "metadata_public"),
+        metadata_admin=_metadata(body, "metadata_admin"),
+        state=_state(body.get("state")),
+    )
+
+
+@router.post("/admin/identities")
+async def create_identity(request: Request) -> Response:
+    tenant = await admin_tenant(request)
+    new = new_user(await json_object(request))
+    user = await services(request).users.create(tenant.id, new)
+    return OrjsonResponse(render_identity(user, view_of(request, tenant, admin=True)), 201)
+
+
+@router.get("/admin/identities")
+async def list_identities(request: Request) -> Response:
+    tenant = await admin_tenant(request)
+    query = request.query_params
+    identifier = query.get("credentials_identifier")
+    ids = query.getlist("ids")
+    users: list[User]
+    if identifier or ids:
+        users = await _picked(request, tenant.id, identifier, ids)
+        total = len(users)
+        paging = parse_offset(query)
+    else:
+        paging = parse_offset(query)
+        users, total = await services(request).users.list_offset(
+            tenant.id, offset=paging.offset, limit=paging.size
+        )
+    view = view_of(request, tenant, admin=True)
+    response = OrjsonResponse([render_identity(u, view) for u in users])
+    link = offset_links(request.url.path, query, paging, total)
+    set_paging_headers(response, link=link, total=total)
+    return response
+
+
+async def _picked(
+    request: Request, tenant_id: Any, identifier: str | None, ids: list[str]
+) -> list[User]:
+    found: list[User] = []
+    users = services(request).users
+    try:
+        if identifier:
+            found.append(await users.find(tenant_id, identifier))
+        for raw in ids:
+            found.append(await users.get(tenant_id, path_id(raw)))
+    except UserNotFound:
+        pass
+    return found
+
+
+@router.get("/admin/identities/{identity_id}")
+async def get_identity(request: Request, identity_id: str) -> Response:
+    tenant = await admin_tenant(request)
+    user = await services(request).users.get(tenant.id, path_id(identity_id))
+    return OrjsonResponse(render_identity(user, view_of(request, tenant, admin=True)))
+
+
+@router.patch("/admin/identities/{identity_id}")
+async def patch_identity(request: Request, identity_id: str) -> Response:
+    tenant = await admin_tenant(request)
+    user_id = path_id(identity_id)
+    try:
+        operations: Any = orjson.loads(await request.body() or b"null")
+    except orjson.JSONDecodeError:
+        raise KratosError(400, reason="the body is not valid JSON") from None
+    user = await services(request).users.get(tenant.id, user_id)
+    view = view_of(request, tenant, admin=True)
+    patched = apply_patch(render_identity(user, view), operations)
+    change = ProfileChange(
+        **user_fields(checked_traits(patched.get("traits"))),
+        traits=patched["traits"],
+        metadata_public=_metadata(patched, "metadata_public"),
+        metadata_admin=_metadata(patched, "metadata_admin"),
+    )
+    updated = await services(request).users.update_profile(tenant.id, user_id, change)
+    state = _state(patched.get("state"))
+    if state is not updated.state:
+        updated = await services(request).users.set_state(tenant.id, user_id, state, by="admin")
+    return OrjsonResponse(render_identity(updated, view))
+
+
+@router.delete("/admin/identities/{identity_id}")
+async def delete_identity(request: Request, identity_id: str) -> Response:
+    tenant = await admin_tenant(request)
+    await services(request).users.delete(tenant.id, path_id(identity_id))
+    return Response(status_code=204)

@@ -1,0 +1,135 @@
+"""The public session API: whoami, my other sessions, revoking them, native logout."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import orjson
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sessiond.api.kratos.context import (
+    authenticated,
+    door_tenant_id,
+    path_id,
+    services,
+    view_of,
+)
+from sessiond.api.kratos.errors import KratosError
+from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
+from sessiond.api.kratos.wire import render_session
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import SessionNotFound, SessionNotLive
+from sessiond.domain.flows import aal_below, required_aal
+from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
+from sessiond.domain.session import EndReason
+
+router = APIRouter()
+AAL2_REASON = (
+    "An active session was found but it does not fulfill the Authenticator Assurance Level, "
+    "implying that the session must use 2FA (AAL2) instead. Try logging in with a second factor."
+)
+LOGOUT_REASON = (
+    "The provided Ory Session Token could not be found, is invalid, or otherwise malformed."
+)
+
+
+@router.get("/sessions/whoami")
+async def whoami(request: Request) -> Response:
+    auth = await authenticated(request)
+    tenant, record = auth.tenant, auth.record
+    if aal_below(record.session.aal, required_aal(record.user)):
+        raise KratosError(
+            403,
+            error_id="session_aal2_required",
+            reason=AAL2_REASON,
+            message="Session does not fulfill the requested Authenticator Assurance Level",
+            details={
+                "redirect_browser_to": f"{request.base_url}self-service/login/browser?aal=aal2"
+            },
+        )
+    body = render_session(record, view_of(request, tenant, admin=False))
+    response = OrjsonResponse(body)
+    response.headers["X-Kratos-Authenticated-Identity-Id"] = str(record.user.id)
+    return response
+
+
+@router.get("/sessions")
+async def list_my_sessions(request: Request) -> Response:
+    auth = await authenticated(request)
+    tenant, current = auth.tenant, auth.record
+    paging = parse_offset(request.query_params)
+    query = SessionQuery(
+        tenant_id=tenant.id,
+        user_id=current.user.id,
+        state=SessionState.LIVE,
+        exclude_session_id=current.session.id,
+    )
+    page = await services(request).sessions.list_offset(
+        query, OffsetPage(offset=paging.offset, limit=paging.size)
+    )
+    view = view_of(request, tenant, admin=False)
+    response = OrjsonResponse([render_session(r, view) for r in page.items])
+    link = offset_links(request.url.path, request.query_params, paging, page.total)
+    set_paging_headers(response, link=link, total=page.total)
+    return response
+
+
+@router.delete("/sessions")
+async def disable_my_other_sessions(request: Request) -> Response:
+    auth = await authenticated(request)
+    tenant, current = auth.tenant, auth.record
+    count = await services(request).sessions.end_for_user(
+        tenant.id,
+        current.user.id,
+        reason=EndReason.REVOKED_OTHERS,
+        by=str(current.user.id),
+        keep=current.session.id,
+    )
+    return OrjsonResponse({"count": count})
+
+
+@router.delete("/sessions/{session_id}")
+async def disable_my_session(request: Request, session_id: str) -> Response:
+    auth = await authenticated(request)
+    tenant, current = auth.tenant, auth.record
+    target = path_id(session_id)
+    if target == current.session.id:
+        raise KratosError(400, reason="cannot revoke current session")
+    # Kratos answers 204 for a session that is missing or someone else's.
+    with contextlib.suppress(SessionNotFound):
+        await services(request).sessions.end(
+            tenant.id,
+            target,
+            reason=EndReason.REVOKED,
+            by=str(current.user.id),
+            user_id=current.user.id,
+        )
+    return Response(status_code=204)
+
+
+@router.delete("/self-service/logout/api")
+async def perform_native_logout(request: Request) -> Response:
+    tenant_id = await door_tenant_id(request)
+    token = _logout_token(await request.body())
+    try:
+        record = (await services(request).sessions.authenticate(tenant_id, token)).record
+    except SessionNotLive:
+        raise KratosError(403, reason=LOGOUT_REASON) from None
+    await services(request).sessions.end(
+        tenant_id, record.session.id, reason=EndReason.SIGNED_OUT, by=str(record.user.id)
+    )
+    return Response(status_code=204)
+
+
+def _logout_token(raw: bytes) -> str:
+    try:
+        body: Any = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError:
+        raise KratosError(400, reason="the body must be a JSON object") from None
+    token = body.get("session_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise KratosError(400, reason="session_token is required")
+    return token

@@ -1,0 +1,212 @@
+"""Native (API) login and registration flows for the password method, and the TOTP step-up."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sessiond.api.kratos.context import (
+    TOKEN_FORMAT,
+    base_url,
+    client_of,
+    door_tenant,
+    path_id,
+    services,
+    session_token,
+    view_of,
+)
+from sessiond.api.kratos.errors import KratosError, no_session
+from sessiond.api.kratos.flows_wire import (
+    ACCOUNT_DISABLED,
+    DUPLICATE,
+    INVALID_CODE,
+    INVALID_CREDENTIALS,
+    INVALID_FIELD,
+    error_message,
+    render_login_flow,
+    render_registration_flow,
+)
+from sessiond.api.kratos.identities import json_object, new_user
+from sessiond.api.kratos.wire import render_identity, render_session
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    SecondFactorFailed,
+    SessionNotLive,
+    UserSuspended,
+)
+from sessiond.domain.session import AAL
+from sessiond.domain.tenant import Tenant
+
+router = APIRouter()
+
+
+def _flow_id(request: Request, name: str) -> uuid.UUID:
+    raw = request.query_params.get(name)
+    if not raw:
+        raise KratosError(400, reason=f"the {name} query parameter is missing")
+    return path_id(raw)
+
+
+def _aal(request: Request) -> AAL:
+    raw = request.query_params.get("aal") or "aal1"
+    try:
+        return AAL(raw)
+    except ValueError:
+        raise KratosError(400, reason="aal must be aal1 or aal2") from None
+
+
+def _text(body: dict[str, Any], *names: str) -> str:
+    for name in names:
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            return value
+    raise KratosError(400, reason=f"{names[0]} is required")
+
+
+ALREADY_REASON = (
+    "A valid session was detected and thus login is not possible. "
+    "Did you forget to set `?refresh=true`?"
+)
+
+
+@router.get("/self-service/login/api")
+async def create_native_login_flow(request: Request) -> Response:
+    tenant = await door_tenant(request)
+    aal, token = _aal(request), session_token(request)
+    if aal is AAL.AAL1 and token and request.query_params.get("refresh") != "true":
+        await _refuse_if_signed_in(request, tenant, token)
+    flow = await services(request).flows.start_login(
+        tenant.id, aal=aal, session_token=token, client=client_of(request)
+    )
+    return OrjsonResponse(render_login_flow(flow, base_url=base_url(request)))
+
+
+async def _refuse_if_signed_in(request: Request, tenant: Tenant, token: str) -> None:
+    """Kratos refuses a new AAL1 login to a caller who already holds a live session."""
+    with contextlib.suppress(SessionNotLive):
+        await services(request).sessions.authenticate(tenant.id, token)
+        raise KratosError(400, error_id="session_already_available", reason=ALREADY_REASON)
+
+
+@router.get("/self-service/login/flows")
+async def get_login_flow(request: Request) -> Response:
+    tenant = await door_tenant(request)
+    flow = await services(request).flows.login_flow(tenant.id, _flow_id(request, "id"))
+    return OrjsonResponse(render_login_flow(flow, base_url=base_url(request)))
+
+
+@router.post("/self-service/login")
+async def update_login_flow(request: Request) -> Response:
+    tenant = await door_tenant(request)
+    flow_id = _flow_id(request, "flow")
+    body = await json_object(request)
+    method = body.get("method")
+    if method == "password":
+        return await _password_login(request, tenant, flow_id, body)
+    if method in ("totp", "lookup_secret"):
+        return await _step_up(request, tenant, flow_id, str(method), body)
+    raise KratosError(400, reason="method must be password, totp or lookup_secret")
+
+
+async def _password_login(
+    request: Request, tenant: Tenant, flow_id: uuid.UUID, body: dict[str, Any]
+) -> Response:
+    flows = services(request).flows
+    try:
+        issued = await flows.sign_in_password(
+            tenant.id,
+            flow_id,
+            identifier=_text(body, "identifier", "password_identifier"),
+            password=_text(body, "password"),
+            client=client_of(request),
+            token_format=TOKEN_FORMAT,
+        )
+    except AuthenticationFailed as exc:
+        entry = ACCOUNT_DISABLED if isinstance(exc, UserSuspended) else INVALID_CREDENTIALS
+        flow = await flows.login_flow(tenant.id, flow_id)
+        messages = [error_message(entry)]
+        return OrjsonResponse(
+            render_login_flow(flow, base_url=base_url(request), messages=messages), 400
+        )
+    session = render_session(issued.record, view_of(request, tenant, admin=False))
+    return OrjsonResponse({"session_token": issued.token, "session": session})
+
+
+async def _step_up(
+    request: Request, tenant: Tenant, flow_id: uuid.UUID, method: str, body: dict[str, Any]
+) -> Response:
+    token = session_token(request)
+    if token is None:
+        raise no_session()
+    flows = services(request).flows
+    code = _text(body, "totp_code" if method == "totp" else "lookup_secret")
+    try:
+        record = await flows.step_up(
+            tenant.id, flow_id, session_token=token, method=method, code=code
+        )
+    except SecondFactorFailed as exc:
+        if exc.exhausted:
+            raise KratosError(400, reason=exc.message) from None
+        flow = await flows.login_flow(tenant.id, flow_id)
+        messages = [error_message(INVALID_CODE)]
+        return OrjsonResponse(
+            render_login_flow(flow, base_url=base_url(request), messages=messages), 400
+        )
+    session = render_session(record, view_of(request, tenant, admin=False))
+    return OrjsonResponse({"session_token": token, "session": session})
+
+
+@router.get("/self-service/registration/api")
+async def create_native_registration_flow(request: Request) -> Response:
+    tenant = await door_tenant(request)
+    flow = await services(request).flows.start_registration(tenant.id, client=client_of(request))
+    return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
+
+
+@router.get("/self-service/registration/flows")
+async def get_registration_flow(request: Request) -> Response:
+    tenant = await door_tenant(request)
+    flow = await services(request).flows.registration_flow(tenant.id, _flow_id(request, "id"))
+    return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
+
+
+@router.post("/self-service/registration")
+async def update_registration_flow(request: Request) -> Response:
+    tenant = await door_tenant(request)
+    flow_id = _flow_id(request, "flow")
+    body = await json_object(request)
+    if body.get("method") != "password":
+        raise KratosError(400, reason="method must be password")
+    flows = services(request).flows
+    flow = await flows.registration_flow(tenant.id, flow_id)
+    try:
+        new = new_user({"traits": body.get("traits"), "credentials": _credentials(body)})
+        result = await flows.sign_up_password(
+            tenant.id, flow_id, new, client=client_of(request), token_format=TOKEN_FORMAT
+        )
+    except (KratosError, InvalidInput, Conflict) as exc:
+        entry = DUPLICATE if isinstance(exc, Conflict) else INVALID_FIELD
+        detail = exc.reason or "" if isinstance(exc, KratosError) else exc.message
+        messages = [error_message(entry, detail)]
+        rendered = render_registration_flow(flow, base_url=base_url(request), messages=messages)
+        return OrjsonResponse(rendered, 400)
+    view = view_of(request, tenant, admin=False)
+    return OrjsonResponse(
+        {
+            "identity": render_identity(result.user, view),
+            "session": render_session(result.issued.record, view),
+            "session_token": result.issued.token,
+        }
+    )
+
+
+def _credentials(body: dict[str, Any]) -> dict[str, Any]:
+    return {"password": {"config": {"password": _text(body, "password")}}}
