@@ -91,7 +91,8 @@ async def public_tenant(request: Request, *, named: str | None = None) -> Tenant
 
 
 def session_token(request: Request) -> str | None:
-    return request.cookies.get(SESSION_COOKIE) or bearer(request)
+    """An explicit `Authorization: Bearer` wins over the ambient cookie, as with Kratos's header."""
+    return bearer(request) or request.cookies.get(SESSION_COOKIE)
 
 
 async def current_session(request: Request) -> Authenticated:
