@@ -165,37 +165,48 @@ async def test_every_door_lists_and_serves_the_sessions_of_the_others(world: Wor
         assert await _live_in(world, each) == LIVE, each.door
 
 
-async def test_ending_a_session_through_any_door_ends_it_in_every_door(world: World) -> None:
-    pxyz, kratos, rocketchat = (
-        await _via_pxyz(world),
-        await _via_kratos(world),
-        await _via_rocketchat(world),
-    )
-
-    # Rocket.Chat ends the pxyz session (the caller's own other device).
-    ended = await world.http.post(
-        "/api/v1/sessions/logout.me",
-        headers=_rc_auth(world, rocketchat.token),
-        json={"sessionId": render_hex(pxyz.session_id)},
-    )
-    assert ended.status_code == 200, ended.text
-    assert await _live_in(world, pxyz) == ENDED
-    assert await _live_in(world, kratos) == LIVE
-
-    # pxyz's backend ends the Kratos session.
+async def _end_via_pxyz(world: World, signed: Signed) -> None:
     deleted = await world.http.delete(
-        f"/api/v0/auth/sessions/{render_pxyz(kratos.session_id)}", headers=world.bearer
+        f"/api/v0/auth/sessions/{render_pxyz(signed.session_id)}", headers=world.bearer
     )
     assert deleted.status_code == 200, deleted.text
     assert deleted.json() == {"deleted": True}
-    assert await _live_in(world, kratos) == ENDED
 
-    # Kratos's admin API ends the Rocket.Chat session.
-    disabled = await world.http.delete(
-        f"/admin/sessions/{rocketchat.session_id}", headers=world.bearer
-    )
+
+async def _end_via_kratos(world: World, signed: Signed) -> None:
+    disabled = await world.http.delete(f"/admin/sessions/{signed.session_id}", headers=world.bearer)
     assert disabled.status_code == 204, disabled.text
-    assert await _live_in(world, rocketchat) == ENDED
 
-    assert await _listed_by_pxyz(world) == set()
-    assert await _listed_by_kratos(world) == set()
+
+async def _end_via_rocketchat(world: World, signed: Signed) -> None:
+    # The user's own Rocket.Chat device ends another of the user's sessions.
+    caller = await _via_rocketchat(world)
+    ended = await world.http.post(
+        "/api/v1/sessions/logout.me",
+        headers=_rc_auth(world, caller.token),
+        json={"sessionId": render_hex(signed.session_id)},
+    )
+    assert ended.status_code == 200, ended.text
+    assert ended.json() == {"sessionId": render_hex(signed.session_id), "success": True}
+
+
+SIGN_IN = {"pxyz": _via_pxyz, "kratos": _via_kratos, "rocketchat": _via_rocketchat}
+END = {"pxyz": _end_via_pxyz, "kratos": _end_via_kratos, "rocketchat": _end_via_rocketchat}
+PAIRS = [(maker, ender) for maker in SIGN_IN for ender in END if maker != ender]
+
+
+@pytest.mark.parametrize(("maker", "ender"), PAIRS, ids=[f"{m}-by-{e}" for m, e in PAIRS])
+async def test_ending_a_session_through_any_door_ends_it_in_every_door(
+    world: World, maker: str, ender: str
+) -> None:
+    signed = await SIGN_IN[maker](world)
+    bystander = await _via_kratos(world)
+    assert await _live_in(world, signed) == LIVE
+
+    await END[ender](world, signed)
+
+    assert await _live_in(world, signed) == ENDED
+    assert await _live_in(world, bystander) == LIVE
+    assert signed.session_id not in await _listed_by_pxyz(world)
+    assert signed.session_id not in await _listed_by_kratos(world)
+    assert bystander.session_id in await _listed_by_pxyz(world)
