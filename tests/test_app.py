@@ -3,15 +3,20 @@ longest matching prefix, unchanged."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
 import httpx
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from sessiond.api.doors import Door, DoorDispatch, request_client, services_of
+from sessiond.api.doors import BodyTooLarge, Door, DoorDispatch, request_client, services_of
 from sessiond.app import create_app
+from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import TrustedProxies
 from sessiond.services.container import Services
 from sessiond.settings import Settings
@@ -82,3 +87,57 @@ async def test_a_door_sees_the_services_and_the_client_behind_a_trusted_proxy(
             )
     assert answer.json() == {"ip": "198.51.100.9", "ua": "probe/1", "host": "sessiond.test"}
     assert seen["services"] is services
+
+
+BIG = b"x" * (1024 * 1024 + 1)
+
+
+async def test_every_door_refuses_a_body_past_the_limit_in_its_own_shape(
+    settings: Settings, services: Services, tenant: Tenant
+) -> None:
+    key = (await services.tenants.create_secret_key(tenant.id)).raw
+    doors = replace(settings, kratos_tenant=tenant.slug, rocketchat_tenant=tenant.slug)
+    async with app_client(doors, services) as http:
+        pxyz = await http.post(
+            "/api/sign-ins", content=BIG, headers={"x-public-key": tenant.public_key}
+        )
+        kratos = await http.post(
+            "/admin/identities", content=BIG, headers={"authorization": f"Bearer {key}"}
+        )
+        rocketchat = await http.post("/api/v1/login", content=BIG)
+    assert pxyz.status_code == 413
+    assert pxyz.json()["status"] == "error"
+    assert "larger than" in pxyz.json()["message"]
+    assert kratos.status_code == 413
+    assert kratos.json()["error"]["code"] == 413
+    assert rocketchat.status_code == 413
+    assert rocketchat.json()["success"] is False
+
+
+async def test_a_streamed_body_is_cut_off_at_the_limit_without_reading_the_rest() -> None:
+    reads = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal reads
+        for _ in range(64):
+            reads += 1
+            yield b"y" * (64 * 1024)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            await request.body()
+        except BodyTooLarge as exc:
+            response = JSONResponse({"refused": exc.status_code}, status_code=exc.status_code)
+        else:
+            response = JSONResponse({"refused": None})
+        await response(scope, receive, send)
+
+    dispatch = DoorDispatch(
+        fallback=_echo("root"), doors=[Door(name="d", prefixes=("/d",), app=app)]
+    )
+    transport = httpx.ASGITransport(app=dispatch)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        answer = await http.post("/d", content=chunks())
+    assert answer.json() == {"refused": 413}
+    assert reads <= 17

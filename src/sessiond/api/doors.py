@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sessiond.infra.client_ip import TrustedProxies, resolve_client
 from sessiond.services.container import Services
@@ -33,26 +34,70 @@ class Door:
         return best
 
 
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a door reads a request body past the limit; every door renders HTTP errors in
+    its own shape, so the client gets a 413 it can read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+
+
 class DoorDispatch:
     """Routes HTTP requests to the door owning the path; everything else (lifespan, /healthz,
-    paths no door owns) goes to `fallback`."""
+    paths no door owns) goes to `fallback`. A door reads at most `max_body_bytes` of a body: a
+    larger declared length fails on the first read, a larger stream as soon as it passes the limit,
+    so no body is held in memory whole before it is refused."""
 
-    def __init__(self, *, fallback: ASGIApp, doors: list[Door]) -> None:
+    def __init__(
+        self, *, fallback: ASGIApp, doors: list[Door], max_body_bytes: int = MAX_BODY_BYTES
+    ) -> None:
         self.fallback = fallback
         self.doors = doors
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             door = self.door_for(scope["path"])
             if door is not None:
+                if scope["type"] == "http":
+                    receive = self._bounded(scope, receive)
                 await door.app(scope, receive, send)
                 return
         await self.fallback(scope, receive, send)
+
+    def _bounded(self, scope: Scope, receive: Receive) -> Receive:
+        limit = self.max_body_bytes
+        declared = _content_length(scope)
+        seen = 0
+
+        async def bounded() -> Message:
+            nonlocal seen
+            if declared is not None and declared > limit:
+                raise BodyTooLarge(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        return bounded
 
     def door_for(self, path: str) -> Door | None:
         ranked = [(door.owns(path), door) for door in self.doors]
         best = max(ranked, key=lambda pair: pair[0], default=(0, None))
         return best[1] if best[0] else None
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isdigit() else None
+    return None
 
 
 def services_of(request: Request) -> Services:
