@@ -23,6 +23,7 @@ from sessiond.api.rocketchat.caller import (
     two_factor_of,
 )
 from sessiond.api.rocketchat.errors import invalid_params
+from sessiond.api.rocketchat.jsontext import parse_json
 from sessiond.domain.errors import Conflict, SecondFactorFailed
 
 router = APIRouter(prefix="/api/v1")
@@ -131,7 +132,7 @@ def _ddp_message(body: dict[str, Any]) -> dict[str, Any]:
     body_fields(body, allowed=frozenset({"message"}))
     raw = text_field(body, "message")
     try:
-        message = json.loads(raw)
+        message = parse_json(raw)
     except ValueError as exc:
         raise invalid_params("the message must be a JSON string") from exc
     if not isinstance(message, dict) or message.get("msg") != "method":
