@@ -65,12 +65,39 @@ async def tenant_of(request: Request) -> Tenant:
     return await services_of(request).tenants.get_by_slug(config_of(request).tenant_slug)
 
 
+@dataclass(frozen=True, slots=True)
+class DoorServices:
+    """The door's own use cases, built once from the root app's services and the door's mailer."""
+
+    services: Services
+    two_factor: TwoFactorService
+    enrolment: TotpEnrolment
+
+    @classmethod
+    def build(cls, services: Services, *, mailer: Mailer | None) -> DoorServices:
+        return cls(
+            services=services,
+            two_factor=TwoFactorService(deps=services.deps, auth=services.auth, mailer=mailer),
+            enrolment=TotpEnrolment(deps=services.deps),
+        )
+
+
+def door_services_of(request: Request) -> DoorServices:
+    """Built on the first request, once the root app's lifespan opened the services."""
+    services = services_of(request)
+    built: DoorServices | None = getattr(request.app.state, "door_services", None)
+    if built is None or built.services is not services:
+        built = DoorServices.build(services, mailer=config_of(request).mailer)
+        request.app.state.door_services = built
+    return built
+
+
 def two_factor_of(request: Request) -> TwoFactorService:
-    return TwoFactorService(deps=services_of(request).deps, mailer=config_of(request).mailer)
+    return door_services_of(request).two_factor
 
 
 def enrolment_of(request: Request) -> TotpEnrolment:
-    return TotpEnrolment(deps=services_of(request).deps)
+    return door_services_of(request).enrolment
 
 
 async def caller_of(request: Request) -> Caller:
