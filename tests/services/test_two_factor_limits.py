@@ -56,9 +56,10 @@ async def _refusal(two_factor: TwoFactorService, auth: Authenticated, code: str,
     return "proved"
 
 
-async def _code_rows(services: Services) -> list[dict[str, object]]:
+async def _code_rows(services: Services, auth: Authenticated) -> list[dict[str, object]]:
+    query = select(email_codes).where(email_codes.c.user_id == auth.record.user.id)
     async with services.deps.store.engine.connect() as conn:
-        return [dict(row) for row in (await conn.execute(select(email_codes))).mappings()]
+        return [dict(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def _email_user(
@@ -110,7 +111,7 @@ async def test_a_used_up_code_blocks_until_it_expires_even_under_concurrency(
     assert await _refusal(two_factor, auth, "", method="email") == "totp-required"
     right = mailer.last_code()
     wrong = f"{(int(right.replace('-', '')) + 1) % 1_000_000:06d}"
-    [minted] = await _code_rows(services)
+    [minted] = await _code_rows(services, auth)
 
     kinds = await asyncio.gather(
         *(_refusal(two_factor, auth, wrong, method="email") for _ in range(12))
@@ -121,7 +122,7 @@ async def test_a_used_up_code_blocks_until_it_expires_even_under_concurrency(
     assert kinds.count("totp-invalid") <= EMAIL_CODE_MAX_TRIES - 1
     assert "proved" not in kinds
     assert kinds[-1] == Refusal.MAX_ATTEMPTS.value
-    [row] = await _code_rows(services)
+    [row] = await _code_rows(services, auth)
     assert (row["code_id"], row["tries"]) == (minted["code_id"], EMAIL_CODE_MAX_TRIES)
     assert len(mailer.sent) == 1
 
@@ -138,7 +139,7 @@ async def test_a_failed_mail_leaves_no_code_and_no_wait(services: Services, tena
         await two_factor.require(auth, code=None, method="email", client=CLIENT)
     await two_factor.send_email_code(tenant.id, "alice")
     assert len(mailer.tried) == 2
-    assert await _code_rows(services) == []
+    assert await _code_rows(services, auth) == []
 
     mailer.down = False
     with pytest.raises(SecondFactorRefused) as asked:
@@ -159,7 +160,7 @@ async def test_concurrent_requests_mint_one_code(
 
     assert minted.count(True) == 1
     assert len(mailer.sent) == 1
-    assert len(await _code_rows(services)) == 1
+    assert len(await _code_rows(services, auth)) == 1
 
 
 async def test_fifty_wrong_codes_lock_out_even_the_right_one_until_the_cool_down(
@@ -180,8 +181,9 @@ async def test_fifty_wrong_codes_lock_out_even_the_right_one_until_the_cool_down
     assert await _refusal(two_factor, auth, right) == "totp-max-attempts"
     clock.advance(timedelta(seconds=1))
     assert await _refusal(two_factor, auth, right) == "proved"
+    query = select(factor_tries).where(factor_tries.c.user_id == auth.record.user.id)
     async with services.deps.store.engine.connect() as conn:
-        assert (await conn.execute(select(factor_tries))).first() is None
+        assert (await conn.execute(query)).first() is None
 
 
 async def test_login_codes_and_totp_set_up_share_the_budget(

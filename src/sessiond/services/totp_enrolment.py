@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, replace
 
 from sessiond.domain.errors import Conflict, SecondFactorFailed
+from sessiond.domain.two_factor import FactorTries
 from sessiond.domain.user import Totp, User
 from sessiond.infra.totp import (
     backup_code_digest,
@@ -57,11 +58,11 @@ class TotpEnrolment:
             pending = user.totp
             if pending is None or pending.enabled:
                 raise Conflict("no two-factor set-up is waiting for a code", field="totp")
-            await reserve_try(uow, user, now=now)
+            tries = await reserve_try(uow, user, now=now)
             step = totp_step(pending.secret, code.strip(), at=now)
             if step is None or not await uow.users.set_totp_last_step(user.id, step=step):
                 await uow.commit()
-                raise SecondFactorFailed("the code is wrong or was already used")
+                raise _wrong(tries)
             await uow.two_factor.clear_factor_tries(user.id)
             await self._save(uow, user, replace(pending, enabled=True))
             await uow.users.replace_backup_codes(tenant_id, user.id, digests)
@@ -94,10 +95,10 @@ class TotpEnrolment:
         if not user.has_second_factor:
             raise Conflict("two-factor authentication is off", field="totp")
         now = self._deps.clock.now()
-        await reserve_try(uow, user, now=now)
+        tries = await reserve_try(uow, user, now=now)
         if await check_second_factor(uow, user, code.strip(), now=now) is None:
             await uow.commit()
-            raise SecondFactorFailed("the code is wrong or was already used")
+            raise _wrong(tries)
         await uow.two_factor.clear_factor_tries(user.id)
         return user
 
@@ -110,3 +111,10 @@ class TotpEnrolment:
             lambda: [backup_code_digest(code, salt=user_id.bytes) for code in codes]
         )
         return codes, digests
+
+
+def _wrong(tries: FactorTries) -> SecondFactorFailed:
+    """A wrong code; `exhausted` when it spent the user's last try."""
+    return SecondFactorFailed(
+        "the code is wrong or was already used", exhausted=tries.locked_until is not None
+    )
