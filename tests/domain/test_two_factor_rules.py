@@ -63,3 +63,45 @@ def test_roles_grant_permissions() -> None:
     assert permissions_of(["unknown", "user"]) == frozenset()
     assert has_permission(("user", "admin"), Permission.LOGOUT_DEVICE_MANAGEMENT)
     assert not has_permission(("user",), Permission.VIEW_DEVICE_MANAGEMENT)
+
+
+def test_the_try_budget_locks_at_the_limit_and_restarts_after_the_window() -> None:
+    from sessiond.domain.two_factor import (
+        FACTOR_TRY_LIMIT,
+        FACTOR_TRY_WINDOW,
+        FactorTries,
+        reserve_factor_try,
+    )
+
+    tries: FactorTries | None = None
+    for n in range(1, FACTOR_TRY_LIMIT + 1):
+        tries = reserve_factor_try(tries, now=NOW)
+        assert tries is not None
+        assert tries.tries == n
+    assert tries.locked_until == NOW + FACTOR_TRY_WINDOW
+    assert reserve_factor_try(tries, now=NOW + FACTOR_TRY_WINDOW - timedelta(seconds=1)) is None
+    fresh = reserve_factor_try(tries, now=NOW + FACTOR_TRY_WINDOW)
+    assert fresh == FactorTries(1, NOW + FACTOR_TRY_WINDOW, None)
+    stale = FactorTries(FACTOR_TRY_LIMIT - 1, NOW, None)
+    assert reserve_factor_try(stale, now=NOW + FACTOR_TRY_WINDOW) == FactorTries(
+        1, NOW + FACTOR_TRY_WINDOW, None
+    )
+
+
+def test_a_pending_code_is_never_replaced_and_mails_are_a_minute_apart() -> None:
+    from sessiond.domain.two_factor import EMAIL_MAIL_INTERVAL, may_mint_email_code
+
+    spent = EmailCode(new_id(), new_id(), "d", EMAIL_CODE_MAX_TRIES, NOW + timedelta(hours=1), NOW)
+    assert spent.used_up(now=NOW)
+    assert not spent.usable(now=NOW)
+    assert not may_mint_email_code(spent, None, now=NOW + timedelta(minutes=59))
+    assert may_mint_email_code(spent, NOW, now=NOW + timedelta(hours=1))
+    assert not may_mint_email_code(None, NOW, now=NOW + EMAIL_MAIL_INTERVAL - timedelta(seconds=1))
+    assert may_mint_email_code(None, NOW, now=NOW + EMAIL_MAIL_INTERVAL)
+
+
+def test_a_password_sign_in_names_its_user_by_address_or_username() -> None:
+    from sessiond.domain.attempts import Strategy, password_strategy
+
+    assert password_strategy("a@example.test") is Strategy.EMAIL_PASSWORD
+    assert password_strategy("alice") is Strategy.USERNAME_PASSWORD

@@ -63,7 +63,7 @@ async def test_concurrent_wrong_email_codes_count_at_most_five(
     services: Services, tenant: Tenant
 ) -> None:
     mailer = RecordingMailer()
-    two_factor = TwoFactorService(deps=services.deps, mailer=mailer)
+    two_factor = TwoFactorService(deps=services.deps, auth=services.auth, mailer=mailer)
     auth = await signed_in(services, tenant)
     await two_factor.set_email(tenant.id, auth.record.user.id, enabled=True)
     with pytest.raises(SecondFactorRefused):
@@ -91,11 +91,11 @@ async def test_a_proof_is_honoured_by_another_node(
     services: Services, tenant: Tenant, settings: Settings, clock: FrozenClock
 ) -> None:
     auth = await signed_in(services, tenant)
-    first = TwoFactorService(deps=services.deps, mailer=None)
+    first = TwoFactorService(deps=services.deps, auth=services.auth, mailer=None)
     await first.require(auth, code=password_digest(PASSWORD), method=None, client=CLIENT)
     other = await open_services(settings, clock=clock)
     try:
-        second = TwoFactorService(deps=other.deps, mailer=None)
+        second = TwoFactorService(deps=other.deps, auth=other.auth, mailer=None)
         await second.require(auth, code=None, method=None, client=CLIENT)
         elsewhere = Client(user_agent="test agent", ip="192.0.2.2")
         with pytest.raises(SecondFactorRefused) as caught:

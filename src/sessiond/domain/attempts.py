@@ -35,6 +35,11 @@ class Strategy(StrEnum):
     SECURITY_KEY = "security_key"
 
 
+def password_strategy(identifier: str) -> Strategy:
+    """How a password sign-in names its user: an address has an `@`, a username has none."""
+    return Strategy.EMAIL_PASSWORD if "@" in identifier else Strategy.USERNAME_PASSWORD
+
+
 @dataclass(frozen=True, slots=True)
 class SignInAttempt:
     id: uuid.UUID

@@ -17,6 +17,9 @@ TRUST_PERIOD = timedelta(seconds=1800)
 EMAIL_CODE_LIFETIME = timedelta(seconds=3600)
 EMAIL_CODE_MAX_TRIES = 5
 EMAIL_CODE_DIGITS = 6
+EMAIL_MAIL_INTERVAL = timedelta(seconds=60)
+FACTOR_TRY_LIMIT = 10
+FACTOR_TRY_WINDOW = timedelta(minutes=15)
 
 
 class Method(StrEnum):
@@ -58,8 +61,55 @@ class EmailCode:
     created_at: datetime
 
     def usable(self, *, now: datetime) -> bool:
-        """Whether asking for a code reuses this one instead of mailing a new one."""
+        """Whether a try at this code may still be made."""
         return now < self.expires_at and self.tries < EMAIL_CODE_MAX_TRIES
+
+    def used_up(self, *, now: datetime) -> bool:
+        """Every try was made: no code is accepted, and none minted, until this one expires."""
+        return now < self.expires_at and self.tries >= EMAIL_CODE_MAX_TRIES
+
+    def blocks_new_code(self, *, now: datetime) -> bool:
+        """An unexpired code is never replaced: whoever asks for a new one cannot spoil it."""
+        return now < self.expires_at
+
+
+def may_mint_email_code(
+    current: EmailCode | None, last_mailed_at: datetime | None, *, now: datetime
+) -> bool:
+    """A new code only when none is pending, and at most one mail per `EMAIL_MAIL_INTERVAL`."""
+    if current is not None and current.blocks_new_code(now=now):
+        return False
+    return last_mailed_at is None or now >= last_mailed_at + EMAIL_MAIL_INTERVAL
+
+
+@dataclass(frozen=True, slots=True)
+class FactorTries:
+    """A user's recent second-factor tries, of every method, counted before each code is checked
+    and forgotten on a success: `FACTOR_TRY_LIMIT` within `FACTOR_TRY_WINDOW` lock the user out
+    of second factors for `FACTOR_TRY_WINDOW`, right codes included."""
+
+    tries: int
+    window_started_at: datetime
+    locked_until: datetime | None
+
+    def locked(self, *, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+
+def reserve_factor_try(previous: FactorTries | None, *, now: datetime) -> FactorTries | None:
+    """The count after one more try, or None when the user is locked out."""
+    if previous is not None and previous.locked(now=now):
+        return None
+    if (
+        previous is None
+        or previous.locked_until is not None
+        or now >= previous.window_started_at + FACTOR_TRY_WINDOW
+    ):
+        tries, started = 1, now
+    else:
+        tries, started = previous.tries + 1, previous.window_started_at
+    locked_until = now + FACTOR_TRY_WINDOW if tries >= FACTOR_TRY_LIMIT else None
+    return FactorTries(tries, started, locked_until)
 
 
 def choose_method(named: str | None, available: Sequence[Method]) -> Method:

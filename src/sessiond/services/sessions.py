@@ -80,6 +80,22 @@ class SessionService:
             await require_tenant(uow, tenant_id)
             return await require_session(uow, tenant_id, session_id)
 
+    async def get_live(
+        self, tenant_id: uuid.UUID, session_id: uuid.UUID, *, owner: uuid.UUID | None = None
+    ) -> SessionRecord:
+        """The session if it is live (and `owner`'s, when given); `SessionNotFound` otherwise, so
+        an ended session and another user's look the same."""
+        now = self._deps.clock.now()
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            tenant = await require_tenant(uow, tenant_id)
+            record = await require_session(uow, tenant_id, session_id)
+        live = record.session.is_live(
+            now=now, settings=tenant.settings, user_active=record.user.is_active
+        )
+        if not live or (owner is not None and record.session.user_id != owner):
+            raise SessionNotFound(f"session {session_id} does not exist")
+        return record
+
     async def locate(self, session_id: uuid.UUID) -> SessionRecord:
         """The session with this id in whichever tenant holds it: for operators, not doors."""
         async with self._deps.store.unit_of_work(write=False) as uow:

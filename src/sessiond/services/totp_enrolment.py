@@ -1,5 +1,6 @@
 """Turning TOTP on and off for a user: a pending secret, confirmed by a first code, which also
-hands out the single-use backup codes (stored only as slow digests)."""
+hands out the single-use backup codes (stored only as slow digests). Every code checked counts
+against the user's second-factor try budget (`services.factor_tries`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from dataclasses import dataclass, replace
 
 from sessiond.domain.errors import Conflict, SecondFactorFailed
+from sessiond.domain.two_factor import FactorTries
 from sessiond.domain.user import Totp, User
 from sessiond.infra.totp import (
     backup_code_digest,
@@ -18,6 +20,7 @@ from sessiond.infra.totp import (
 )
 from sessiond.services.auth import check_second_factor
 from sessiond.services.context import Deps
+from sessiond.services.factor_tries import reserve_try
 from sessiond.services.users import require_user
 from sessiond.store.uow import UnitOfWork
 
@@ -55,9 +58,12 @@ class TotpEnrolment:
             pending = user.totp
             if pending is None or pending.enabled:
                 raise Conflict("no two-factor set-up is waiting for a code", field="totp")
+            tries = await reserve_try(uow, user, now=now)
             step = totp_step(pending.secret, code.strip(), at=now)
             if step is None or not await uow.users.set_totp_last_step(user.id, step=step):
-                raise SecondFactorFailed("the code is wrong or was already used")
+                await uow.commit()
+                raise _wrong(tries)
+            await uow.two_factor.clear_factor_tries(user.id)
             await self._save(uow, user, replace(pending, enabled=True))
             await uow.users.replace_backup_codes(tenant_id, user.id, digests)
             await uow.commit()
@@ -88,9 +94,12 @@ class TotpEnrolment:
         user = await require_user(uow, tenant_id, user_id, lock=True)
         if not user.has_second_factor:
             raise Conflict("two-factor authentication is off", field="totp")
-        if await check_second_factor(uow, user, code.strip(), now=self._deps.clock.now()) is None:
+        now = self._deps.clock.now()
+        tries = await reserve_try(uow, user, now=now)
+        if await check_second_factor(uow, user, code.strip(), now=now) is None:
             await uow.commit()
-            raise SecondFactorFailed("the code is wrong or was already used")
+            raise _wrong(tries)
+        await uow.two_factor.clear_factor_tries(user.id)
         return user
 
     async def _save(self, uow: UnitOfWork, user: User, totp: Totp | None) -> None:
@@ -102,3 +111,10 @@ class TotpEnrolment:
             lambda: [backup_code_digest(code, salt=user_id.bytes) for code in codes]
         )
         return codes, digests
+
+
+def _wrong(tries: FactorTries) -> SecondFactorFailed:
+    """A wrong code; `exhausted` when it spent the user's last try."""
+    return SecondFactorFailed(
+        "the code is wrong or was already used", exhausted=tries.locked_until is not None
+    )

@@ -1,56 +1,44 @@
 """The second factor a REST call asks for (Rocket.Chat's rules): TOTP or a backup code, a code
 mailed to a verified address, or the password's SHA-256 when the user has neither. A proof holds
 for the same session, user agent and address for `TRUST_PERIOD`, in the database, so every node
-honours it."""
+honours it. Every code checked counts against the user's try budget (`services.factor_tries`)."""
 
 from __future__ import annotations
 
-import asyncio
-import hmac
-import secrets
+import logging
 import uuid
 from datetime import datetime
-from enum import Enum
-from typing import Protocol
 
-from sessiond.domain.ids import new_id
+from sessiond.domain.errors import AuthenticationFailed, SecondFactorFailed, SessiondError
 from sessiond.domain.two_factor import (
-    EMAIL_CODE_DIGITS,
-    EMAIL_CODE_LIFETIME,
-    EMAIL_CODE_MAX_TRIES,
     TRUST_PERIOD,
     Challenge,
-    EmailCode,
+    FactorTries,
     Method,
     Refusal,
     SecondFactorRefused,
     choose_method,
     client_fingerprint,
-    email_code_digits,
 )
 from sessiond.domain.user import User
-from sessiond.infra.totp import backup_code_digest
-from sessiond.services.auth import check_second_factor
+from sessiond.services.auth import AuthService, SignInResult, check_second_factor
 from sessiond.services.context import Client, Deps
+from sessiond.services.email_codes import EmailCodes, Mailer, Verdict, verified_addresses
+from sessiond.services.factor_tries import LockedOut, forget_tries, reserve_try_now
 from sessiond.services.sessions import Authenticated
 from sessiond.services.users import find_by_identifier, require_user
 from sessiond.store.uow import UnitOfWork
 
+__all__ = ["Mailer", "TwoFactorService"]
 
-class Mailer(Protocol):
-    async def send(self, *, to: str, subject: str, text: str) -> None: ...
-
-
-class _Verdict(Enum):
-    PROVED = "proved"
-    WRONG = "wrong"
-    EXHAUSTED = "exhausted"
+log = logging.getLogger(__name__)
 
 
 class TwoFactorService:
-    def __init__(self, *, deps: Deps, mailer: Mailer | None) -> None:
+    def __init__(self, *, deps: Deps, auth: AuthService, mailer: Mailer | None) -> None:
         self._deps = deps
-        self._mailer = mailer
+        self._auth = auth
+        self._codes = EmailCodes(deps=deps, mailer=mailer) if mailer is not None else None
 
     async def require(
         self, auth: Authenticated, *, code: str | None, method: str | None, client: Client
@@ -64,25 +52,40 @@ class TwoFactorService:
             if await uow.two_factor.is_trusted(session.id, fingerprint=fingerprint, now=now):
                 return
             available = await self._available(uow, user)
-        chosen = choose_method(method, available)
-        generated = chosen is Method.EMAIL and await self._ensure_email_code(user, now=now)
-        challenge = Challenge(
-            chosen,
-            available,
-            code_generated=generated,
-            email_or_username=_email_or_username(user) if chosen is Method.EMAIL else None,
-        )
+        challenge = await self._challenge(user, choose_method(method, available), available, now)
         if not code:
             raise SecondFactorRefused(Refusal.REQUIRED, challenge)
-        verdict = await self._verify(chosen, user, code, now=now)
-        if verdict is not _Verdict.PROVED:
-            refusal = Refusal.MAX_ATTEMPTS if verdict is _Verdict.EXHAUSTED else Refusal.INVALID
-            raise SecondFactorRefused(refusal, challenge)
+        await self._prove(user, code, challenge, now=now)
         async with self._deps.store.unit_of_work() as uow:
             await uow.two_factor.trust(
                 session.tenant_id, session.id, fingerprint=fingerprint, until=now + TRUST_PERIOD
             )
             await uow.commit()
+
+    async def complete_sign_in(
+        self, waiting: SignInResult, code: str | None, *, client: Client
+    ) -> SignInResult:
+        """Rocket.Chat's login with a code: the TOTP challenge, and the user's try budget."""
+        attempt = waiting.attempt
+        if attempt.user_id is None:
+            raise AuthenticationFailed("the sign-in attempt has no user")
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            user = await require_user(uow, attempt.tenant_id, attempt.user_id)
+            available = await self._available(uow, user)
+        challenge = Challenge(Method.TOTP, available or (Method.TOTP,))
+        if not code:
+            raise SecondFactorRefused(Refusal.REQUIRED, challenge)
+        tries = await self._reserve(user, challenge)
+        try:
+            result = await self._auth.attempt_second_factor(
+                attempt.tenant_id, attempt.id, code=code, client=client
+            )
+        except SecondFactorFailed as exc:
+            exhausted = exc.exhausted or tries.locked_until is not None
+            refusal = Refusal.MAX_ATTEMPTS if exhausted else Refusal.INVALID
+            raise SecondFactorRefused(refusal, challenge) from exc
+        await forget_tries(self._deps, user)
+        return result
 
     async def methods_of(self, user: User) -> tuple[Method, ...]:
         async with self._deps.store.unit_of_work(write=False) as uow:
@@ -99,35 +102,67 @@ class TwoFactorService:
             await uow.commit()
 
     async def send_email_code(self, tenant_id: uuid.UUID, email_or_username: str) -> None:
-        """Mails a fresh code when that user has the email method; says nothing either way."""
-        async with self._deps.store.unit_of_work(write=False) as uow:
-            user = await find_by_identifier(uow, tenant_id, email_or_username.strip())
-            available = () if user is None else await self._available(uow, user)
-        if user is not None and Method.EMAIL in available:
-            await self._mail_new_code(user, now=self._deps.clock.now())
+        """Mails a code when that user has the email method and none is pending (throttled).
+        Meant to run after the answer went out, so it reports trouble only to the log."""
+        try:
+            async with self._deps.store.unit_of_work(write=False) as uow:
+                user = await find_by_identifier(uow, tenant_id, email_or_username.strip())
+                available = () if user is None else await self._available(uow, user)
+            if user is not None and self._codes is not None and Method.EMAIL in available:
+                await self._codes.ensure(user, now=self._deps.clock.now())
+        except SessiondError as exc:
+            log.warning("an email code was not mailed: %s", exc.message)
+
+    async def _challenge(
+        self, user: User, chosen: Method, available: tuple[Method, ...], now: datetime
+    ) -> Challenge:
+        if chosen is not Method.EMAIL or self._codes is None:
+            return Challenge(chosen, available)
+        shown = _email_or_username(user)
+        current = await self._codes.current(user.id)
+        if current is not None and current.used_up(now=now):
+            challenge = Challenge(chosen, available, email_or_username=shown)
+            raise SecondFactorRefused(Refusal.MAX_ATTEMPTS, challenge)
+        generated = await self._codes.ensure(user, now=now)
+        return Challenge(chosen, available, code_generated=generated, email_or_username=shown)
+
+    async def _prove(self, user: User, code: str, challenge: Challenge, *, now: datetime) -> None:
+        tries = await self._reserve(user, challenge)
+        verdict = await self._verify(challenge.method, user, code, now=now)
+        if verdict is Verdict.PROVED:
+            await forget_tries(self._deps, user)
+            return
+        exhausted = verdict is Verdict.EXHAUSTED or tries.locked_until is not None
+        raise SecondFactorRefused(Refusal.MAX_ATTEMPTS if exhausted else Refusal.INVALID, challenge)
+
+    async def _reserve(self, user: User, challenge: Challenge) -> FactorTries:
+        try:
+            return await reserve_try_now(self._deps, user, now=self._deps.clock.now())
+        except LockedOut as exc:
+            raise SecondFactorRefused(Refusal.MAX_ATTEMPTS, challenge) from exc
 
     async def _available(self, uow: UnitOfWork, user: User) -> tuple[Method, ...]:
         methods = []
         if user.has_second_factor:
             methods.append(Method.TOTP)
         if (
-            self._mailer is not None
-            and _verified_addresses(user)
+            self._codes is not None
+            and verified_addresses(user)
             and await uow.two_factor.email_enabled(user.id)
         ):
             methods.append(Method.EMAIL)
         return tuple(methods)
 
-    async def _verify(self, method: Method, user: User, code: str, *, now: datetime) -> _Verdict:
+    async def _verify(self, method: Method, user: User, code: str, *, now: datetime) -> Verdict:
+        if method is Method.EMAIL and self._codes is not None:
+            return await self._codes.verify(user, code, now=now)
         if method is Method.PASSWORD:
             ok = user.password_hash is not None and await self._deps.passwords.verify(
                 user.password_hash, code.strip(), prehashed=True
             )
-        elif method is Method.TOTP:
-            ok = await self._verify_totp(user, code, now=now)
         else:
-            return await self._verify_email(user, code, now=now)
-        return _Verdict.PROVED if ok else _Verdict.WRONG
+            ok = await self._verify_totp(user, code, now=now)
+        return Verdict.PROVED if ok else Verdict.WRONG
 
     async def _verify_totp(self, user: User, code: str, *, now: datetime) -> bool:
         async with self._deps.store.unit_of_work() as uow:
@@ -136,65 +171,7 @@ class TwoFactorService:
             await uow.commit()
         return proved is not None
 
-    async def _verify_email(self, user: User, code: str, *, now: datetime) -> _Verdict:
-        async with self._deps.store.unit_of_work() as uow:
-            current = await uow.two_factor.email_code(user.id)
-            if current is None or now >= current.expires_at:
-                return _Verdict.WRONG
-            if not await uow.two_factor.reserve_email_try(
-                current.code_id, limit=EMAIL_CODE_MAX_TRIES
-            ):
-                return _Verdict.EXHAUSTED
-            await uow.commit()
-        given = await asyncio.to_thread(_code_digest, email_code_digits(code), current.code_id)
-        if hmac.compare_digest(given, current.digest):
-            async with self._deps.store.unit_of_work() as uow:
-                used = await uow.two_factor.use_email_code(current.code_id)
-                await uow.commit()
-            if used:
-                return _Verdict.PROVED
-        if current.tries + 1 >= EMAIL_CODE_MAX_TRIES:
-            return _Verdict.EXHAUSTED
-        return _Verdict.WRONG
-
-    async def _ensure_email_code(self, user: User, *, now: datetime) -> bool:
-        """Mails a new code unless the current one still serves; True when one was mailed."""
-        async with self._deps.store.unit_of_work(write=False) as uow:
-            current = await uow.two_factor.email_code(user.id)
-        if current is not None and current.usable(now=now):
-            return False
-        await self._mail_new_code(user, now=now)
-        return True
-
-    async def _mail_new_code(self, user: User, *, now: datetime) -> None:
-        if self._mailer is None:
-            return
-        digits = "".join(secrets.choice("0123456789") for _ in range(EMAIL_CODE_DIGITS))
-        code_id = new_id()
-        digest = await asyncio.to_thread(_code_digest, digits, code_id)
-        code = EmailCode(user.id, code_id, digest, 0, now + EMAIL_CODE_LIFETIME, now)
-        async with self._deps.store.unit_of_work() as uow:
-            await uow.two_factor.put_email_code(user.tenant_id, code)
-            await uow.commit()
-        shown = f"{digits[:3]}-{digits[3:]}"
-        for address in _verified_addresses(user):
-            await self._mailer.send(
-                to=address,
-                subject="Authentication code",
-                text=f"Here is your authentication code:\n\n{shown}\n\n"
-                "Do not give this code to anyone. If you did not try to sign in, ignore this mail.",
-            )
-
-
-def _code_digest(digits: str, code_id: uuid.UUID) -> str:
-    """Slow and salted per code, like backup codes: six digits fall to any fast hash."""
-    return backup_code_digest(digits, salt=b"email:" + code_id.bytes)
-
-
-def _verified_addresses(user: User) -> list[str]:
-    return [email.address for email in user.emails if email.verified]
-
 
 def _email_or_username(user: User) -> str | None:
-    addresses = _verified_addresses(user)
+    addresses = verified_addresses(user)
     return user.username or (addresses[0] if addresses else None)

@@ -269,6 +269,17 @@ email_two_factor = Table(
     Column("user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     _tenant(),
     Column("enabled_at", UTCDateTime(), nullable=False),
+    Column("last_mailed_at", UTCDateTime(), nullable=True),
+)
+
+factor_tries = Table(
+    "factor_tries",
+    metadata,
+    Column("user_id", Uuid(), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    _tenant(),
+    Column("tries", Integer, nullable=False),
+    Column("window_started_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime(), nullable=True),
 )
 
 email_codes = Table(

@@ -27,13 +27,12 @@ from sessiond.api.rocketchat.errors import (
     login_second_factor_refused,
 )
 from sessiond.api.rocketchat.render import user_document
-from sessiond.domain.attempts import SignInStatus, Strategy
-from sessiond.domain.errors import AuthenticationFailed, SecondFactorFailed
+from sessiond.domain.attempts import SignInStatus, password_strategy
+from sessiond.domain.errors import AuthenticationFailed
 from sessiond.domain.permissions import Permission
 from sessiond.domain.session import EndReason
-from sessiond.domain.two_factor import Challenge, Method, Refusal, SecondFactorRefused
+from sessiond.domain.two_factor import SecondFactorRefused
 from sessiond.domain.user import Email
-from sessiond.services.auth import SignInResult
 from sessiond.services.users import NewUser
 
 # The Rocket.Chat REST API version this door speaks (device management arrived in 5.0).
@@ -61,18 +60,18 @@ async def login(request: Request) -> OrjsonResponse:
     tenant = await tenant_of(request)
     services = services_of(request)
     client = client_of(request)
-    strategy = Strategy.EMAIL_PASSWORD if "@" in identifier else Strategy.USERNAME_PASSWORD
+    two_factor = two_factor_of(request)
     try:
         result = await services.auth.sign_in_password(
             tenant.id,
             identifier=identifier,
             password=password,
             client=client,
-            strategy=strategy,
+            strategy=password_strategy(identifier),
             prehashed=prehashed,
         )
         if result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO:
-            result = await _second_factor(request, result, code)
+            result = await two_factor.complete_sign_in(result, code, client=client)
     except SecondFactorRefused as refused:
         raise login_second_factor_refused(refused) from refused
     except AuthenticationFailed as exc:
@@ -80,7 +79,7 @@ async def login(request: Request) -> OrjsonResponse:
     if result.issued is None:
         raise login_failed()
     user = result.issued.record.user
-    methods = await two_factor_of(request).methods_of(user)
+    methods = await two_factor.methods_of(user)
     data = {
         "userId": user.id.hex,
         "authToken": result.issued.token,
@@ -128,25 +127,6 @@ async def users_create(request: Request) -> OrjsonResponse:
     )
     user = await services_of(request).users.create(caller.tenant.id, new)
     return OrjsonResponse({"user": user_document(user), "success": True})
-
-
-async def _second_factor(request: Request, waiting: SignInResult, code: str | None) -> SignInResult:
-    services = services_of(request)
-    attempt = waiting.attempt
-    if attempt.user_id is None:
-        raise login_failed()
-    user = await services.users.get(attempt.tenant_id, attempt.user_id)
-    methods = await two_factor_of(request).methods_of(user)
-    challenge = Challenge(Method.TOTP, methods or (Method.TOTP,))
-    if not code:
-        raise SecondFactorRefused(Refusal.REQUIRED, challenge)
-    try:
-        return await services.auth.attempt_second_factor(
-            attempt.tenant_id, attempt.id, code=code, client=client_of(request)
-        )
-    except SecondFactorFailed as exc:
-        refusal = Refusal.MAX_ATTEMPTS if exc.exhausted else Refusal.INVALID
-        raise SecondFactorRefused(refusal, challenge) from exc
 
 
 def _login_identifier(body: dict[str, Any]) -> str:

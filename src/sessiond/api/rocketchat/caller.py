@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
 from sessiond.api.doors import request_client, services_of
-from sessiond.api.rocketchat.errors import forbidden, invalid_params, not_logged_in
+from sessiond.api.rocketchat.errors import (
+    body_too_large,
+    forbidden,
+    invalid_params,
+    not_logged_in,
+)
+from sessiond.api.rocketchat.jsontext import parse_json
 from sessiond.domain.errors import SessionNotLive
 from sessiond.domain.ids import render_hex
 from sessiond.domain.permissions import Permission, has_permission
@@ -60,12 +65,39 @@ async def tenant_of(request: Request) -> Tenant:
     return await services_of(request).tenants.get_by_slug(config_of(request).tenant_slug)
 
 
+@dataclass(frozen=True, slots=True)
+class DoorServices:
+    """The door's own use cases, built once from the root app's services and the door's mailer."""
+
+    services: Services
+    two_factor: TwoFactorService
+    enrolment: TotpEnrolment
+
+    @classmethod
+    def build(cls, services: Services, *, mailer: Mailer | None) -> DoorServices:
+        return cls(
+            services=services,
+            two_factor=TwoFactorService(deps=services.deps, auth=services.auth, mailer=mailer),
+            enrolment=TotpEnrolment(deps=services.deps),
+        )
+
+
+def door_services_of(request: Request) -> DoorServices:
+    """Built on the first request, once the root app's lifespan opened the services."""
+    services = services_of(request)
+    built: DoorServices | None = getattr(request.app.state, "door_services", None)
+    if built is None or built.services is not services:
+        built = DoorServices.build(services, mailer=config_of(request).mailer)
+        request.app.state.door_services = built
+    return built
+
+
 def two_factor_of(request: Request) -> TwoFactorService:
-    return TwoFactorService(deps=services_of(request).deps, mailer=config_of(request).mailer)
+    return door_services_of(request).two_factor
 
 
 def enrolment_of(request: Request) -> TotpEnrolment:
-    return TotpEnrolment(deps=services_of(request).deps)
+    return door_services_of(request).enrolment
 
 
 async def caller_of(request: Request) -> Caller:
@@ -101,18 +133,32 @@ async def require_second_factor(request: Request, caller: Caller) -> None:
 
 async def json_body(request: Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body is `{}`."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise invalid_params("the body is too large")
+    raw = await _capped_body(request)
     if not raw.strip():
         return {}
     try:
-        decoded = json.loads(raw)
+        decoded = parse_json(raw)
     except ValueError as exc:
         raise invalid_params("the body must be JSON") from exc
     if not isinstance(decoded, dict):
         raise invalid_params("the body must be a JSON object")
     return decoded
+
+
+async def _capped_body(request: Request) -> bytes:
+    """The body, refused as soon as it is known to pass `MAX_BODY_BYTES`: from Content-Length
+    before reading, else while it streams in, never holding more than the cap."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and (len(declared) > 12 or int(declared) > MAX_BODY_BYTES):
+        raise body_too_large(MAX_BODY_BYTES)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise body_too_large(MAX_BODY_BYTES)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def body_fields(body: dict[str, Any], *, allowed: frozenset[str]) -> None:

@@ -72,6 +72,12 @@ def invalid_params(reason: str = ADDITIONAL_PROPERTIES) -> WireError:
     return failure(400, f"{reason} [invalid-params]", "invalid-params")
 
 
+def body_too_large(limit: int) -> WireError:
+    return failure(
+        413, f"the body is larger than {limit} bytes [error-too-large]", "error-too-large"
+    )
+
+
 def invalid_sort(raw: str) -> WireError:
     return failure(
         400, f'Invalid sort parameter provided: "{raw}" [error-invalid-sort]', "error-invalid-sort"

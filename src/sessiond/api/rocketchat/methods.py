@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 
 from sessiond.api.responses import OrjsonResponse
@@ -23,6 +24,7 @@ from sessiond.api.rocketchat.caller import (
     two_factor_of,
 )
 from sessiond.api.rocketchat.errors import invalid_params
+from sessiond.api.rocketchat.jsontext import parse_json
 from sessiond.domain.errors import Conflict, SecondFactorFailed
 
 router = APIRouter(prefix="/api/v1")
@@ -51,14 +53,18 @@ async def _validate(request: Request, caller: Caller, params: list[Any]) -> Any:
     try:
         codes = await enrolment_of(request).confirm(caller.tenant.id, caller.user.id, code)
     except (Conflict, SecondFactorFailed) as exc:
-        raise MethodError("invalid-totp", "Invalid two-factor code") from exc
+        raise _refused(exc) from exc
     return {"codes": codes}
 
 
 async def _disable(request: Request, caller: Caller, params: list[Any]) -> Any:
     try:
         await enrolment_of(request).disable(caller.tenant.id, caller.user.id, _code(params))
-    except (Conflict, SecondFactorFailed):
+    except SecondFactorFailed as exc:
+        if exc.exhausted:
+            raise _refused(exc) from exc
+        return False
+    except Conflict:
         return False
     return True
 
@@ -68,7 +74,7 @@ async def _regenerate(request: Request, caller: Caller, params: list[Any]) -> An
     try:
         codes = await enrolment_of(request).regenerate_codes(caller.tenant.id, caller.user.id, code)
     except (Conflict, SecondFactorFailed) as exc:
-        raise MethodError("invalid-totp", "Invalid two-factor code") from exc
+        raise _refused(exc) from exc
     return {"codes": codes}
 
 
@@ -123,20 +129,28 @@ async def send_email_code(request: Request) -> OrjsonResponse:
     body_fields(body, allowed=frozenset({"emailOrUsername"}))
     who = text_field(body, "emailOrUsername")
     tenant = await tenant_of(request)
-    await two_factor_of(request).send_email_code(tenant.id, who[:320])
-    return OrjsonResponse({"success": True})
+    # The lookup and the mail run after the answer went out: the same answer, as fast, whether
+    # or not the account exists and has the email method.
+    work = BackgroundTask(two_factor_of(request).send_email_code, tenant.id, who[:320])
+    return OrjsonResponse({"success": True}, background=work)
 
 
 def _ddp_message(body: dict[str, Any]) -> dict[str, Any]:
     body_fields(body, allowed=frozenset({"message"}))
     raw = text_field(body, "message")
     try:
-        message = json.loads(raw)
+        message = parse_json(raw)
     except ValueError as exc:
         raise invalid_params("the message must be a JSON string") from exc
     if not isinstance(message, dict) or message.get("msg") != "method":
         raise invalid_params("the message must be a DDP method call")
     return message
+
+
+def _refused(exc: Conflict | SecondFactorFailed) -> MethodError:
+    if isinstance(exc, SecondFactorFailed) and exc.exhausted:
+        return MethodError("totp-max-attempts", "TOTP Maximun Failed Attempts Reached")
+    return MethodError("invalid-totp", "Invalid two-factor code")
 
 
 def _code(params: list[Any]) -> str:

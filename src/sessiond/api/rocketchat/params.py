@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from sessiond.api.rocketchat.errors import invalid_params, invalid_sort, invalid_sort_keys
+from sessiond.api.rocketchat.jsontext import parse_json
 from sessiond.domain.listing import SessionQuery, SessionState, SortField, SortKey
 
 DEFAULT_COUNT = 50
@@ -63,7 +63,7 @@ def list_params(params: Mapping[str, str]) -> ListParams:
 def parse_sort(raw: str) -> tuple[SortKey, ...]:
     """`{"loginAt": -1, "device.name": 1}`; other keys, values or shapes are refused."""
     try:
-        decoded = json.loads(raw)
+        decoded = parse_json(raw)
     except ValueError as exc:
         raise invalid_sort(raw) from exc
     if not isinstance(decoded, dict) or not all(

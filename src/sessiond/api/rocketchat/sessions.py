@@ -122,21 +122,11 @@ async def _end(
 async def _live_session(
     request: Request, caller: Caller, session_id: str, *, owner: uuid.UUID | None
 ) -> SessionRecord:
-    """The live session of the tenant (of `owner`, when given); anything else is not found."""
     try:
         wanted = parse_id(session_id, what="sessionId")
     except InvalidId as exc:
         raise session_not_found() from exc
-    services = services_of(request)
-    record = await services.sessions.get(caller.tenant.id, wanted)
-    live = record.session.is_live(
-        now=services.deps.clock.now(),
-        settings=caller.tenant.settings,
-        user_active=record.user.is_active,
-    )
-    if not live or (owner is not None and record.session.user_id != owner):
-        raise session_not_found()
-    return record
+    return await services_of(request).sessions.get_live(caller.tenant.id, wanted, owner=owner)
 
 
 def _query_session_id(request: Request) -> str:

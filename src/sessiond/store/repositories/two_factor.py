@@ -1,4 +1,5 @@
-"""The REST second factor's state: trusted sessions, email second factor, mailed codes."""
+"""The REST second factor's state: trusted sessions, email second factor, mailed codes, and each
+user's recent second-factor tries."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sessiond.domain.two_factor import EmailCode
-from sessiond.store.tables import email_codes, email_two_factor, two_factor_trust
+from sessiond.domain.two_factor import EmailCode, FactorTries
+from sessiond.store.tables import email_codes, email_two_factor, factor_tries, two_factor_trust
 
 
 class TwoFactorRepository:
@@ -54,6 +55,20 @@ class TwoFactorRepository:
             await self._conn.execute(
                 insert(email_two_factor).values(user_id=user_id, tenant_id=tenant_id, enabled_at=at)
             )
+
+    async def last_mailed_at(self, user_id: uuid.UUID) -> datetime | None:
+        query = select(email_two_factor.c.last_mailed_at).where(
+            email_two_factor.c.user_id == user_id
+        )
+        value: datetime | None = (await self._conn.execute(query)).scalar()
+        return value
+
+    async def set_last_mailed_at(self, user_id: uuid.UUID, at: datetime | None) -> None:
+        await self._conn.execute(
+            update(email_two_factor)
+            .where(email_two_factor.c.user_id == user_id)
+            .values(last_mailed_at=at)
+        )
 
     async def email_code(self, user_id: uuid.UUID) -> EmailCode | None:
         query = select(email_codes).where(email_codes.c.user_id == user_id)
@@ -100,5 +115,34 @@ class TwoFactorRepository:
         )
         return result.rowcount > 0
 
+    async def discard_email_code(self, code_id: uuid.UUID) -> None:
+        """Removes a code that never reached its user (the mail failed)."""
+        await self._conn.execute(delete(email_codes).where(email_codes.c.code_id == code_id))
+
     async def drop_email_code(self, user_id: uuid.UUID) -> None:
         await self._conn.execute(delete(email_codes).where(email_codes.c.user_id == user_id))
+
+    async def factor_tries(self, user_id: uuid.UUID) -> FactorTries | None:
+        query = select(factor_tries).where(factor_tries.c.user_id == user_id)
+        row = (await self._conn.execute(query)).mappings().first()
+        if row is None:
+            return None
+        return FactorTries(row["tries"], row["window_started_at"], row["locked_until"])
+
+    async def put_factor_tries(
+        self, tenant_id: uuid.UUID, user_id: uuid.UUID, tries: FactorTries
+    ) -> None:
+        """Replaces the user's count; the caller holds the user's row lock."""
+        await self.clear_factor_tries(user_id)
+        await self._conn.execute(
+            insert(factor_tries).values(
+                user_id=user_id,
+                tenant_id=tenant_id,
+                tries=tries.tries,
+                window_started_at=tries.window_started_at,
+                locked_until=tries.locked_until,
+            )
+        )
+
+    async def clear_factor_tries(self, user_id: uuid.UUID) -> None:
+        await self._conn.execute(delete(factor_tries).where(factor_tries.c.user_id == user_id))
