@@ -127,6 +127,33 @@ async def test_step_up_only_for_the_flows_own_session(door: Door, clock: FrozenC
     assert still.json()["error"]["id"] == "session_aal2_required"
 
 
+async def test_aal1_session_of_a_totp_identity_cannot_list_my_sessions(
+    door: Door, clock: FrozenClock
+) -> None:
+    secret = await _with_totp(door)
+    mine, other = await door.login(), await door.login()
+    headers = {"X-Session-Token": mine["session_token"]}
+    for path in ("/sessions/whoami", "/sessions"):
+        refused = await door.http.get(path, headers=headers)
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["id"] == "session_aal2_required"
+    # Kratos checks no level when revoking: an AAL1 session may end the identity's others.
+    revoked = await door.http.delete(f"/sessions/{other['session']['id']}", headers=headers)
+    assert revoked.status_code == 204
+    assert (await door.http.delete("/sessions", headers=headers)).json() == {"count": 0}
+
+    flow = (await door.http.get("/self-service/login/api?aal=aal2", headers=headers)).json()
+    code = pyotp.TOTP(secret).at(clock.now())
+    stepped = await door.http.post(
+        f"/self-service/login?flow={flow['id']}",
+        json={"method": "totp", "totp_code": code},
+        headers=headers,
+    )
+    assert stepped.status_code == 200, stepped.text
+    listed = await door.http.get("/sessions", headers=headers)
+    assert (listed.status_code, listed.json()) == (200, [])
+
+
 async def test_aal2_flow_needs_a_session_and_a_second_factor(door: Door) -> None:
     await door.user()
     assert (await door.http.get("/self-service/login/api?aal=aal2")).status_code == 401

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.kratos.body import json_body, json_object
 from sessiond.api.kratos.context import admin_tenant, path_id, services, view_of
 from sessiond.api.kratos.errors import KratosError
 from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
@@ -22,16 +22,6 @@ from sessiond.services.users import NewUser, ProfileChange
 
 router = APIRouter()
 _STATES = {"active": UserState.ACTIVE, "inactive": UserState.SUSPENDED}
-
-
-async def json_object(request: Request) -> dict[str, Any]:
-    try:
-        body: Any = orjson.loads(await request.body() or b"null")
-    except orjson.JSONDecodeError:
-        raise KratosError(400, reason="the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise KratosError(400, reason="the body must be a JSON object")
-    return body
 
 
 def _state(raw: object) -> UserState:
@@ -49,13 +39,27 @@ def _metadata(body: dict[str, Any], name: str) -> dict[str, Any] | None:
     return value
 
 
+def _member(parent: dict[str, Any], name: str, path: str) -> dict[str, Any] | None:
+    """`parent[name]` when it is an object, None when absent or null; 400 for anything else."""
+    value = parent.get(name)
+    if value is not None and not isinstance(value, dict):
+        raise KratosError(400, reason=f"{path} must be an object")
+    return value
+
+
 def _password(body: dict[str, Any]) -> str | None:
-    credentials = body.get("credentials") or {}
-    config = (credentials.get("password") or {}).get("config") or {}
-    password = config.get("password") if isinstance(config, dict) else None
-    if password is not None and not isinstance(password, str):
+    """`credentials.password.config.password`: None when no password credential is given."""
+    credentials = _member(body, "credentials", "credentials")
+    password = (
+        None if credentials is None else _member(credentials, "password", "credentials.password")
+    )
+    if password is None:
+        return None
+    config = _member(password, "config", "credentials.password.config") or {}
+    value = config.get("password")
+    if not isinstance(value, str):
         raise KratosError(400, reason="credentials.password.config.password must be a string")
-    return password
+    return value
 
 
 def new_user(body: dict[str, Any]) -> NewUser:
@@ -128,10 +132,7 @@ async def get_identity(request: Request, identity_id: str) -> Response:
 async def patch_identity(request: Request, identity_id: str) -> Response:
     tenant = await admin_tenant(request)
     user_id = path_id(identity_id)
-    try:
-        operations: Any = orjson.loads(await request.body() or b"null")
-    except orjson.JSONDecodeError:
-        raise KratosError(400, reason="the body is not valid JSON") from None
+    operations = await json_body(request)
     user = await services(request).users.get(tenant.id, user_id)
     view = view_of(request, tenant, admin=True)
     patched = apply_patch(render_identity(user, view), operations)

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.kratos.body import json_object
 from sessiond.api.kratos.context import (
     TOKEN_FORMAT,
     base_url,
@@ -31,7 +32,7 @@ from sessiond.api.kratos.flows_wire import (
     render_login_flow,
     render_registration_flow,
 )
-from sessiond.api.kratos.identities import json_object, new_user
+from sessiond.api.kratos.identities import new_user
 from sessiond.api.kratos.wire import render_identity, render_session
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
