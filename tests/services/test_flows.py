@@ -3,6 +3,7 @@ on every storage backend."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import Email, Totp, User
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.totp import backup_code_digest, generate_backup_codes, new_totp_secret
+from sessiond.services.auth import SignUpResult
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
@@ -192,6 +194,51 @@ async def test_registration_flow_creates_the_user_once(services: Services, tenan
     assert result.issued.record.session.aal is AAL.AAL1
     with pytest.raises(AttemptNotFound):
         await services.flows.sign_up_password(tenant.id, flow.id, new, client=CLIENT)
+
+
+async def test_concurrent_submissions_of_one_login_flow_sign_in_once(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+    flow = await services.flows.start_login(
+        tenant.id, aal=AAL.AAL1, session_token=None, client=CLIENT
+    )
+    results = await asyncio.gather(
+        *(
+            services.flows.sign_in_password(
+                tenant.id, flow.id, identifier="alice", password=PASSWORD, client=CLIENT
+            )
+            for _ in range(3)
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, IssuedSession) for r in results) == 1, results
+    assert sum(isinstance(r, AttemptNotFound) for r in results) == 2, results
+    page = await services.sessions.list_offset(
+        SessionQuery(tenant_id=tenant.id, user_id=user.id), OffsetPage()
+    )
+    assert page.total == 1
+
+
+async def test_concurrent_submissions_of_one_registration_flow_create_one_user(
+    services: Services, tenant: Tenant
+) -> None:
+    flow = await services.flows.start_registration(tenant.id, client=CLIENT)
+    results = await asyncio.gather(
+        *(
+            services.flows.sign_up_password(
+                tenant.id, flow.id, NewUser(username=f"racer{i}", password=PASSWORD), client=CLIENT
+            )
+            for i in range(3)
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, SignUpResult) for r in results) == 1, results
+    assert sum(isinstance(r, AttemptNotFound) for r in results) == 2, results
+    users, total = await services.users.list_offset(tenant.id, offset=0, limit=10)
+    assert total == 1
+    page = await services.sessions.list_offset(SessionQuery(tenant_id=tenant.id), OffsetPage())
+    assert [r.user.id for r in page.items] == [u.id for u in users]
 
 
 async def test_my_other_sessions_leave_out_the_current_one(

@@ -1,8 +1,10 @@
 """Login and registration flows (opened, then submitted) and the AAL2 step-up of a session.
 
 Flows are sign-in and sign-up attempts kept open (domain/flows.py). A password submitted on a login
-flow signs in through AuthService, which records its own attempt; the flow is then consumed. A flow
-that asks for AAL2 raises the level of the session that opened it once a second factor is proved.
+flow signs in through AuthService, which records its own attempt and consumes the flow in the unit
+of work that issues the session: a flow serves one sign-in or sign-up, however many race for it. A
+flow that asks for AAL2 raises the level of the session that opened it once a second factor is
+proved.
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import AAL, Session
 from sessiond.domain.user import User
 from sessiond.infra.totp import TOTP_DIGITS, is_backup_code_shaped
-from sessiond.services.auth import MAX_FACTOR_TRIES, AuthService, SignUpResult, check_second_factor
+from sessiond.services.auth import (
+    MAX_FACTOR_TRIES,
+    AuthService,
+    Claim,
+    SignUpResult,
+    check_second_factor,
+)
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import IssuedSession, lock_user
 from sessiond.services.sessions import SessionService
@@ -101,12 +109,10 @@ class FlowService:
             strategy=strategy,
             token_format=token_format,
             defer_second_factor=True,
+            claim=_claim_login(tenant_id, flow.id),
         )
         if result.issued is None:
             raise AttemptNotFound("the sign-in did not complete")
-        async with self._deps.store.unit_of_work() as uow:
-            await uow.sign_ins.delete_open(tenant_id, flow.id)
-            await uow.commit()
         return result.issued
 
     async def step_up(
@@ -172,16 +178,18 @@ class FlowService:
         client: Client,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
     ) -> SignUpResult:
-        """Creates the user and its first session on an open flow, then consumes the flow."""
+        """Creates the user and its first session on an open flow, consuming it in the same unit
+        of work."""
         flow = await self.registration_flow(tenant_id, flow_id)
         strategy = Strategy.USERNAME_PASSWORD if new.username else Strategy.EMAIL_PASSWORD
-        result = await self._auth.sign_up_password(
-            tenant_id, new, client=client, strategy=strategy, token_format=token_format
+        return await self._auth.sign_up_password(
+            tenant_id,
+            new,
+            client=client,
+            strategy=strategy,
+            token_format=token_format,
+            claim=_claim_registration(tenant_id, flow.id),
         )
-        async with self._deps.store.unit_of_work() as uow:
-            await uow.sign_ups.delete(tenant_id, flow.id)
-            await uow.commit()
-        return result
 
     def _new_login(
         self, tenant_id: uuid.UUID, aal: AAL, step_up: SessionRecord | None, client: Client
@@ -201,6 +209,22 @@ class FlowService:
             requested_aal=aal,
             step_up_session_id=None if step_up is None else step_up.session.id,
         )
+
+
+def _claim_login(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> Claim:
+    async def claim(uow: UnitOfWork) -> None:
+        if not await uow.sign_ins.delete_open(tenant_id, flow_id):
+            raise AttemptNotFound("no login flow with that id is open")
+
+    return claim
+
+
+def _claim_registration(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> Claim:
+    async def claim(uow: UnitOfWork) -> None:
+        if not await uow.sign_ups.delete_open(tenant_id, flow_id):
+            raise AttemptNotFound("no registration flow with that id is open")
+
+    return claim
 
 
 async def _step_up_try(
