@@ -22,7 +22,7 @@ from sessiond.domain.errors import (
 from sessiond.domain.listing import OffsetPage, SessionQuery
 from sessiond.domain.session import AAL, EndReason
 from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import Email, Totp, User
+from sessiond.domain.user import Email, Totp, User, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.totp import backup_code_digest, generate_backup_codes, new_totp_secret
 from sessiond.services.auth import SignUpResult
@@ -280,3 +280,43 @@ async def test_profile_update_keeps_verification_and_refuses_anothers_identifier
             await services.users.update_profile(tenant.id, alice.id, taken)
     with pytest.raises(InvalidInput):
         await services.users.update_profile(tenant.id, alice.id, ProfileChange())
+
+
+async def test_patch_profile_applies_to_the_stored_user_and_writes_all_or_nothing(
+    services: Services, tenant: Tenant
+) -> None:
+    alice = await add_user(services, tenant, emails=("alice@example.com",))
+    issued = await _login(services, tenant)
+
+    def refuse(user: User) -> ProfileChange:
+        raise InvalidInput("no")
+
+    with pytest.raises(InvalidInput):
+        await services.users.patch_profile(tenant.id, alice.id, refuse)
+    with pytest.raises(InvalidInput):  # a change failing the core's own checks
+        await services.users.patch_profile(
+            tenant.id, alice.id, lambda u: ProfileChange(state=UserState.SUSPENDED)
+        )
+    assert await services.users.get(tenant.id, alice.id) == alice
+    assert (
+        await services.sessions.get(tenant.id, issued.record.session.id)
+    ).session.ended_at is None
+
+    seen: list[User] = []
+
+    def suspend(user: User) -> ProfileChange:
+        seen.append(user)
+        return ProfileChange(
+            username=user.username,
+            emails=user.emails,
+            traits={"username": "alice"},
+            state=UserState.SUSPENDED,
+        )
+
+    updated = await services.users.patch_profile(tenant.id, alice.id, suspend, by="admin")
+    assert seen == [alice]
+    assert updated.state is UserState.SUSPENDED
+    assert updated.traits == {"username": "alice"}
+    assert await services.users.get(tenant.id, alice.id) == updated
+    ended = await services.sessions.get(tenant.id, issued.record.session.id)
+    assert ended.session.end_reason is EndReason.USER_SUSPENDED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -237,6 +238,48 @@ async def test_identity_admin(door: Door) -> None:
     assert deleted.status_code == 204
     gone = await door.http.get(f"/admin/identities/{identity['id']}", headers=door.admin)
     assert gone.status_code == 404
+
+
+async def test_an_invalid_patch_saves_nothing(door: Door) -> None:
+    user = await door.user()
+    before = (await door.http.get(f"/admin/identities/{user}", headers=door.admin)).json()
+    for operations in (
+        [
+            {"op": "replace", "path": "/traits/email", "value": "new@example.com"},
+            {"op": "replace", "path": "/state", "value": "bogus"},
+        ],
+        [
+            {"op": "replace", "path": "/traits/username", "value": "lovelace"},
+            {"op": "replace", "path": "/metadata_public", "value": 5},
+        ],
+    ):
+        refused = await door.http.patch(
+            f"/admin/identities/{user}", json=operations, headers=door.admin
+        )
+        assert refused.status_code == 400, refused.text
+    after = (await door.http.get(f"/admin/identities/{user}", headers=door.admin)).json()
+    assert after == before
+
+
+async def test_concurrent_patches_take_turns(door: Door) -> None:
+    user = await door.user()
+
+    def rename(to: str) -> list[dict[str, str]]:
+        return [
+            {"op": "test", "path": "/traits/username", "value": "ada"},
+            {"op": "replace", "path": "/traits/username", "value": to},
+        ]
+
+    responses = await asyncio.gather(
+        *(
+            door.http.patch(f"/admin/identities/{user}", json=rename(f"ada{i}"), headers=door.admin)
+            for i in range(3)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 400, 400]
+    [winner] = [r.json() for r in responses if r.status_code == 200]
+    stored = (await door.http.get(f"/admin/identities/{user}", headers=door.admin)).json()
+    assert stored["traits"] == winner["traits"]
 
 
 async def test_a_signed_in_caller_needs_refresh_for_a_new_login(door: Door) -> None:

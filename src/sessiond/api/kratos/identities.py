@@ -21,6 +21,7 @@ from sessiond.domain.user import User, UserState
 from sessiond.services.users import NewUser, ProfileChange
 
 router = APIRouter()
+ADMIN = "admin"
 _STATES = {"active": UserState.ACTIVE, "inactive": UserState.SUSPENDED}
 
 
@@ -130,22 +131,25 @@ async def get_identity(request: Request, identity_id: str) -> Response:
 
 @router.patch("/admin/identities/{identity_id}")
 async def patch_identity(request: Request, identity_id: str) -> Response:
+    """Applies the JSON Patch to the identity as stored, under its lock, and saves traits,
+    metadata and state together (or nothing, when any of them is invalid)."""
     tenant = await admin_tenant(request)
     user_id = path_id(identity_id)
     operations = await json_body(request)
-    user = await services(request).users.get(tenant.id, user_id)
     view = view_of(request, tenant, admin=True)
-    patched = apply_patch(render_identity(user, view), operations)
-    change = ProfileChange(
-        **user_fields(checked_traits(patched.get("traits"))),
-        traits=patched["traits"],
-        metadata_public=_metadata(patched, "metadata_public"),
-        metadata_admin=_metadata(patched, "metadata_admin"),
-    )
-    updated = await services(request).users.update_profile(tenant.id, user_id, change)
-    state = _state(patched.get("state"))
-    if state is not updated.state:
-        updated = await services(request).users.set_state(tenant.id, user_id, state, by="admin")
+
+    def change(user: User) -> ProfileChange:
+        patched = apply_patch(render_identity(user, view), operations)
+        traits = checked_traits(patched.get("traits"))
+        return ProfileChange(
+            **user_fields(traits),
+            traits=traits,
+            metadata_public=_metadata(patched, "metadata_public"),
+            metadata_admin=_metadata(patched, "metadata_admin"),
+            state=_state(patched.get("state")),
+        )
+
+    updated = await services(request).users.patch_profile(tenant.id, user_id, change, by=ADMIN)
     return OrjsonResponse(render_identity(updated, view))
 
 
