@@ -12,6 +12,7 @@ import pytest
 
 from sessiond.domain.attempts import SignInStatus
 from sessiond.domain.errors import (
+    AlreadySignedIn,
     AttemptExpired,
     AttemptNotFound,
     Conflict,
@@ -184,6 +185,28 @@ async def test_aal2_needs_a_session_and_a_second_factor(services: Services, tena
         )
     with pytest.raises(InvalidInput):
         await services.flows.start_login(tenant.id, aal=AAL.AAL3, session_token=None, client=CLIENT)
+
+
+async def test_a_live_session_needs_refresh_for_a_new_aal1_flow(
+    services: Services, tenant: Tenant
+) -> None:
+    await add_user(services, tenant)
+    issued = await _login(services, tenant)
+    with pytest.raises(AlreadySignedIn):
+        await services.flows.start_login(
+            tenant.id, aal=AAL.AAL1, session_token=issued.token, client=CLIENT
+        )
+    refreshed = await services.flows.start_login(
+        tenant.id, aal=AAL.AAL1, session_token=issued.token, client=CLIENT, refresh=True
+    )
+    assert refreshed.requested_aal is AAL.AAL1
+    await services.sessions.end(
+        tenant.id, issued.record.session.id, reason=EndReason.SIGNED_OUT, by=None
+    )
+    stale = await services.flows.start_login(
+        tenant.id, aal=AAL.AAL1, session_token=issued.token, client=CLIENT
+    )
+    assert stale.status is SignInStatus.NEEDS_IDENTIFIER
 
 
 async def test_registration_flow_creates_the_user_once(services: Services, tenant: Tenant) -> None:

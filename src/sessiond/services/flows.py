@@ -23,6 +23,7 @@ from sessiond.domain.attempts import (
 )
 from sessiond.domain.device import truncate_user_agent
 from sessiond.domain.errors import (
+    AlreadySignedIn,
     AttemptNotFound,
     InvalidInput,
     NotLiveReason,
@@ -59,12 +60,21 @@ class FlowService:
         self._sessions = sessions
 
     async def start_login(
-        self, tenant_id: uuid.UUID, *, aal: AAL, session_token: str | None, client: Client
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        aal: AAL,
+        session_token: str | None,
+        client: Client,
+        refresh: bool = False,
     ) -> SignInAttempt:
         """Opens a login flow. AAL2 needs the token of a live session whose user has a second
-        factor: that session is the one the flow will step up."""
+        factor: that session is the one the flow will step up. An AAL1 flow is refused to a
+        caller whose token names a live session, unless it asks to `refresh` (Kratos)."""
         if aal not in (AAL.AAL1, AAL.AAL2):
             raise InvalidInput("a login flow asks for aal1 or aal2", field="aal")
+        if aal is AAL.AAL1 and session_token and not refresh:
+            await self._refuse_if_signed_in(tenant_id, session_token)
         step_up: SessionRecord | None = None
         if aal is AAL.AAL2:
             if not session_token:
@@ -78,6 +88,13 @@ class FlowService:
             await uow.sign_ins.add(flow)
             await uow.commit()
         return flow
+
+    async def _refuse_if_signed_in(self, tenant_id: uuid.UUID, session_token: str) -> None:
+        try:
+            await self._sessions.authenticate(tenant_id, session_token)
+        except SessionNotLive:
+            return
+        raise AlreadySignedIn("a live session was presented: log in again with refresh")
 
     async def login_flow(self, tenant_id: uuid.UUID, flow_id: uuid.UUID) -> SignInAttempt:
         async with self._deps.store.unit_of_work(write=False) as uow:
