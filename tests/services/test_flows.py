@@ -3,6 +3,7 @@ on every storage backend."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import pytest
 
 from sessiond.domain.attempts import SignInStatus
 from sessiond.domain.errors import (
+    AlreadySignedIn,
     AttemptExpired,
     AttemptNotFound,
     Conflict,
@@ -21,9 +23,10 @@ from sessiond.domain.errors import (
 from sessiond.domain.listing import OffsetPage, SessionQuery
 from sessiond.domain.session import AAL, EndReason
 from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import Email, Totp, User
+from sessiond.domain.user import Email, Totp, User, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.totp import backup_code_digest, generate_backup_codes, new_totp_secret
+from sessiond.services.auth import SignUpResult
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
@@ -184,6 +187,28 @@ async def test_aal2_needs_a_session_and_a_second_factor(services: Services, tena
         await services.flows.start_login(tenant.id, aal=AAL.AAL3, session_token=None, client=CLIENT)
 
 
+async def test_a_live_session_needs_refresh_for_a_new_aal1_flow(
+    services: Services, tenant: Tenant
+) -> None:
+    await add_user(services, tenant)
+    issued = await _login(services, tenant)
+    with pytest.raises(AlreadySignedIn):
+        await services.flows.start_login(
+            tenant.id, aal=AAL.AAL1, session_token=issued.token, client=CLIENT
+        )
+    refreshed = await services.flows.start_login(
+        tenant.id, aal=AAL.AAL1, session_token=issued.token, client=CLIENT, refresh=True
+    )
+    assert refreshed.requested_aal is AAL.AAL1
+    await services.sessions.end(
+        tenant.id, issued.record.session.id, reason=EndReason.SIGNED_OUT, by=None
+    )
+    stale = await services.flows.start_login(
+        tenant.id, aal=AAL.AAL1, session_token=issued.token, client=CLIENT
+    )
+    assert stale.status is SignInStatus.NEEDS_IDENTIFIER
+
+
 async def test_registration_flow_creates_the_user_once(services: Services, tenant: Tenant) -> None:
     flow = await services.flows.start_registration(tenant.id, client=CLIENT)
     new = NewUser(username="bob", password=PASSWORD, emails=(Email("bob@example.com"),))
@@ -192,6 +217,51 @@ async def test_registration_flow_creates_the_user_once(services: Services, tenan
     assert result.issued.record.session.aal is AAL.AAL1
     with pytest.raises(AttemptNotFound):
         await services.flows.sign_up_password(tenant.id, flow.id, new, client=CLIENT)
+
+
+async def test_concurrent_submissions_of_one_login_flow_sign_in_once(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+    flow = await services.flows.start_login(
+        tenant.id, aal=AAL.AAL1, session_token=None, client=CLIENT
+    )
+    results = await asyncio.gather(
+        *(
+            services.flows.sign_in_password(
+                tenant.id, flow.id, identifier="alice", password=PASSWORD, client=CLIENT
+            )
+            for _ in range(3)
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, IssuedSession) for r in results) == 1, results
+    assert sum(isinstance(r, AttemptNotFound) for r in results) == 2, results
+    page = await services.sessions.list_offset(
+        SessionQuery(tenant_id=tenant.id, user_id=user.id), OffsetPage()
+    )
+    assert page.total == 1
+
+
+async def test_concurrent_submissions_of_one_registration_flow_create_one_user(
+    services: Services, tenant: Tenant
+) -> None:
+    flow = await services.flows.start_registration(tenant.id, client=CLIENT)
+    results = await asyncio.gather(
+        *(
+            services.flows.sign_up_password(
+                tenant.id, flow.id, NewUser(username=f"racer{i}", password=PASSWORD), client=CLIENT
+            )
+            for i in range(3)
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, SignUpResult) for r in results) == 1, results
+    assert sum(isinstance(r, AttemptNotFound) for r in results) == 2, results
+    users, total = await services.users.list_offset(tenant.id, offset=0, limit=10)
+    assert total == 1
+    page = await services.sessions.list_offset(SessionQuery(tenant_id=tenant.id), OffsetPage())
+    assert [r.user.id for r in page.items] == [u.id for u in users]
 
 
 async def test_my_other_sessions_leave_out_the_current_one(
@@ -233,3 +303,43 @@ async def test_profile_update_keeps_verification_and_refuses_anothers_identifier
             await services.users.update_profile(tenant.id, alice.id, taken)
     with pytest.raises(InvalidInput):
         await services.users.update_profile(tenant.id, alice.id, ProfileChange())
+
+
+async def test_patch_profile_applies_to_the_stored_user_and_writes_all_or_nothing(
+    services: Services, tenant: Tenant
+) -> None:
+    alice = await add_user(services, tenant, emails=("alice@example.com",))
+    issued = await _login(services, tenant)
+
+    def refuse(user: User) -> ProfileChange:
+        raise InvalidInput("no")
+
+    with pytest.raises(InvalidInput):
+        await services.users.patch_profile(tenant.id, alice.id, refuse)
+    with pytest.raises(InvalidInput):  # a change failing the core's own checks
+        await services.users.patch_profile(
+            tenant.id, alice.id, lambda u: ProfileChange(state=UserState.SUSPENDED)
+        )
+    assert await services.users.get(tenant.id, alice.id) == alice
+    assert (
+        await services.sessions.get(tenant.id, issued.record.session.id)
+    ).session.ended_at is None
+
+    seen: list[User] = []
+
+    def suspend(user: User) -> ProfileChange:
+        seen.append(user)
+        return ProfileChange(
+            username=user.username,
+            emails=user.emails,
+            traits={"username": "alice"},
+            state=UserState.SUSPENDED,
+        )
+
+    updated = await services.users.patch_profile(tenant.id, alice.id, suspend, by="admin")
+    assert seen == [alice]
+    assert updated.state is UserState.SUSPENDED
+    assert updated.traits == {"username": "alice"}
+    assert await services.users.get(tenant.id, alice.id) == updated
+    ended = await services.sessions.get(tenant.id, issued.record.session.id)
+    assert ended.session.end_reason is EndReason.USER_SUSPENDED

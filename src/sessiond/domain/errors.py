@@ -6,7 +6,8 @@ SessiondError
 │   ├── InvalidFilter            a text filter that is not a safe regular expression
 │   ├── InvalidPageToken         a page token or cursor that is broken, crafted or tampered with
 │   ├── InvalidSort              a sort key that is not allowed
-│   └── WeakPassword             a password that does not meet the minimum rules
+│   ├── WeakPassword             a password that does not meet the minimum rules
+│   └── AlreadySignedIn          a first-factor sign-in asked for with a live session in hand
 ├── NotFound                     the thing does not exist, or is not this tenant's
 │   ├── TenantNotFound
 │   ├── UserNotFound
@@ -62,6 +63,10 @@ class InvalidSort(InvalidInput):
 
 
 class WeakPassword(InvalidInput):
+    pass
+
+
+class AlreadySignedIn(InvalidInput):
     pass
 
 

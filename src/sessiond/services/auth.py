@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -47,6 +48,9 @@ from sessiond.store.uow import UnitOfWork
 SECOND_FACTOR_WINDOW = timedelta(minutes=10)
 MAX_FACTOR_TRIES = 5
 PASSWORD_STRATEGIES = frozenset({Strategy.USERNAME_PASSWORD, Strategy.EMAIL_PASSWORD})
+# A step run in the unit of work that issues a session (e.g. consuming an open flow); raising
+# rolls the whole sign-in or sign-up back.
+Claim = Callable[[UnitOfWork], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class AuthService:
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
         prehashed: bool = False,
         defer_second_factor: bool = False,
+        claim: Claim | None = None,
     ) -> SignInResult:
         """Records the attempt, failed ones included. A user with TOTP gets `needs_factor_two`,
         unless `defer_second_factor`: then an AAL1 session, to be stepped up later (Kratos).
@@ -97,7 +102,13 @@ class AuthService:
             raise AuthenticationFailed("the identifier or the password is wrong")
         rehash = await self._new_hash_if_needed(verified, password, prehashed)
         return await self._complete_password(
-            attempt, user.id, verified, rehash, issue, defer_second_factor=defer_second_factor
+            attempt,
+            user.id,
+            verified,
+            rehash,
+            issue,
+            defer_second_factor=defer_second_factor,
+            claim=claim,
         )
 
     async def attempt_second_factor(
@@ -150,8 +161,9 @@ class AuthService:
         client: Client,
         strategy: Strategy = Strategy.USERNAME_PASSWORD,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
+        claim: Claim | None = None,
     ) -> SignUpResult:
-        """Creates the user and its first session in one transaction."""
+        """Creates the user and its first session in one transaction (`claim` runs in it)."""
         if new.password is None:
             raise InvalidInput("a password is required", field="password")
         user = await self._users.build(tenant_id, new)
@@ -161,6 +173,8 @@ class AuthService:
         methods = (AuthMethod("password", AAL.AAL1, now),)
         async with self._deps.store.unit_of_work() as uow:
             tenant = await require_tenant(uow, tenant_id)
+            if claim is not None:
+                await claim(uow)
             await add_user(uow, user)
             await uow.sign_ups.add(attempt)
             issued = await issue_session(
@@ -184,9 +198,11 @@ class AuthService:
         issue: Issue,
         *,
         defer_second_factor: bool = False,
+        claim: Claim | None = None,
     ) -> SignInResult:
         """Issues the session, or leaves the attempt waiting for a second factor, deciding on the
-        user as it is under the lock, not as it was before the password check."""
+        user as it is under the lock, not as it was before the password check. `claim` runs only
+        when a session is issued, in the same unit of work."""
         async with self._deps.store.unit_of_work() as uow:
             try:
                 tenant, user = await self._locked(uow, attempt, user_id, verified)
@@ -203,6 +219,8 @@ class AuthService:
             except (AuthenticationFailed, SessionLimitReached) as exc:
                 await _fail(uow, attempt, _failure_reason(exc))
                 raise
+            if claim is not None:
+                await claim(uow)
             methods = (AuthMethod("password", AAL.AAL1, attempt.created_at),)
             grant = Grant(AAL.AAL1, methods)
             result = await self._issue(uow, tenant, user, attempt, grant, issue, evict)

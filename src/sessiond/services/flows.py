@@ -1,8 +1,10 @@
 """Login and registration flows (opened, then submitted) and the AAL2 step-up of a session.
 
 Flows are sign-in and sign-up attempts kept open (domain/flows.py). A password submitted on a login
-flow signs in through AuthService, which records its own attempt; the flow is then consumed. A flow
-that asks for AAL2 raises the level of the session that opened it once a second factor is proved.
+flow signs in through AuthService, which records its own attempt and consumes the flow in the unit
+of work that issues the session: a flow serves one sign-in or sign-up, however many race for it. A
+flow that asks for AAL2 raises the level of the session that opened it once a second factor is
+proved.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sessiond.domain.attempts import (
 )
 from sessiond.domain.device import truncate_user_agent
 from sessiond.domain.errors import (
+    AlreadySignedIn,
     AttemptNotFound,
     InvalidInput,
     NotLiveReason,
@@ -33,7 +36,13 @@ from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import AAL, Session
 from sessiond.domain.user import User
 from sessiond.infra.totp import TOTP_DIGITS, is_backup_code_shaped
-from sessiond.services.auth import MAX_FACTOR_TRIES, AuthService, SignUpResult, check_second_factor
+from sessiond.services.auth import (
+    MAX_FACTOR_TRIES,
+    AuthService,
+    Claim,
+    SignUpResult,
+    check_second_factor,
+)
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import IssuedSession, lock_user
 from sessiond.services.sessions import SessionService
@@ -51,12 +60,21 @@ class FlowService:
         self._sessions = sessions
 
     async def start_login(
-        self, tenant_id: uuid.UUID, *, aal: AAL, session_token: str | None, client: Client
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        aal: AAL,
+        session_token: str | None,
+        client: Client,
+        refresh: bool = False,
     ) -> SignInAttempt:
         """Opens a login flow. AAL2 needs the token of a live session whose user has a second
-        factor: that session is the one the flow will step up."""
+        factor: that session is the one the flow will step up. An AAL1 flow is refused to a
+        caller whose token names a live session, unless it asks to `refresh` (Kratos)."""
         if aal not in (AAL.AAL1, AAL.AAL2):
             raise InvalidInput("a login flow asks for aal1 or aal2", field="aal")
+        if aal is AAL.AAL1 and session_token and not refresh:
+            await self._refuse_if_signed_in(tenant_id, session_token)
         step_up: SessionRecord | None = None
         if aal is AAL.AAL2:
             if not session_token:
@@ -70,6 +88,13 @@ class FlowService:
             await uow.sign_ins.add(flow)
             await uow.commit()
         return flow
+
+    async def _refuse_if_signed_in(self, tenant_id: uuid.UUID, session_token: str) -> None:
+        try:
+            await self._sessions.authenticate(tenant_id, session_token)
+        except SessionNotLive:
+            return
+        raise AlreadySignedIn("a live session was presented: log in again with refresh")
 
     async def login_flow(self, tenant_id: uuid.UUID, flow_id: uuid.UUID) -> SignInAttempt:
         async with self._deps.store.unit_of_work(write=False) as uow:
@@ -101,12 +126,10 @@ class FlowService:
             strategy=strategy,
             token_format=token_format,
             defer_second_factor=True,
+            claim=_claim_login(tenant_id, flow.id),
         )
         if result.issued is None:
             raise AttemptNotFound("the sign-in did not complete")
-        async with self._deps.store.unit_of_work() as uow:
-            await uow.sign_ins.delete_open(tenant_id, flow.id)
-            await uow.commit()
         return result.issued
 
     async def step_up(
@@ -172,16 +195,18 @@ class FlowService:
         client: Client,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
     ) -> SignUpResult:
-        """Creates the user and its first session on an open flow, then consumes the flow."""
+        """Creates the user and its first session on an open flow, consuming it in the same unit
+        of work."""
         flow = await self.registration_flow(tenant_id, flow_id)
         strategy = Strategy.USERNAME_PASSWORD if new.username else Strategy.EMAIL_PASSWORD
-        result = await self._auth.sign_up_password(
-            tenant_id, new, client=client, strategy=strategy, token_format=token_format
+        return await self._auth.sign_up_password(
+            tenant_id,
+            new,
+            client=client,
+            strategy=strategy,
+            token_format=token_format,
+            claim=_claim_registration(tenant_id, flow.id),
         )
-        async with self._deps.store.unit_of_work() as uow:
-            await uow.sign_ups.delete(tenant_id, flow.id)
-            await uow.commit()
-        return result
 
     def _new_login(
         self, tenant_id: uuid.UUID, aal: AAL, step_up: SessionRecord | None, client: Client
@@ -201,6 +226,22 @@ class FlowService:
             requested_aal=aal,
             step_up_session_id=None if step_up is None else step_up.session.id,
         )
+
+
+def _claim_login(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> Claim:
+    async def claim(uow: UnitOfWork) -> None:
+        if not await uow.sign_ins.delete_open(tenant_id, flow_id):
+            raise AttemptNotFound("no login flow with that id is open")
+
+    return claim
+
+
+def _claim_registration(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> Claim:
+    async def claim(uow: UnitOfWork) -> None:
+        if not await uow.sign_ups.delete_open(tenant_id, flow_id):
+            raise AttemptNotFound("no registration flow with that id is open")
+
+    return claim
 
 
 async def _step_up_try(

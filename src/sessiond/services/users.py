@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -51,7 +52,8 @@ class UserChanges:
 
 @dataclass(frozen=True, slots=True)
 class ProfileChange:
-    """A new profile for an existing user: identifiers, name, traits and metadata."""
+    """A new profile for an existing user: identifiers, name, traits and metadata, and a new
+    state when `state` is set."""
 
     username: str | None = None
     emails: tuple[Email, ...] = ()
@@ -59,6 +61,7 @@ class ProfileChange:
     traits: dict[str, Any] = field(default_factory=dict)
     metadata_public: dict[str, Any] | None = None
     metadata_admin: dict[str, Any] | None = None
+    state: UserState | None = None
 
 
 class UserService:
@@ -152,27 +155,7 @@ class UserService:
         self, tenant_id: uuid.UUID, user_id: uuid.UUID, change: ProfileChange
     ) -> User:
         """Replaces the profile; an address kept keeps its verified flag."""
-        _check_identifiers(change.username, change.emails, change.name)
-        async with self._deps.store.unit_of_work() as uow:
-            await require_tenant(uow, tenant_id)
-            await uow.tenants.lock(tenant_id)
-            user = await require_user(uow, tenant_id, user_id, lock=True)
-            verified = {e.address.lower() for e in user.emails if e.verified}
-            emails = tuple(Email(e.address, e.address.lower() in verified) for e in change.emails)
-            updated = replace(
-                user,
-                username=change.username,
-                emails=emails,
-                name=change.name,
-                traits=change.traits,
-                metadata_public=change.metadata_public,
-                metadata_admin=change.metadata_admin,
-                updated_at=self._deps.clock.now(),
-            )
-            await _check_not_anothers(uow, updated)
-            await uow.users.update(updated)
-            await uow.commit()
-        return updated
+        return await self.patch_profile(tenant_id, user_id, lambda _: change)
 
     async def set_state(
         self, tenant_id: uuid.UUID, user_id: uuid.UUID, state: UserState, *, by: str | None
@@ -232,6 +215,51 @@ class UserService:
                 )
             await uow.commit()
         return updated
+
+    async def patch_profile(
+        self,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        apply: Callable[[User], ProfileChange],
+        *,
+        by: str | None = None,
+    ) -> User:
+        """Replaces the profile (and the state, when the change sets one) with what `apply` makes
+        of the user as stored, read under its row lock, so concurrent patches take turns. All is
+        checked before anything is written, in one transaction; an address kept keeps its
+        verified flag, and suspending ends the user's sessions."""
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            await uow.tenants.lock(tenant_id)
+            user = await require_user(uow, tenant_id, user_id, lock=True)
+            change = apply(user)
+            _check_identifiers(change.username, change.emails, change.name)
+            now = self._deps.clock.now()
+            updated = _with_profile(user, change, now=now)
+            await _check_not_anothers(uow, updated)
+            await uow.users.update(updated)
+            if updated.state is UserState.SUSPENDED and user.state is not UserState.SUSPENDED:
+                await uow.sessions.end(
+                    tenant_id, user_id=user_id, at=now, reason=EndReason.USER_SUSPENDED, by=by
+                )
+            await uow.commit()
+        return updated
+
+
+def _with_profile(user: User, change: ProfileChange, *, now: datetime) -> User:
+    verified = {e.address.lower() for e in user.emails if e.verified}
+    emails = tuple(Email(e.address, e.address.lower() in verified) for e in change.emails)
+    return replace(
+        user,
+        username=change.username,
+        emails=emails,
+        name=change.name,
+        traits=change.traits,
+        metadata_public=change.metadata_public,
+        metadata_admin=change.metadata_admin,
+        state=user.state if change.state is None else change.state,
+        updated_at=now,
+    )
 
 
 def _changed(user: User, changes: UserChanges, *, now: datetime) -> User:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import pytest
@@ -42,6 +43,10 @@ BAD_KEY = {
 }
 
 
+def _b64(payload: bytes) -> str:
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
 def _parses(body: object) -> None:
     assert ErrorGeneric.from_dict(body) is not None  # type: ignore[arg-type]
 
@@ -75,7 +80,25 @@ async def test_go_parsebool_values_are_accepted(door: Door, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "token", ["1", "garbage!", "eyJvZmZzZXQiOiItNSIsInYiOjJ9", "eyJvZmZzZXQiOiIxIn0", "e30"]
+    "token",
+    [
+        "1",
+        "garbage!",
+        "eyJvZmZzZXQiOiItNSIsInYiOjJ9",
+        "eyJvZmZzZXQiOiIxIn0",
+        "e30",
+        _b64(b'{"offset":Infinity,"v":2}'),
+        _b64(b'{"offset":1e400,"v":2}'),
+        _b64(b'{"offset":5,"v":2}'),
+        _b64(b'{"offset":"1e5","v":2}'),
+        _b64(b'{"offset":"+5","v":2}'),
+        _b64(b'{"offset":" 5","v":2}'),
+        _b64('{"offset":"\u0665","v":2}'.encode()),
+        _b64(b'{"offset":"' + b"0" * 40 + b'5","v":2}'),
+        _b64(b"[" * 1100),
+        _b64(b"\xff\xfe"),
+        _b64(b"[1]"),
+    ],
 )
 async def test_bad_offset_page_token_is_400_not_the_first_page(door: Door, token: str) -> None:
     user = await door.user()
@@ -223,6 +246,64 @@ async def test_bad_bodies_are_400(door: Door) -> None:
         "DELETE", "/self-service/logout/api", json={"session_token": "ory_st_nope"}
     )
     assert unknown.status_code == 403
+
+
+DEEP = b"[" * 1100 + b"]" * 1100
+
+
+async def test_deeply_nested_bodies_are_400(door: Door) -> None:
+    user = await door.user()
+    flow = (await door.http.get("/self-service/login/api")).json()
+    registration = (await door.http.get("/self-service/registration/api")).json()
+    for method, path, headers in (
+        ("POST", "/admin/identities", door.admin),
+        ("PATCH", f"/admin/identities/{user}", door.admin),
+        ("POST", f"/self-service/login?flow={flow['id']}", {}),
+        ("POST", f"/self-service/registration?flow={registration['id']}", {}),
+        ("DELETE", "/self-service/logout/api", {}),
+    ):
+        response = await door.http.request(method, path, content=DEEP, headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["error"]["reason"] == "the body is not valid JSON"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "reason"),
+    [
+        ("x", "credentials must be an object"),
+        ([], "credentials must be an object"),
+        ({"password": "x"}, "credentials.password must be an object"),
+        ({"password": {"config": []}}, "credentials.password.config must be an object"),
+        ({"password": {"config": {}}}, "credentials.password.config.password must be a string"),
+        ({"password": {}}, "credentials.password.config.password must be a string"),
+        (
+            {"password": {"config": {"password": 5}}},
+            "credentials.password.config.password must be a string",
+        ),
+    ],
+)
+async def test_malformed_credentials_are_400_and_create_nobody(
+    door: Door, credentials: object, reason: str
+) -> None:
+    body = {"traits": {"email": "ada@example.com"}, "credentials": credentials}
+    response = await door.http.post("/admin/identities", json=body, headers=door.admin)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["reason"] == reason
+    listed = await door.http.get("/admin/identities", headers=door.admin)
+    assert listed.json() == []
+
+
+async def test_deleting_an_identitys_sessions_twice_is_404(door: Door) -> None:
+    user = await door.user()
+    await door.login()
+    path = f"/admin/identities/{user}/sessions"
+    first = await door.http.delete(path, headers=door.admin)
+    assert first.status_code == 204
+    again = await door.http.delete(path, headers=door.admin)
+    assert (again.status_code, again.json()) == (404, NOT_FOUND)
+    sessionless = await door.user("grace")
+    none = await door.http.delete(f"/admin/identities/{sessionless}/sessions", headers=door.admin)
+    assert (none.status_code, none.json()) == (404, NOT_FOUND)
 
 
 async def test_duplicate_identity_is_409(door: Door) -> None:

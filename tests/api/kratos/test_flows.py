@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -127,6 +128,33 @@ async def test_step_up_only_for_the_flows_own_session(door: Door, clock: FrozenC
     assert still.json()["error"]["id"] == "session_aal2_required"
 
 
+async def test_aal1_session_of_a_totp_identity_cannot_list_my_sessions(
+    door: Door, clock: FrozenClock
+) -> None:
+    secret = await _with_totp(door)
+    mine, other = await door.login(), await door.login()
+    headers = {"X-Session-Token": mine["session_token"]}
+    for path in ("/sessions/whoami", "/sessions"):
+        refused = await door.http.get(path, headers=headers)
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["id"] == "session_aal2_required"
+    # Kratos checks no level when revoking: an AAL1 session may end the identity's others.
+    revoked = await door.http.delete(f"/sessions/{other['session']['id']}", headers=headers)
+    assert revoked.status_code == 204
+    assert (await door.http.delete("/sessions", headers=headers)).json() == {"count": 0}
+
+    flow = (await door.http.get("/self-service/login/api?aal=aal2", headers=headers)).json()
+    code = pyotp.TOTP(secret).at(clock.now())
+    stepped = await door.http.post(
+        f"/self-service/login?flow={flow['id']}",
+        json={"method": "totp", "totp_code": code},
+        headers=headers,
+    )
+    assert stepped.status_code == 200, stepped.text
+    listed = await door.http.get("/sessions", headers=headers)
+    assert (listed.status_code, listed.json()) == (200, [])
+
+
 async def test_aal2_flow_needs_a_session_and_a_second_factor(door: Door) -> None:
     await door.user()
     assert (await door.http.get("/self-service/login/api?aal=aal2")).status_code == 401
@@ -210,6 +238,48 @@ async def test_identity_admin(door: Door) -> None:
     assert deleted.status_code == 204
     gone = await door.http.get(f"/admin/identities/{identity['id']}", headers=door.admin)
     assert gone.status_code == 404
+
+
+async def test_an_invalid_patch_saves_nothing(door: Door) -> None:
+    user = await door.user()
+    before = (await door.http.get(f"/admin/identities/{user}", headers=door.admin)).json()
+    for operations in (
+        [
+            {"op": "replace", "path": "/traits/email", "value": "new@example.com"},
+            {"op": "replace", "path": "/state", "value": "bogus"},
+        ],
+        [
+            {"op": "replace", "path": "/traits/username", "value": "lovelace"},
+            {"op": "replace", "path": "/metadata_public", "value": 5},
+        ],
+    ):
+        refused = await door.http.patch(
+            f"/admin/identities/{user}", json=operations, headers=door.admin
+        )
+        assert refused.status_code == 400, refused.text
+    after = (await door.http.get(f"/admin/identities/{user}", headers=door.admin)).json()
+    assert after == before
+
+
+async def test_concurrent_patches_take_turns(door: Door) -> None:
+    user = await door.user()
+
+    def rename(to: str) -> list[dict[str, str]]:
+        return [
+            {"op": "test", "path": "/traits/username", "value": "ada"},
+            {"op": "replace", "path": "/traits/username", "value": to},
+        ]
+
+    responses = await asyncio.gather(
+        *(
+            door.http.patch(f"/admin/identities/{user}", json=rename(f"ada{i}"), headers=door.admin)
+            for i in range(3)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 400, 400]
+    [winner] = [r.json() for r in responses if r.status_code == 200]
+    stored = (await door.http.get(f"/admin/identities/{user}", headers=door.admin)).json()
+    assert stored["traits"] == winner["traits"]
 
 
 async def test_a_signed_in_caller_needs_refresh_for_a_new_login(door: Door) -> None:

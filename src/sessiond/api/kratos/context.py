@@ -12,6 +12,7 @@ from sessiond.api.doors import request_client, services_of
 from sessiond.api.kratos.errors import KratosError, no_session
 from sessiond.api.kratos.wire import View
 from sessiond.domain.errors import AuthenticationFailed
+from sessiond.domain.flows import aal_below, required_aal
 from sessiond.domain.ids import parse_id
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import TrustedProxies
@@ -21,6 +22,10 @@ from sessiond.services.sessions import Authenticated
 
 TOKEN_FORMAT = TokenFormat(prefix="ory_st_", alphanumeric_length=32)
 COOKIE = "ory_kratos_session"
+AAL2_REASON = (
+    "An active session was found but it does not fulfill the Authenticator Assurance Level, "
+    "implying that the session must use 2FA (AAL2) instead. Try logging in with a second factor."
+)
 BAD_KEY_REASON = "The secret key is missing or is not one of this tenant's keys."
 
 
@@ -87,6 +92,25 @@ async def authenticated(request: Request) -> Authenticated:
     if token is None:
         raise no_session()
     return await services_of(request).sessions.authenticate(await door_tenant_id(request), token)
+
+
+async def authenticated_aal(request: Request) -> Authenticated:
+    """`authenticated`, refused with 403 `session_aal2_required` while the session is below the
+    level its identity needs (AAL2 once it has a second factor). Kratos checks this on whoami
+    and on listing my sessions, not on revoking them."""
+    auth = await authenticated(request)
+    user = auth.record.user
+    if aal_below(auth.record.session.aal, required_aal(user)):
+        raise KratosError(
+            403,
+            error_id="session_aal2_required",
+            reason=AAL2_REASON,
+            message="Session does not fulfill the requested Authenticator Assurance Level",
+            details={
+                "redirect_browser_to": f"{base_url(request)}/self-service/login/browser?aal=aal2"
+            },
+        )
+    return auth
 
 
 def client_of(request: Request) -> Client:

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
+    AlreadySignedIn,
     AttemptExpired,
     AuthenticationFailed,
     Conflict,
@@ -49,6 +50,10 @@ DEFAULT_MESSAGE = {
     503: "The service is temporarily unavailable",
 }
 NO_SESSION_REASON = "No valid session credentials found in the request."
+ALREADY_REASON = (
+    "A valid session was detected and thus login is not possible. "
+    "Did you forget to set `?refresh=true`?"
+)
 
 
 class KratosError(Exception):
@@ -94,6 +99,8 @@ def no_session() -> KratosError:
 
 
 def from_domain(exc: Exception) -> KratosError:
+    if isinstance(exc, AlreadySignedIn):
+        return KratosError(400, error_id="session_already_available", reason=ALREADY_REASON)
     if isinstance(exc, InvalidPageToken):
         return KratosError(400, reason=exc.message)
     if isinstance(exc, InvalidId):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.kratos.body import json_body, json_object
 from sessiond.api.kratos.context import admin_tenant, path_id, services, view_of
 from sessiond.api.kratos.errors import KratosError
 from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
@@ -21,17 +21,8 @@ from sessiond.domain.user import User, UserState
 from sessiond.services.users import NewUser, ProfileChange
 
 router = APIRouter()
+ADMIN = "admin"
 _STATES = {"active": UserState.ACTIVE, "inactive": UserState.SUSPENDED}
-
-
-async def json_object(request: Request) -> dict[str, Any]:
-    try:
-        body: Any = orjson.loads(await request.body() or b"null")
-    except orjson.JSONDecodeError:
-        raise KratosError(400, reason="the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise KratosError(400, reason="the body must be a JSON object")
-    return body
 
 
 def _state(raw: object) -> UserState:
@@ -49,13 +40,27 @@ def _metadata(body: dict[str, Any], name: str) -> dict[str, Any] | None:
     return value
 
 
+def _member(parent: dict[str, Any], name: str, path: str) -> dict[str, Any] | None:
+    """`parent[name]` when it is an object, None when absent or null; 400 for anything else."""
+    value = parent.get(name)
+    if value is not None and not isinstance(value, dict):
+        raise KratosError(400, reason=f"{path} must be an object")
+    return value
+
+
 def _password(body: dict[str, Any]) -> str | None:
-    credentials = body.get("credentials") or {}
-    config = (credentials.get("password") or {}).get("config") or {}
-    password = config.get("password") if isinstance(config, dict) else None
-    if password is not None and not isinstance(password, str):
+    """`credentials.password.config.password`: None when no password credential is given."""
+    credentials = _member(body, "credentials", "credentials")
+    password = (
+        None if credentials is None else _member(credentials, "password", "credentials.password")
+    )
+    if password is None:
+        return None
+    config = _member(password, "config", "credentials.password.config") or {}
+    value = config.get("password")
+    if not isinstance(value, str):
         raise KratosError(400, reason="credentials.password.config.password must be a string")
-    return password
+    return value
 
 
 def new_user(body: dict[str, Any]) -> NewUser:
@@ -126,25 +131,25 @@ async def get_identity(request: Request, identity_id: str) -> Response:
 
 @router.patch("/admin/identities/{identity_id}")
 async def patch_identity(request: Request, identity_id: str) -> Response:
+    """Applies the JSON Patch to the identity as stored, under its lock, and saves traits,
+    metadata and state together (or nothing, when any of them is invalid)."""
     tenant = await admin_tenant(request)
     user_id = path_id(identity_id)
-    try:
-        operations: Any = orjson.loads(await request.body() or b"null")
-    except orjson.JSONDecodeError:
-        raise KratosError(400, reason="the body is not valid JSON") from None
-    user = await services(request).users.get(tenant.id, user_id)
+    operations = await json_body(request)
     view = view_of(request, tenant, admin=True)
-    patched = apply_patch(render_identity(user, view), operations)
-    change = ProfileChange(
-        **user_fields(checked_traits(patched.get("traits"))),
-        traits=patched["traits"],
-        metadata_public=_metadata(patched, "metadata_public"),
-        metadata_admin=_metadata(patched, "metadata_admin"),
-    )
-    updated = await services(request).users.update_profile(tenant.id, user_id, change)
-    state = _state(patched.get("state"))
-    if state is not updated.state:
-        updated = await services(request).users.set_state(tenant.id, user_id, state, by="admin")
+
+    def change(user: User) -> ProfileChange:
+        patched = apply_patch(render_identity(user, view), operations)
+        traits = checked_traits(patched.get("traits"))
+        return ProfileChange(
+            **user_fields(traits),
+            traits=traits,
+            metadata_public=_metadata(patched, "metadata_public"),
+            metadata_admin=_metadata(patched, "metadata_admin"),
+            state=_state(patched.get("state")),
+        )
+
+    updated = await services(request).users.patch_profile(tenant.id, user_id, change, by=ADMIN)
     return OrjsonResponse(render_identity(updated, view))
 
 

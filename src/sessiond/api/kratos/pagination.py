@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import orjson
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from sessiond.api.kratos.body import parse_json
 from sessiond.api.kratos.errors import KratosError
 from sessiond.domain.errors import InvalidPageToken
 
 DEFAULT_SIZE = 250
 MAX_SIZE = 1000
 MAX_OFFSET = 2**31 - 1  # far past any list, and inside every backend's integer range
+MAX_TOKEN_LENGTH = 64  # the longest token this door writes (for MAX_OFFSET) has 39 characters
 _PAGING_KEYS = ("page", "per_page", "page_size", "page_token")
 
 
@@ -46,30 +48,46 @@ def _clamped(size: int) -> int:
     return min(max(size, 1), MAX_SIZE)
 
 
+def page_size(query: QueryParams, name: str = "page_size") -> int:
+    """A page size from the query: an integer, clamped to 1..MAX_SIZE like Kratos does."""
+    return _clamped(_integer(query, name, DEFAULT_SIZE))
+
+
 def encode_offset(offset: int) -> str:
-    raw = json.dumps({"offset": str(offset), "v": 2}, separators=(",", ":")).encode()
+    raw = orjson.dumps({"offset": str(offset), "v": 2})
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_offset(token: str) -> int:
+    """The offset of a token this door wrote: `{"offset":"N","v":2}` with N decimal digits."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidPageToken()
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(raw)
-        offset = int(payload["offset"])
-    except (binascii.Error, ValueError, TypeError, KeyError):
+        payload = parse_json(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError):
         raise InvalidPageToken() from None
-    if not isinstance(payload, dict) or payload.get("v") != 2 or not 0 <= offset <= MAX_OFFSET:
+    if not isinstance(payload, dict) or payload.get("v") != 2:
+        raise InvalidPageToken()
+    raw = payload.get("offset")
+    if not isinstance(raw, str) or not _digits(raw):
+        raise InvalidPageToken()
+    offset = int(raw)
+    if offset > MAX_OFFSET:
         raise InvalidPageToken()
     return offset
 
 
+def _digits(raw: str) -> bool:
+    return 0 < len(raw) <= len(str(MAX_OFFSET)) and raw.isascii() and raw.isdigit()
+
+
 def parse_offset(query: QueryParams) -> OffsetRequest:
     if "page_token" in query or "page_size" in query:
-        size = _clamped(_integer(query, "page_size", DEFAULT_SIZE))
+        size = page_size(query)
         token = query.get("page_token") or ""
         return OffsetRequest(decode_offset(token) if token else 0, size)
     page = _integer(query, "page", 0)
-    size = _clamped(_integer(query, "per_page", DEFAULT_SIZE))
+    size = page_size(query, "per_page")
     if not 0 <= page * size <= MAX_OFFSET:
         raise KratosError(400, reason=f"page must be between 0 and {MAX_OFFSET // size}")
     return OffsetRequest(page * size, size)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-import orjson
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.kratos.body import json_object
 from sessiond.api.kratos.context import (
     authenticated,
+    authenticated_aal,
     door_tenant_id,
     path_id,
     services,
@@ -22,15 +23,10 @@ from sessiond.api.kratos.pagination import offset_links, parse_offset, set_pagin
 from sessiond.api.kratos.wire import render_session
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import SessionNotFound, SessionNotLive
-from sessiond.domain.flows import aal_below, required_aal
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
 from sessiond.domain.session import EndReason
 
 router = APIRouter()
-AAL2_REASON = (
-    "An active session was found but it does not fulfill the Authenticator Assurance Level, "
-    "implying that the session must use 2FA (AAL2) instead. Try logging in with a second factor."
-)
 LOGOUT_REASON = (
     "The provided Ory Session Token could not be found, is invalid, or otherwise malformed."
 )
@@ -38,18 +34,8 @@ LOGOUT_REASON = (
 
 @router.get("/sessions/whoami")
 async def whoami(request: Request) -> Response:
-    auth = await authenticated(request)
+    auth = await authenticated_aal(request)
     tenant, record = auth.tenant, auth.record
-    if aal_below(record.session.aal, required_aal(record.user)):
-        raise KratosError(
-            403,
-            error_id="session_aal2_required",
-            reason=AAL2_REASON,
-            message="Session does not fulfill the requested Authenticator Assurance Level",
-            details={
-                "redirect_browser_to": f"{request.base_url}self-service/login/browser?aal=aal2"
-            },
-        )
     body = render_session(record, view_of(request, tenant, admin=False))
     response = OrjsonResponse(body)
     response.headers["X-Kratos-Authenticated-Identity-Id"] = str(record.user.id)
@@ -58,7 +44,7 @@ async def whoami(request: Request) -> Response:
 
 @router.get("/sessions")
 async def list_my_sessions(request: Request) -> Response:
-    auth = await authenticated(request)
+    auth = await authenticated_aal(request)
     tenant, current = auth.tenant, auth.record
     paging = parse_offset(request.query_params)
     query = SessionQuery(
@@ -113,7 +99,7 @@ async def disable_my_session(request: Request, session_id: str) -> Response:
 @router.delete("/self-service/logout/api")
 async def perform_native_logout(request: Request) -> Response:
     tenant_id = await door_tenant_id(request)
-    token = _logout_token(await request.body())
+    token = _logout_token(await json_object(request, empty=b"{}"))
     try:
         record = (await services(request).sessions.authenticate(tenant_id, token)).record
     except SessionNotLive:
@@ -124,12 +110,8 @@ async def perform_native_logout(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _logout_token(raw: bytes) -> str:
-    try:
-        body: Any = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise KratosError(400, reason="the body must be a JSON object") from None
-    token = body.get("session_token") if isinstance(body, dict) else None
+def _logout_token(body: dict[str, Any]) -> str:
+    token = body.get("session_token")
     if not isinstance(token, str) or not token:
         raise KratosError(400, reason="session_token is required")
     return token

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.kratos.body import json_object
 from sessiond.api.kratos.context import (
     TOKEN_FORMAT,
     base_url,
@@ -31,7 +31,7 @@ from sessiond.api.kratos.flows_wire import (
     render_login_flow,
     render_registration_flow,
 )
-from sessiond.api.kratos.identities import json_object, new_user
+from sessiond.api.kratos.identities import new_user
 from sessiond.api.kratos.wire import render_identity, render_session
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
@@ -39,7 +39,6 @@ from sessiond.domain.errors import (
     Conflict,
     InvalidInput,
     SecondFactorFailed,
-    SessionNotLive,
     UserSuspended,
 )
 from sessiond.domain.session import AAL
@@ -71,29 +70,17 @@ def _text(body: dict[str, Any], *names: str) -> str:
     raise KratosError(400, reason=f"{names[0]} is required")
 
 
-ALREADY_REASON = (
-    "A valid session was detected and thus login is not possible. "
-    "Did you forget to set `?refresh=true`?"
-)
-
-
 @router.get("/self-service/login/api")
 async def create_native_login_flow(request: Request) -> Response:
     tenant = await door_tenant(request)
-    aal, token = _aal(request), session_token(request)
-    if aal is AAL.AAL1 and token and request.query_params.get("refresh") != "true":
-        await _refuse_if_signed_in(request, tenant, token)
     flow = await services(request).flows.start_login(
-        tenant.id, aal=aal, session_token=token, client=client_of(request)
+        tenant.id,
+        aal=_aal(request),
+        session_token=session_token(request),
+        client=client_of(request),
+        refresh=request.query_params.get("refresh") == "true",
     )
     return OrjsonResponse(render_login_flow(flow, base_url=base_url(request)))
-
-
-async def _refuse_if_signed_in(request: Request, tenant: Tenant, token: str) -> None:
-    """Kratos refuses a new AAL1 login to a caller who already holds a live session."""
-    with contextlib.suppress(SessionNotLive):
-        await services(request).sessions.authenticate(tenant.id, token)
-        raise KratosError(400, error_id="session_already_available", reason=ALREADY_REASON)
 
 
 @router.get("/self-service/login/flows")

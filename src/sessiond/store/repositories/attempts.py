@@ -256,6 +256,18 @@ class SignUpAttemptRepository(_TenantRows):
             .values(**_sign_up_values(attempt))
         )
 
+    async def delete_open(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> bool:
+        """Deletes a registration flow that is still open; False when another request took it."""
+        t = sign_up_attempts
+        result = await self._conn.execute(
+            delete(t).where(
+                t.c.tenant_id == tenant_id,
+                t.c.id == attempt_id,
+                t.c.status == SignUpStatus.MISSING_REQUIREMENTS.value,
+            )
+        )
+        return result.rowcount > 0
+
     async def get(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> SignUpAttempt | None:
         row = await self._get(tenant_id, attempt_id)
         return None if row is None else _sign_up(row)
