@@ -105,6 +105,8 @@ def _instant(text: str) -> datetime:
         fraction = digits.group()
         text = f"{head}.{fraction[:6].ljust(6, '0')}{tail[len(fraction) :]}"
     try:
-        return datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
-    except ValueError as exc:
+        at = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+        # In UTC here: at the ends of the calendar an offset can push it past year 1 or 9999.
+        return at.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput("cursor is not a valid date-time", field="cursor") from exc
