@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sessiond.domain.documents import check_document
 from sessiond.domain.errors import Conflict, InvalidInput, UserNotFound
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import EndReason
@@ -82,6 +83,7 @@ class UserService:
         for email in new.emails:
             check_email(email.address)
         check_text(new.name, field="name", max_length=NAME_MAX_LENGTH)
+        _check_documents(new.traits, new.metadata_public, new.metadata_admin)
         password_hash = None
         if new.password is not None:
             check_password_policy(new.password)
@@ -153,6 +155,7 @@ class UserService:
     ) -> User:
         """Replaces the profile; an address kept keeps its verified flag."""
         _check_identifiers(change.username, change.emails, change.name)
+        _check_documents(change.traits, change.metadata_public, change.metadata_admin)
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
             await uow.tenants.lock(tenant_id)
@@ -246,7 +249,19 @@ def _changed(user: User, changes: UserChanges, *, now: datetime) -> User:
         values["metadata_public"] = changes.metadata_public
     if changes.metadata_admin is not None:
         values["metadata_admin"] = changes.metadata_admin
+    _check_documents(None, changes.metadata_public, changes.metadata_admin)
     return replace(user, **values)
+
+
+def _check_documents(
+    traits: dict[str, Any] | None,
+    metadata_public: dict[str, Any] | None,
+    metadata_admin: dict[str, Any] | None,
+) -> None:
+    """Every path that writes a user's JSON documents checks them here."""
+    check_document(traits, field="traits")
+    check_document(metadata_public, field="metadata_public")
+    check_document(metadata_admin, field="metadata_admin")
 
 
 async def add_user(uow: UnitOfWork, user: User) -> None:

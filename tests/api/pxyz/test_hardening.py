@@ -51,9 +51,7 @@ async def test_a_failed_first_factor_reveals_no_user(
     assert admin.json()["userId"] is not None  # the secret key's view keeps the audit trail
 
 
-@pytest.mark.parametrize(
-    "cursor", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
-)
+@pytest.mark.parametrize("cursor", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
 async def test_a_cursor_past_the_calendar_in_utc_is_400(
     http: httpx.AsyncClient, a: Keyed, cursor: str
 ) -> None:
@@ -64,3 +62,26 @@ async def test_a_cursor_past_the_calendar_in_utc_is_400(
     ):
         body = _error(await http.get(url, headers=a.auth, params=params), 400)
         assert "cursor" in body["message"]
+
+
+@pytest.mark.parametrize(
+    "meta", [b'{"a": 1e999}', b'{"a": NaN}', b'{"a": -Infinity}', b'{"a": "' + b"x" * 70000 + b'"}']
+)
+async def test_metadata_json_cannot_carry_is_400(
+    http: httpx.AsyncClient, a: Keyed, meta: bytes
+) -> None:
+    created = await http.post(
+        "/api/v0/auth/users", headers=a.auth, json={"tenantId": a.pid, "username": "meta"}
+    )
+    user_id = created.json()["id"]
+    headers = {**a.auth, "content-type": "application/json"}
+    for key in (b"publicMeta", b"privateMeta"):
+        body = b'{"' + key + b'": ' + meta + b"}"
+        _error(await http.put(f"/api/v0/auth/users/{user_id}", headers=headers, content=body), 400)
+        create = b'{"tenantId": "' + a.pid.encode() + b'", "username": "m2", "' + key + b'": '
+        _error(
+            await http.post("/api/v0/auth/users", headers=headers, content=create + meta + b"}"),
+            400,
+        )
+    got = await http.get(f"/api/v0/auth/users/{user_id}", headers=a.auth)
+    assert got.json()["data"]["publicMeta"] is None
