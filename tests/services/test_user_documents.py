@@ -59,4 +59,5 @@ async def test_a_document_just_inside_the_limits_is_stored_as_sent(
         tenant.id, NewUser(username="fits", metadata_public=document, traits=document)
     )
     stored = await services.users.get(tenant.id, user.id)
-    assert stored.metadata_public == document and stored.traits == document
+    assert stored.metadata_public == document
+    assert stored.traits == document

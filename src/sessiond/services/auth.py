@@ -154,6 +154,7 @@ class AuthService:
         """Creates the user and its first session in one transaction."""
         if new.password is None:
             raise InvalidInput("a password is required", field="password")
+        _check_sign_up_identifier(strategy, new)
         user = await self._users.build(tenant_id, new)
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         now = self._deps.clock.now()
@@ -307,6 +308,14 @@ def _sign_up_attempt(
         ip=issue.client.ip,
         user_agent=issue.agent.raw,
     )
+
+
+def _check_sign_up_identifier(strategy: Strategy, new: NewUser) -> None:
+    """A password strategy names the identifier the user signs in with: it must be there."""
+    if strategy is Strategy.USERNAME_PASSWORD and new.username is None:
+        raise InvalidInput("username_password needs a username", field="username")
+    if strategy is Strategy.EMAIL_PASSWORD and not new.emails:
+        raise InvalidInput("email_password needs an email address", field="email")
 
 
 def _checked_identifier(identifier: str) -> str:

@@ -68,11 +68,15 @@ class StagedSignIn:
         *,
         password: str,
         client: Client,
+        strategy: Strategy | None = None,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
     ) -> SignInResult:
         """Checks the password of a `needs_factor_one` attempt; completes it, or leaves it
-        waiting for a second factor, under the user's lock."""
-        attempt, user_id, password_hash = await self._verify(tenant_id, attempt_id, password)
+        waiting for a second factor, under the user's lock. A `strategy` given must be the
+        attempt's own."""
+        attempt, user_id, password_hash = await self._verify(
+            tenant_id, attempt_id, password, strategy
+        )
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         async with self._deps.store.unit_of_work() as uow:
             tenant = await require_tenant(uow, tenant_id)
@@ -104,7 +108,11 @@ class StagedSignIn:
         return SignInResult(complete, issued)
 
     async def _verify(
-        self, tenant_id: uuid.UUID, attempt_id: uuid.UUID, password: str
+        self,
+        tenant_id: uuid.UUID,
+        attempt_id: uuid.UUID,
+        password: str,
+        strategy: Strategy | None,
     ) -> tuple[SignInAttempt, uuid.UUID, str]:
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
@@ -112,6 +120,10 @@ class StagedSignIn:
             attempt = await uow.sign_ins.get(tenant_id, attempt_id)
             if attempt is None or attempt.status is not SignInStatus.NEEDS_FACTOR_ONE:
                 raise AttemptNotFound("no sign-in attempt is waiting for a first factor")
+            if strategy is not None and strategy is not attempt.strategy:
+                raise InvalidInput(
+                    f"the attempt's strategy is {attempt.strategy.value!r}", field="strategy"
+                )
             user = await find_by_identifier(uow, tenant_id, attempt.identifier)
         if now - attempt.created_at > SECOND_FACTOR_WINDOW:
             await self._fail(attempt, "expired")

@@ -11,13 +11,16 @@ import pytest
 from sessiond.domain.user import Email
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
+from sessiond.settings import Settings
 from tests.api.pxyz.conftest import PASSWORD, Keyed
+from tests.asgi import app_client
 
 
 def _error(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
-    assert body["status"] == "error" and isinstance(body["message"], str), body
+    assert body["status"] == "error", body
+    assert isinstance(body["message"], str), body
     return body
 
 
@@ -42,7 +45,8 @@ async def test_a_failed_first_factor_reveals_no_user(
     )
     known = await _failed_staged_attempt(http, a, "victim@example.com")
     unknown = await _failed_staged_attempt(http, a, "nobody@example.com")
-    assert known["userId"] is None and known["user"] is None
+    assert known["userId"] is None
+    assert known["user"] is None
     differ = {"id", "identifier", "createdAt", "updatedAt"}
     assert {k: v for k, v in known.items() if k not in differ} == {
         k: v for k, v in unknown.items() if k not in differ
@@ -85,3 +89,100 @@ async def test_metadata_json_cannot_carry_is_400(
         )
     got = await http.get(f"/api/v0/auth/users/{user_id}", headers=a.auth)
     assert got.json()["data"]["publicMeta"] is None
+
+
+async def _signed_up(http: httpx.AsyncClient, a: Keyed, username: str) -> dict[str, Any]:
+    up = {"strategy": "username_password", "username": username, "password": PASSWORD}
+    created = await http.post("/api/sign-ups", headers=a.public, json=up)
+    assert created.status_code == 201, created.text
+    http.cookies.clear()
+    data: dict[str, Any] = created.json()["data"]
+    return data
+
+
+async def test_deleting_an_ended_session_again_is_404(http: httpx.AsyncClient, a: Keyed) -> None:
+    session_id = (await _signed_up(http, a, "twice"))["session"]["id"]
+    url = f"/api/v0/auth/sessions/{session_id}"
+    first = await http.delete(url, headers=a.auth)
+    assert first.status_code == 200
+    assert first.json() == {"deleted": True}
+    _error(await http.delete(url, headers=a.auth), 404)
+
+
+async def test_a_valid_bearer_wins_over_a_stale_cookie(http: httpx.AsyncClient, a: Keyed) -> None:
+    token = (await _signed_up(http, a, "both"))["sessionToken"]
+    headers = {**a.public, "authorization": f"Bearer {token}", "cookie": "__pxyz_session=stale"}
+    mine = await http.get("/api/user/sessions", headers=headers)
+    assert mine.status_code == 200, mine.text
+    assert [s["current"] for s in mine.json()["data"]] == [True]
+    stale_only = {**a.public, "cookie": "__pxyz_session=stale"}
+    _error(await http.get("/api/user/sessions", headers=stale_only), 401)
+
+
+async def test_the_sdks_own_key_headers_are_accepted(http: httpx.AsyncClient, a: Keyed) -> None:
+    public = {"x-protocol-public-key": a.tenant.public_key}
+    token = (await _signed_up(http, a, "sdk"))["sessionToken"]
+    mine = await http.get(
+        "/api/user/sessions", headers={**public, "authorization": f"Bearer {token}"}
+    )
+    assert mine.status_code == 200, mine.text
+    secret = {"x-protocol-secret-key": a.key}
+    listed = await http.get(f"/api/v0/tenants/{a.pid}/auth/sessions", headers=secret)
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["meta"]["total"] == 1
+    _error(
+        await http.get(
+            f"/api/v0/auth/tenants/{a.pid}", headers={"x-protocol-secret-key": "sk_nope"}
+        ),
+        401,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        ({"strategy": "username_password", "email": "only@example.com"}, "username"),
+        ({"strategy": "email_password", "username": "onlyname"}, "email"),
+    ],
+)
+async def test_a_sign_up_needs_its_strategys_identifier(
+    http: httpx.AsyncClient, a: Keyed, body: dict[str, str], missing: str
+) -> None:
+    refused = _error(
+        await http.post("/api/sign-ups", headers=a.public, json={**body, "password": PASSWORD}),
+        400,
+    )
+    assert missing in refused["message"]
+    users = await http.get("/api/v0/auth/users", headers=a.auth, params={"tenantId": a.pid})
+    assert users.json()["meta"]["total"] == 0
+
+
+async def test_the_first_factor_must_use_the_attempts_strategy(
+    http: httpx.AsyncClient, a: Keyed
+) -> None:
+    await _signed_up(http, a, "strat")
+    start = {"strategy": "username_password", "identifier": "strat"}
+    attempt = (await http.post("/api/sign-ins", headers=a.public, json=start)).json()
+    url = f"/api/sign-ins/{attempt['data']['signInAttempt']['id']}/attempt-first-factor"
+    wrong = {"strategy": "email_password", "password": PASSWORD}
+    body = _error(await http.post(url, headers=a.public, json=wrong), 400)
+    assert "strategy" in body["message"]
+    right = {"strategy": "username_password", "password": PASSWORD}
+    done = await http.post(url, headers=a.public, json=right)
+    assert done.status_code == 200, done.text
+    assert done.json()["data"]["signInAttempt"]["status"] == "complete"
+
+
+async def test_the_cookie_is_secure_behind_a_trusted_https_proxy(
+    settings: Settings, services: Services, a: Keyed
+) -> None:
+    up = {"strategy": "username_password", "password": PASSWORD}
+    forwarded = {**a.public, "x-forwarded-proto": "https"}
+    async with app_client(settings, services, client=("127.0.0.1", 50000)) as http:
+        trusted = await http.post("/api/sign-ups", headers=forwarded, json={**up, "username": "p1"})
+        plain = await http.post("/api/sign-ups", headers=a.public, json={**up, "username": "p2"})
+    assert "secure" in trusted.headers["set-cookie"].lower()
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    async with app_client(settings, services) as http:  # a peer no one trusts
+        spoofed = await http.post("/api/sign-ups", headers=forwarded, json={**up, "username": "p3"})
+    assert "secure" not in spoofed.headers["set-cookie"].lower()

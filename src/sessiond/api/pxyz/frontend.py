@@ -114,6 +114,7 @@ async def attempt_first_factor(id: str, body: FirstFactor, request: Request) -> 
         parse_id(id),
         password=body.password,
         client=request_client(request, request.app.state.proxies),
+        strategy=None if body.strategy is None else Strategy(body.strategy),
     )
     return await signed_in(request, result, status=200)
 

@@ -10,6 +10,7 @@ from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
 from sessiond.api.pxyz.paging import encode_cursor, meta, parse_paging
 from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import SessionNotFound
 from sessiond.domain.ids import parse_id
 from sessiond.domain.listing import SessionQuery
 from sessiond.domain.session import EndReason
@@ -49,12 +50,14 @@ async def get_session(id: str, caller: CallerDep) -> OrjsonResponse:
 
 @router.delete("/auth/sessions/{id}")
 async def delete_session(id: str, caller: CallerDep) -> OrjsonResponse:
-    """Ends the session (its row stays, ended, for the audit trail) and answers as pxyz does."""
+    """Ends the session (its row stays, ended, for the audit trail) and answers as pxyz does.
+    pxyz deletes for good, so a session already ended is not found the second time."""
     session_id = parse_id(id)
     tenant_id = await caller.home_of(Owned.SESSION, session_id)
-    await caller.services.sessions.end(
+    if not await caller.services.sessions.end(
         tenant_id, session_id, reason=EndReason.ADMIN_REVOKED, by=caller.label
-    )
+    ):
+        raise SessionNotFound(f"session {id[:64]} does not exist")
     return OrjsonResponse({"deleted": True})
 
 
