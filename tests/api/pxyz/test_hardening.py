@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from sessiond.domain.user import Email
@@ -14,6 +15,8 @@ from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from tests.api.pxyz.conftest import PASSWORD, Keyed
 from tests.asgi import app_client
+
+FROZEN_CLOCK: Any = {"verify_exp": False, "verify_iat": False}  # the tests' clock is not now
 
 
 def _error(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -186,3 +189,35 @@ async def test_the_cookie_is_secure_behind_a_trusted_https_proxy(
     async with app_client(settings, services) as http:  # a peer no one trusts
         spoofed = await http.post("/api/sign-ups", headers=forwarded, json={**up, "username": "p3"})
     assert "secure" not in spoofed.headers["set-cookie"].lower()
+
+
+async def test_a_session_jwt_verifies_with_the_served_jwks(
+    http: httpx.AsyncClient, a: Keyed, b: Keyed
+) -> None:
+    token = (await _signed_up(http, a, "jwks"))["sessionToken"]
+    bearer = {**a.public, "authorization": f"Bearer {token}"}
+    minted = (await http.post("/api/user/sessions/token", headers=bearer)).json()["data"]["jwt"]
+    for domain in (a.tenant.slug, a.pid):
+        served = await http.get(f"/api/.well-known/jwks/{domain}", headers=a.public)
+        assert served.status_code == 200, served.text
+        assert served.json()["status"] == "success"
+        keys = jwt.PyJWKSet.from_dict(served.json()["data"])
+        key = keys[jwt.get_unverified_header(minted)["kid"]]
+        claims = jwt.decode(
+            minted,
+            key.key,
+            algorithms=["EdDSA"],
+            audience=a.pid,
+            options=FROZEN_CLOCK,
+        )
+        assert claims["tid"] == a.pid
+    with pytest.raises(jwt.InvalidAudienceError):
+        jwt.decode(minted, key.key, algorithms=["EdDSA"], audience=b.pid, options=FROZEN_CLOCK)
+    others = await http.get(f"/api/.well-known/jwks/{b.pid}", headers=b.public)
+    other_key = jwt.PyJWKSet.from_dict(others.json()["data"]).keys[0]
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(
+            minted, other_key.key, algorithms=["EdDSA"], audience=a.pid, options=FROZEN_CLOCK
+        )
+    _error(await http.get(f"/api/.well-known/jwks/{b.pid}", headers=a.public), 404)
+    _error(await http.get(f"/api/.well-known/jwks/{a.pid}"), 400)

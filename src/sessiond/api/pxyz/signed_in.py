@@ -40,6 +40,7 @@ def session_user(session: Session, user: User) -> dict[str, Any]:
 async def session_jwt(request: Request, session: Session, user: User, ttl: timedelta) -> str:
     claims = {
         "iss": "sessiond",
+        "aud": wire.pid(session.tenant_id),
         "sub": wire.pid(user.id),
         "sid": wire.pid(session.id),
         "tid": wire.pid(session.tenant_id),
