@@ -23,6 +23,7 @@ from sessiond.domain.session import AAL, AuthMethod
 from sessiond.services.auth import (
     PASSWORD_STRATEGIES,
     SECOND_FACTOR_WINDOW,
+    AuthService,
     SignInResult,
     _checked_identifier,
 )
@@ -34,8 +35,28 @@ from sessiond.store.uow import UnitOfWork
 
 
 class StagedSignIn:
-    def __init__(self, *, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps, auth: AuthService) -> None:
         self._deps = deps
+        self._auth = auth
+
+    async def sign_in(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        identifier: str,
+        strategy: Strategy,
+        password: str | None,
+        client: Client,
+    ) -> SignInResult:
+        """With the password, the whole sign-in at once; without, an attempt waiting for it."""
+        if password is None:
+            attempt = await self.start(
+                tenant_id, identifier=identifier, strategy=strategy, client=client
+            )
+            return SignInResult(attempt)
+        return await self._auth.sign_in_password(
+            tenant_id, identifier=identifier, password=password, client=client, strategy=strategy
+        )
 
     async def start(
         self, tenant_id: uuid.UUID, *, identifier: str, strategy: Strategy, client: Client

@@ -42,12 +42,14 @@ class NewUser:
 
 @dataclass(frozen=True, slots=True)
 class UserChanges:
-    """Profile fields to change; `None` leaves one as it is (`username=""` removes it)."""
+    """Profile fields to change; `None` leaves one as it is (`username=""` removes it). A new
+    `state` of suspended ends the user's sessions in the same transaction."""
 
     name: str | None = None
     username: str | None = None
     metadata_public: dict[str, Any] | None = None
     metadata_admin: dict[str, Any] | None = None
+    state: UserState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,16 +123,26 @@ class UserService:
             )
         return tokens.page(found, total, more, cursor, lambda u: (u.created_at, u.id))
 
-    async def update(self, tenant_id: uuid.UUID, user_id: uuid.UUID, changes: UserChanges) -> User:
+    async def update(
+        self,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        changes: UserChanges,
+        *,
+        by: str | None = None,
+    ) -> User:
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
             user = await require_user(uow, tenant_id, user_id, lock=True)
-            updated = _changed(user, changes, now=self._deps.clock.now())
+            now = self._deps.clock.now()
+            updated = _changed(user, changes, now=now)
             if updated.username is not None and updated.username != user.username:
                 await uow.tenants.lock(tenant_id)
                 if await uow.users.get_by_email(tenant_id, updated.username):
                     raise Conflict("that username is already taken", field="username")
             await uow.users.update(updated)
+            if changes.state is not None and changes.state is not user.state:
+                await _state_changed(uow, updated, at=now, by=by)
             await uow.commit()
         return updated
 
@@ -187,10 +199,7 @@ class UserService:
             now = self._deps.clock.now()
             updated = replace(user, state=state, updated_at=now)
             await uow.users.update(updated)
-            if state is UserState.SUSPENDED:
-                await uow.sessions.end(
-                    tenant_id, user_id=user_id, at=now, reason=EndReason.USER_SUSPENDED, by=by
-                )
+            await _state_changed(uow, updated, at=now, by=by)
             await uow.commit()
         return updated
 
@@ -249,8 +258,18 @@ def _changed(user: User, changes: UserChanges, *, now: datetime) -> User:
         values["metadata_public"] = changes.metadata_public
     if changes.metadata_admin is not None:
         values["metadata_admin"] = changes.metadata_admin
+    if changes.state is not None:
+        values["state"] = changes.state
     _check_documents(None, changes.metadata_public, changes.metadata_admin)
     return replace(user, **values)
+
+
+async def _state_changed(uow: UnitOfWork, user: User, *, at: datetime, by: str | None) -> None:
+    """What a user's new state does to its sessions: suspension ends every one of them."""
+    if user.state is UserState.SUSPENDED:
+        await uow.sessions.end(
+            user.tenant_id, user_id=user.id, at=at, reason=EndReason.USER_SUSPENDED, by=by
+        )
 
 
 def _check_documents(

@@ -221,3 +221,34 @@ async def test_a_session_jwt_verifies_with_the_served_jwks(
         )
     _error(await http.get(f"/api/.well-known/jwks/{b.pid}", headers=a.public), 404)
     _error(await http.get(f"/api/.well-known/jwks/{a.pid}"), 400)
+
+
+async def test_a_tenant_keeps_the_environment_it_was_created_with(
+    http: httpx.AsyncClient, services: Services, a: Keyed
+) -> None:
+    platform = {"authorization": f"Bearer {(await services.tenants.create_platform_key()).raw}"}
+    for environment in ("development", "staging", "production"):
+        body = {"name": f"Env {environment}", "environment": environment}
+        created = await http.post("/api/v0/tenants", headers=platform, json=body)
+        assert created.status_code == 200, created.text
+        assert created.json()["environment"] == environment
+        assert created.json()["slug"] == f"env-{environment}"
+        got = await http.get(f"/api/v0/tenants/{created.json()['id']}", headers=platform)
+        assert got.json()["environment"] == environment
+    bad = {"name": "Env qa", "environment": "qa"}
+    _error(await http.post("/api/v0/tenants", headers=platform, json=bad), 400)
+
+
+async def test_suspending_through_an_update_ends_the_sessions(
+    http: httpx.AsyncClient, a: Keyed
+) -> None:
+    data = await _signed_up(http, a, "suspendme")
+    user_id = data["sessionUser"]["id"]
+    bearer = {**a.public, "authorization": f"Bearer {data['sessionToken']}"}
+    assert (await http.get("/api/user/sessions", headers=bearer)).status_code == 200
+    body = {"name": "Suspended Now", "status": "suspended"}
+    updated = await http.put(f"/api/v0/auth/users/{user_id}", headers=a.auth, json=body)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["status"] == "suspended"
+    assert updated.json()["name"] == "Suspended Now"
+    _error(await http.get("/api/user/sessions", headers=bearer), 401)

@@ -29,7 +29,6 @@ from sessiond.domain.listing import SessionQuery
 from sessiond.domain.session import EndReason
 from sessiond.domain.user import Email
 from sessiond.services.attempts import Related
-from sessiond.services.auth import SignInResult
 from sessiond.services.sessions import Authenticated
 from sessiond.services.users import NewUser
 
@@ -81,19 +80,12 @@ class TokenRequest(_Body):
 async def create_sign_in(body: CreateSignIn, request: Request) -> OrjsonResponse:
     """With a password, signs in at once; without, starts an attempt for `attempt-first-factor`."""
     tenant = await public_tenant(request, named=body.tenantId)
-    services, client = services_of(request), request_client(request, request.app.state.proxies)
-    strategy = Strategy(body.strategy)
-    if body.password is None:
-        attempt = await services.staged.start(
-            tenant.id, identifier=body.identifier, strategy=strategy, client=client
-        )
-        return await signed_in(request, SignInResult(attempt), status=201)
-    result = await services.auth.sign_in_password(
+    result = await services_of(request).staged.sign_in(
         tenant.id,
         identifier=body.identifier,
+        strategy=Strategy(body.strategy),
         password=body.password,
-        client=client,
-        strategy=strategy,
+        client=request_client(request, request.app.state.proxies),
     )
     return await signed_in(request, result, status=201)
 

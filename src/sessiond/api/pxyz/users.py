@@ -96,12 +96,14 @@ async def update_user(id: str, body: UpdateUser, caller: CallerDep) -> OrjsonRes
     _unsupported(roleId=body.roleId, imageUri=body.imageUri)
     if body.status == "inactive":
         raise InvalidInput("status 'inactive' is not supported: suspend the user", field="status")
-    users = caller.services.users
-    changes = UserChanges(body.name, body.username, body.publicMeta, body.privateMeta)
-    user = await users.update(tenant_id, user_id, changes)
-    if body.status is not None and body.status != user.state.value:
-        user = await users.set_state(tenant_id, user_id, UserState(body.status), by=caller.label)
-    return _user(user)
+    changes = UserChanges(
+        body.name,
+        body.username,
+        body.publicMeta,
+        body.privateMeta,
+        state=None if body.status is None else UserState(body.status),
+    )
+    return _user(await caller.services.users.update(tenant_id, user_id, changes, by=caller.label))
 
 
 @router.delete("/{id}")
