@@ -1,8 +1,10 @@
 """A sign-in in two steps, as pxyz's frontend makes it: an attempt with only an identifier, then
 its first factor (the password). The attempt's id stays the same from start to session.
 
-The stored attempt names no user until the password is right, so starting one reveals nothing
-about which identifiers exist. A wrong password fails the attempt: the client starts another.
+Starting an attempt names no user, so it reveals nothing about which identifiers exist. A wrong
+password fails the attempt (the client starts another); the failed attempt keeps the user it was
+for, for administrators' audit, and `SignInAttempt.passed_first_factor` tells a door that the
+caller must not see it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from sessiond.services.auth import (
     SECOND_FACTOR_WINDOW,
     AuthService,
     SignInResult,
-    _checked_identifier,
+    checked_identifier,
+    fail_waiting,
+    failure_reason,
 )
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import Grant, Issue, check_room, issue_session, lock_user
@@ -68,7 +72,7 @@ class StagedSignIn:
         attempt = SignInAttempt(
             id=new_id(),
             tenant_id=tenant_id,
-            identifier=_checked_identifier(identifier),
+            identifier=checked_identifier(identifier),
             strategy=strategy,
             status=SignInStatus.NEEDS_FACTOR_ONE,
             created_at=now,
@@ -112,7 +116,7 @@ class StagedSignIn:
                     return SignInResult(waiting)
                 evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
             except (AuthenticationFailed, SessionLimitReached) as exc:
-                await _failed(uow, attempt, _reason(exc))
+                await fail_waiting(uow, attempt, failure_reason(exc))
                 raise
             complete = await _advance(uow, attempt, SignInStatus.COMPLETE, at=now)
             methods = (AuthMethod("password", AAL.AAL1, now),)
@@ -160,7 +164,7 @@ class StagedSignIn:
 
     async def _fail(self, attempt: SignInAttempt, reason: str) -> None:
         async with self._deps.store.unit_of_work() as uow:
-            await _failed(uow, attempt, reason)
+            await fail_waiting(uow, attempt, reason)
 
 
 async def _advance(
@@ -171,13 +175,3 @@ async def _advance(
     if not await uow.sign_ins.update(moved, from_status=SignInStatus.NEEDS_FACTOR_ONE):
         raise AttemptNotFound("no sign-in attempt is waiting for a first factor")
     return moved
-
-
-def _reason(exc: Exception) -> str:
-    return "session_limit" if isinstance(exc, SessionLimitReached) else "invalid_credentials"
-
-
-async def _failed(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:
-    failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
-    await uow.sign_ins.update(failed, from_status=SignInStatus.NEEDS_FACTOR_ONE)
-    await uow.commit()

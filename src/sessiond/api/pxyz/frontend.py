@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sessiond.api.doors import request_client, services_of
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.access import SESSION_COOKIE, current_session, public_tenant
-from sessiond.api.pxyz.paging import encode_cursor, meta, parse_paging
+from sessiond.api.pxyz.paging import envelope, parse_paging, session_created_at
 from sessiond.api.pxyz.signed_in import (
     issued_fields,
     session_jwt,
@@ -166,20 +166,11 @@ async def my_sessions(
         query, size=paging.per_page, token=paging.token, start_after=paging.start_after
     )
     related = await services.attempts.behind_sessions(mine.tenant_id, page.items)
-    items = page.items
     data = [
-        {**wire.session(r, related, admin=False), "current": r.session.id == mine.id} for r in items
+        {**wire.session(r, related, admin=False), "current": r.session.id == mine.id}
+        for r in page.items
     ]
-    return success(
-        data,
-        meta=meta(
-            total=page.total,
-            count=len(items),
-            per_page=paging.per_page,
-            prev=encode_cursor(page.prev_token, items[0].session.created_at) if items else None,
-            next_=encode_cursor(page.next_token, items[-1].session.created_at) if items else None,
-        ),
-    )
+    return OrjsonResponse(envelope(data, page, paging, session_created_at))
 
 
 @router.delete("/user/sessions/end")

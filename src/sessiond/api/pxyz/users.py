@@ -10,8 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
-from sessiond.api.pxyz.attempts import envelope
-from sessiond.api.pxyz.paging import parse_paging
+from sessiond.api.pxyz.paging import created_at, envelope, parse_paging
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.ids import parse_id
@@ -65,7 +64,7 @@ async def list_users(
 ) -> OrjsonResponse:
     paging = parse_paging(perPage, cursor)
     page = await caller.services.users.list_page(caller.tenant(tenant), paging.request())
-    return OrjsonResponse(envelope([wire.user(u) for u in page.items], page, paging))
+    return OrjsonResponse(envelope([wire.user(u) for u in page.items], page, paging, created_at))
 
 
 @router.post("")
