@@ -186,6 +186,16 @@ async def test_jwts_verify_on_every_node_only_with_their_tenant_and_expire(
         await services.signer.sign(tenant.id, {}, ttl=timedelta(hours=2))
 
 
+async def test_a_jwt_with_an_audience_verifies_only_for_that_audience(
+    services: Services, tenant: Tenant
+) -> None:
+    token = await services.signer.sign(tenant.id, {"aud": "t-1"}, ttl=timedelta(seconds=30))
+    assert (await services.signer.verify(tenant.id, token, audience="t-1"))["aud"] == "t-1"
+    for audience in (None, "t-2"):
+        with pytest.raises(AuthenticationFailed):
+            await services.signer.verify(tenant.id, token, audience=audience)
+
+
 async def test_a_staged_sign_in_completes_once_when_raced(
     services: Services, tenant: Tenant
 ) -> None:

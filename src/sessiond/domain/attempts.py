@@ -59,6 +59,13 @@ class SignInAttempt:
     requested_aal: AAL | None = None
     step_up_session_id: uuid.UUID | None = None
 
+    @property
+    def passed_first_factor(self) -> bool:
+        """Whether the caller has proved the first factor. Before that (and on any failure) the
+        attempt's user must stay hidden from the caller: showing it would confirm that the
+        identifier exists."""
+        return self.status in (SignInStatus.NEEDS_FACTOR_TWO, SignInStatus.COMPLETE)
+
 
 @dataclass(frozen=True, slots=True)
 class SignUpAttempt:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -12,6 +12,14 @@ DEFAULT_TENANT_SLUG = "default"
 MAX_COUNT = 2**31 - 1
 MAX_DURATION = timedelta(days=24855)  # fits the 32-bit seconds columns
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+class Environment(StrEnum):
+    """What a tenant is for, as the operator labels it; sessiond treats all alike."""
+
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
 
 
 class LimitPolicy(StrEnum):
@@ -62,6 +70,7 @@ class Tenant:
     created_at: datetime
     updated_at: datetime
     settings: SessionSettings = field(default_factory=SessionSettings)
+    environment: Environment = Environment.PRODUCTION
 
 
 def check_slug(slug: str) -> str:
@@ -71,3 +80,42 @@ def check_slug(slug: str) -> str:
             field="slug",
         )
     return slug
+
+
+def slug_from_name(name: str) -> str:
+    """A slug for a tenant named `name`: its lower-case letters and digits, every other run of
+    characters one dash ("tenant" when nothing is left)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-") or "tenant"
+
+
+@dataclass(frozen=True, slots=True)
+class LifetimeChange:
+    """A change to a tenant's session lifetimes as switches and values; `None` leaves a part as
+    it is. A maximum lifetime switched off is the longest one sessiond stores; an inactivity
+    timeout switched off is none, and switching one on needs its value unless it has one."""
+
+    max_lifetime_enabled: bool | None = None
+    max_lifetime: timedelta | None = None
+    inactivity_timeout_enabled: bool | None = None
+    inactivity_timeout: timedelta | None = None
+
+    @property
+    def touches_max_lifetime(self) -> bool:
+        return self.max_lifetime_enabled is False or self.max_lifetime is not None
+
+    def applied_to(self, settings: SessionSettings) -> SessionSettings:
+        lifetime = settings.max_lifetime
+        if self.max_lifetime_enabled is False:
+            lifetime = MAX_DURATION
+        elif self.max_lifetime is not None:
+            lifetime = self.max_lifetime
+        idle = settings.inactivity_timeout
+        if self.inactivity_timeout_enabled is False:
+            idle = None
+        elif self.inactivity_timeout is not None:
+            idle = self.inactivity_timeout
+        elif self.inactivity_timeout_enabled and idle is None:
+            raise InvalidInput(
+                "give the inactivity timeout to turn it on", field="inactivity_timeout"
+            )
+        return replace(settings, max_lifetime=lifetime, inactivity_timeout=idle)

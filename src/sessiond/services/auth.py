@@ -90,7 +90,7 @@ class AuthService:
         With `prehashed`, `password` is the SHA-256 hex digest of the password (Rocket.Chat)."""
         if strategy not in PASSWORD_STRATEGIES:
             raise InvalidInput(f"strategy {strategy.value!r} is not a password strategy")
-        identifier = _checked_identifier(identifier)
+        identifier = checked_identifier(identifier)
         async with self._deps.store.unit_of_work(write=False) as uow:
             await require_tenant(uow, tenant_id)
             user = await find_by_identifier(uow, tenant_id, identifier)
@@ -139,7 +139,7 @@ class AuthService:
                 evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
                 method = await _second_factor(uow, user, code, tries=tries, now=now)
             except (AuthenticationFailed, SessionLimitReached) as exc:
-                await _fail(uow, attempt, _failure_reason(exc))
+                await _fail(uow, attempt, failure_reason(exc))
                 raise
             if method is None:
                 await uow.commit()
@@ -166,6 +166,7 @@ class AuthService:
         """Creates the user and its first session in one transaction (`claim` runs in it)."""
         if new.password is None:
             raise InvalidInput("a password is required", field="password")
+        _check_sign_up_identifier(strategy, new)
         user = await self._users.build(tenant_id, new)
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         now = self._deps.clock.now()
@@ -217,7 +218,7 @@ class AuthService:
                     return SignInResult(waiting)
                 evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
             except (AuthenticationFailed, SessionLimitReached) as exc:
-                await _fail(uow, attempt, _failure_reason(exc))
+                await _fail(uow, attempt, failure_reason(exc))
                 raise
             if claim is not None:
                 await claim(uow)
@@ -327,7 +328,15 @@ def _sign_up_attempt(
     )
 
 
-def _checked_identifier(identifier: str) -> str:
+def _check_sign_up_identifier(strategy: Strategy, new: NewUser) -> None:
+    """A password strategy names the identifier the user signs in with: it must be there."""
+    if strategy is Strategy.USERNAME_PASSWORD and new.username is None:
+        raise InvalidInput("username_password needs a username", field="username")
+    if strategy is Strategy.EMAIL_PASSWORD and not new.emails:
+        raise InvalidInput("email_password needs an email address", field="email")
+
+
+def checked_identifier(identifier: str) -> str:
     checked = check_text(identifier.strip(), field="identifier", max_length=IDENTIFIER_MAX_LENGTH)
     if not checked:
         raise InvalidInput("the identifier must not be empty", field="identifier")
@@ -357,7 +366,7 @@ async def _second_factor(
     return method
 
 
-def _failure_reason(exc: Exception) -> str:
+def failure_reason(exc: Exception) -> str:
     if isinstance(exc, UserSuspended):
         return "user_suspended"
     if isinstance(exc, SecondFactorFailed):
@@ -373,6 +382,14 @@ async def _save(uow: UnitOfWork, previous: SignInAttempt, new: SignInAttempt) ->
         await uow.sign_ins.add(new)
     elif not await uow.sign_ins.update(new, from_status=SignInStatus.NEEDS_FACTOR_TWO):
         raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
+
+
+async def fail_waiting(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:
+    """Fails a stored attempt still at its status (waiting for a factor) and commits; an
+    attempt another request has moved on meanwhile stays as that request left it."""
+    failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
+    await uow.sign_ins.update(failed, from_status=attempt.status)
+    await uow.commit()
 
 
 async def _fail(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:

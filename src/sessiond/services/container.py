@@ -47,7 +47,7 @@ class Services:
             stats=StatsService(deps=deps),
             signer=TenantSigner(deps=deps),
             owners=OwnerService(deps=deps),
-            staged=StagedSignIn(deps=deps),
+            staged=StagedSignIn(deps=deps, auth=auth),
             flows=FlowService(deps=deps, auth=auth, sessions=sessions),
         )
 

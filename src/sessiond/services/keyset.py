@@ -1,7 +1,7 @@
 """Page tokens for lists walked newest first by `created_at, id` (attempts, users).
 
 A token carries the boundary row and the direction, and is bound to one list (its kind and
-tenant) so it cannot page another. Sessions have their own in `services.sessions`.
+scope: a tenant, or for sessions a fingerprint of the whole query) so it cannot page another.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ class PageRequest:
 
 
 class KeysetTokens:
-    def __init__(self, codec: PageTokenCodec, *, kind: str, scope: uuid.UUID) -> None:
+    def __init__(self, codec: PageTokenCodec, *, kind: str, scope: uuid.UUID | str) -> None:
         self._codec = codec
-        self._list = hashlib.sha256(f"{kind}:{scope.hex}".encode()).hexdigest()[:16]
+        label = scope.hex if isinstance(scope, uuid.UUID) else scope
+        self._list = hashlib.sha256(f"{kind}:{label}".encode()).hexdigest()[:16]
 
     def cursor(self, request: PageRequest) -> KeysetCursor | None:
         if request.token is not None:

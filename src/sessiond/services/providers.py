@@ -87,7 +87,7 @@ class ProviderService:
         self, tenant_id: uuid.UUID, provider_id: uuid.UUID, changes: ProviderChanges
     ) -> OAuthProvider:
         async with self._deps.store.unit_of_work() as uow:
-            current = await _require(uow, tenant_id, provider_id)
+            current = await _require(uow, tenant_id, provider_id, lock=True)
             updated = replace(_changed(current, changes), updated_at=self._deps.clock.now())
             await uow.providers.update(updated)
             await uow.commit()
@@ -102,9 +102,11 @@ class ProviderService:
             await uow.commit()
 
 
-async def _require(uow: UnitOfWork, tenant_id: uuid.UUID, provider_id: uuid.UUID) -> OAuthProvider:
+async def _require(
+    uow: UnitOfWork, tenant_id: uuid.UUID, provider_id: uuid.UUID, *, lock: bool = False
+) -> OAuthProvider:
     await require_tenant(uow, tenant_id)
-    provider = await uow.providers.get(tenant_id, provider_id)
+    provider = await uow.providers.get(tenant_id, provider_id, lock=lock)
     if provider is None:
         raise ProviderNotFound(f"provider {provider_id} does not exist")
     return provider

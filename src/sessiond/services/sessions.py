@@ -5,36 +5,29 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sessiond.domain.errors import (
-    InvalidInput,
-    InvalidPageToken,
     InvalidSort,
     NotLiveReason,
     SessionNotFound,
     SessionNotLive,
 )
-from sessiond.domain.ids import parse_id
 from sessiond.domain.listing import (
     KEYSET_FIELDS,
-    KeysetCursor,
-    ListedPage,
     OffsetPage,
     SessionPage,
     SessionQuery,
     SessionRecord,
-    check_page_size,
 )
 from sessiond.domain.session import EndReason, live_idle_cutoff, touch_interval
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.tokens import digest
-from sessiond.infra.pagetoken import PageTokenValue
 from sessiond.services.context import Deps
+from sessiond.services.keyset import KeysetTokens, PageRequest
 from sessiond.services.tenants import require_tenant
 from sessiond.store.uow import UnitOfWork
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PURGE_BATCH = 500
 
 
@@ -186,24 +179,25 @@ class SessionService:
     ) -> SessionPage:
         """One page in creation order. `token` is one this method handed out; `start_after` is a
         bare instant (pxyz's documented cursor): the page starts strictly past it."""
-        check_page_size(size)
-        if start_after is not None and start_after.tzinfo is None:
-            raise InvalidInput("the cursor needs a time zone", field="cursor")
+        request = PageRequest(size, token, start_after)
         if query.sort[0].field not in KEYSET_FIELDS or len(query.sort) != 1:
             raise InvalidSort("page tokens only walk sessions in creation order")
-        fingerprint = _fingerprint(query)
-        cursor = None
-        if token is not None:
-            cursor = self._decode(token, fingerprint)
-        elif start_after is not None:
-            cursor = KeysetCursor(created_at=start_after)
+        tokens = KeysetTokens(self._deps.page_tokens, kind="sessions", scope=_fingerprint(query))
+        cursor = tokens.cursor(request)
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
             cutoff = await _idle_cutoff(uow, query.tenant_id, now)
             listed = await uow.listing.keyset_page(
                 query, size=size, cursor=cursor, now=now, idle_cutoff=cutoff
             )
-        return self._page(listed, cursor, fingerprint)
+        page = tokens.page(
+            listed.records,
+            listed.total,
+            listed.has_more,
+            cursor,
+            lambda r: (r.session.created_at, r.session.id),
+        )
+        return SessionPage(page.items, page.total, page.next_token, page.prev_token)
 
     async def purge(self) -> int:
         """Deletes sessions ended or expired longer ago than each tenant's retention."""
@@ -223,45 +217,6 @@ class SessionService:
                 if count < PURGE_BATCH:
                     break
         return purged
-
-    def _page(
-        self, listed: ListedPage, cursor: KeysetCursor | None, fingerprint: str
-    ) -> SessionPage:
-        backwards = cursor is not None and cursor.backwards
-        has_next = listed.has_more if not backwards else True
-        has_prev = listed.has_more if backwards else cursor is not None
-        records = listed.records
-        next_token = prev_token = None
-        if records and has_next:
-            next_token = self._encode(records[-1], fingerprint, backwards=False)
-        if records and has_prev:
-            prev_token = self._encode(records[0], fingerprint, backwards=True)
-        return SessionPage(tuple(records), listed.total, next_token, prev_token)
-
-    def _encode(self, record: SessionRecord, fingerprint: str, *, backwards: bool) -> str:
-        payload: dict[str, PageTokenValue] = {
-            "t": (record.session.created_at - _EPOCH) // timedelta(microseconds=1),
-            "i": record.session.id.hex,
-            "b": 1 if backwards else 0,
-            "q": fingerprint,
-        }
-        return self._deps.page_tokens.encode(payload)
-
-    def _decode(self, token: str, fingerprint: str) -> KeysetCursor:
-        payload = self._deps.page_tokens.decode(token)
-        stamp, ident, back = payload.get("t"), payload.get("i"), payload.get("b")
-        if (
-            payload.get("q") != fingerprint
-            or not isinstance(stamp, int)
-            or not isinstance(ident, str)
-            or back not in (0, 1)
-        ):
-            raise InvalidPageToken()
-        return KeysetCursor(
-            created_at=_EPOCH + timedelta(microseconds=stamp),
-            id=parse_id(ident),
-            backwards=back == 1,
-        )
 
 
 def _fingerprint(query: SessionQuery) -> str:

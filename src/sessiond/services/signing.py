@@ -40,13 +40,17 @@ class TenantSigner:
         payload = {**claims, "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp())}
         return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"kid": _kid(key)})
 
-    async def verify(self, tenant_id: uuid.UUID, token: str) -> dict[str, Any]:
+    async def verify(
+        self, tenant_id: uuid.UUID, token: str, *, audience: str | None = None
+    ) -> dict[str, Any]:
+        """The claims of a token this tenant signed; one with an `aud` needs that `audience`."""
         key = await self._key(tenant_id)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.public_key(),
                 algorithms=[ALGORITHM],
+                audience=audience,
                 options={"require": ["exp", "iat"], "verify_iat": False, "verify_exp": False},
             )
         except jwt.PyJWTError as exc:

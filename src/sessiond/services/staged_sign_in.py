@@ -1,8 +1,10 @@
 """A sign-in in two steps, as pxyz's frontend makes it: an attempt with only an identifier, then
 its first factor (the password). The attempt's id stays the same from start to session.
 
-The stored attempt names no user until the password is right, so starting one reveals nothing
-about which identifiers exist. A wrong password fails the attempt: the client starts another.
+Starting an attempt names no user, so it reveals nothing about which identifiers exist. A wrong
+password fails the attempt (the client starts another); the failed attempt keeps the user it was
+for, for administrators' audit, and `SignInAttempt.passed_first_factor` tells a door that the
+caller must not see it.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from sessiond.domain.session import AAL, AuthMethod
 from sessiond.services.auth import (
     PASSWORD_STRATEGIES,
     SECOND_FACTOR_WINDOW,
+    AuthService,
     SignInResult,
-    _checked_identifier,
+    checked_identifier,
+    fail_waiting,
+    failure_reason,
 )
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import Grant, Issue, check_room, issue_session, lock_user
@@ -34,8 +39,28 @@ from sessiond.store.uow import UnitOfWork
 
 
 class StagedSignIn:
-    def __init__(self, *, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps, auth: AuthService) -> None:
         self._deps = deps
+        self._auth = auth
+
+    async def sign_in(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        identifier: str,
+        strategy: Strategy,
+        password: str | None,
+        client: Client,
+    ) -> SignInResult:
+        """With the password, the whole sign-in at once; without, an attempt waiting for it."""
+        if password is None:
+            attempt = await self.start(
+                tenant_id, identifier=identifier, strategy=strategy, client=client
+            )
+            return SignInResult(attempt)
+        return await self._auth.sign_in_password(
+            tenant_id, identifier=identifier, password=password, client=client, strategy=strategy
+        )
 
     async def start(
         self, tenant_id: uuid.UUID, *, identifier: str, strategy: Strategy, client: Client
@@ -47,7 +72,7 @@ class StagedSignIn:
         attempt = SignInAttempt(
             id=new_id(),
             tenant_id=tenant_id,
-            identifier=_checked_identifier(identifier),
+            identifier=checked_identifier(identifier),
             strategy=strategy,
             status=SignInStatus.NEEDS_FACTOR_ONE,
             created_at=now,
@@ -68,11 +93,15 @@ class StagedSignIn:
         *,
         password: str,
         client: Client,
+        strategy: Strategy | None = None,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
     ) -> SignInResult:
         """Checks the password of a `needs_factor_one` attempt; completes it, or leaves it
-        waiting for a second factor, under the user's lock."""
-        attempt, user_id, password_hash = await self._verify(tenant_id, attempt_id, password)
+        waiting for a second factor, under the user's lock. A `strategy` given must be the
+        attempt's own."""
+        attempt, user_id, password_hash = await self._verify(
+            tenant_id, attempt_id, password, strategy
+        )
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         async with self._deps.store.unit_of_work() as uow:
             tenant = await require_tenant(uow, tenant_id)
@@ -87,7 +116,7 @@ class StagedSignIn:
                     return SignInResult(waiting)
                 evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
             except (AuthenticationFailed, SessionLimitReached) as exc:
-                await _failed(uow, attempt, _reason(exc))
+                await fail_waiting(uow, attempt, failure_reason(exc))
                 raise
             complete = await _advance(uow, attempt, SignInStatus.COMPLETE, at=now)
             methods = (AuthMethod("password", AAL.AAL1, now),)
@@ -104,7 +133,11 @@ class StagedSignIn:
         return SignInResult(complete, issued)
 
     async def _verify(
-        self, tenant_id: uuid.UUID, attempt_id: uuid.UUID, password: str
+        self,
+        tenant_id: uuid.UUID,
+        attempt_id: uuid.UUID,
+        password: str,
+        strategy: Strategy | None,
     ) -> tuple[SignInAttempt, uuid.UUID, str]:
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
@@ -112,6 +145,10 @@ class StagedSignIn:
             attempt = await uow.sign_ins.get(tenant_id, attempt_id)
             if attempt is None or attempt.status is not SignInStatus.NEEDS_FACTOR_ONE:
                 raise AttemptNotFound("no sign-in attempt is waiting for a first factor")
+            if strategy is not None and strategy is not attempt.strategy:
+                raise InvalidInput(
+                    f"the attempt's strategy is {attempt.strategy.value!r}", field="strategy"
+                )
             user = await find_by_identifier(uow, tenant_id, attempt.identifier)
         if now - attempt.created_at > SECOND_FACTOR_WINDOW:
             await self._fail(attempt, "expired")
@@ -127,7 +164,7 @@ class StagedSignIn:
 
     async def _fail(self, attempt: SignInAttempt, reason: str) -> None:
         async with self._deps.store.unit_of_work() as uow:
-            await _failed(uow, attempt, reason)
+            await fail_waiting(uow, attempt, reason)
 
 
 async def _advance(
@@ -138,13 +175,3 @@ async def _advance(
     if not await uow.sign_ins.update(moved, from_status=SignInStatus.NEEDS_FACTOR_ONE):
         raise AttemptNotFound("no sign-in attempt is waiting for a first factor")
     return moved
-
-
-def _reason(exc: Exception) -> str:
-    return "session_limit" if isinstance(exc, SessionLimitReached) else "invalid_credentials"
-
-
-async def _failed(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:
-    failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
-    await uow.sign_ins.update(failed, from_status=SignInStatus.NEEDS_FACTOR_ONE)
-    await uow.commit()

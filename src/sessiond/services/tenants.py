@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import Enum
 
 from sessiond.domain.apikey import ApiKey
-from sessiond.domain.errors import AuthenticationFailed, Conflict, TenantNotFound
+from sessiond.domain.errors import AuthenticationFailed, Conflict, InvalidInput, TenantNotFound
 from sessiond.domain.ids import new_id
-from sessiond.domain.tenant import DEFAULT_TENANT_SLUG, SessionSettings, Tenant, check_slug
+from sessiond.domain.tenant import (
+    DEFAULT_TENANT_SLUG,
+    Environment,
+    LifetimeChange,
+    SessionSettings,
+    Tenant,
+    check_slug,
+    slug_from_name,
+)
 from sessiond.domain.tokens import digest, new_platform_key, new_public_key, new_secret_key
 from sessiond.domain.user import NAME_MAX_LENGTH, check_text
 from sessiond.services.context import Deps
@@ -43,8 +52,18 @@ class TenantService:
         self._deps = deps
 
     async def create(
-        self, *, slug: str, name: str | None = None, settings: SessionSettings | None = None
+        self,
+        *,
+        slug: str | None = None,
+        name: str | None = None,
+        settings: SessionSettings | None = None,
+        environment: Environment = Environment.PRODUCTION,
     ) -> NewTenant:
+        """A tenant and its first secret key; without a slug, one is made from the name."""
+        if slug is None:
+            if not name:
+                raise InvalidInput("a tenant needs a slug or a name", field="slug")
+            slug = slug_from_name(name)
         now = self._deps.clock.now()
         tenant = Tenant(
             id=new_id(),
@@ -54,6 +73,7 @@ class TenantService:
             created_at=now,
             updated_at=now,
             settings=settings or SessionSettings(),
+            environment=environment,
         )
         async with self._deps.store.unit_of_work() as uow:
             await uow.tenants.add(tenant)
@@ -111,7 +131,7 @@ class TenantService:
 
     async def update_settings(self, tenant_id: uuid.UUID, settings: SessionSettings) -> Tenant:
         async with self._deps.store.unit_of_work() as uow:
-            tenant = await require_tenant(uow, tenant_id)
+            tenant = await require_tenant(uow, tenant_id, lock=True)
             updated = replace(tenant, settings=settings, updated_at=self._deps.clock.now())
             await uow.tenants.update(updated)
             await uow.commit()
@@ -143,7 +163,7 @@ class TenantService:
     ) -> Tenant:
         """Changes the name and/or slug; a slug another tenant has is a `Conflict`."""
         async with self._deps.store.unit_of_work() as uow:
-            tenant = await require_tenant(uow, tenant_id)
+            tenant = await require_tenant(uow, tenant_id, lock=True)
             updated = replace(
                 tenant,
                 name=tenant.name
@@ -163,29 +183,39 @@ class TenantService:
         max_lifetime: timedelta | None = None,
         inactivity_timeout: timedelta | Unchanged | None = UNCHANGED,
     ) -> Tenant:
-        """Changes the maximum lifetime and the inactivity timeout (`None` turns it off).
+        """Changes the maximum lifetime and the inactivity timeout (`None` turns it off)."""
+        idle = inactivity_timeout
+        change = LifetimeChange(
+            max_lifetime=max_lifetime,
+            inactivity_timeout_enabled=None if isinstance(idle, Unchanged) else idle is not None,
+            inactivity_timeout=idle if isinstance(idle, timedelta) else None,
+        )
+        return await self.change_lifetimes(tenant_id, change)
 
-        Both apply to live sessions at once: the timeout because liveness reads it, the lifetime
-        because live sessions that would now outlive it are cut down to it.
-        """
+    async def change_lifetimes(self, tenant_id: uuid.UUID, change: LifetimeChange) -> Tenant:
+        """Applies `change` under the tenant's lock. Both lifetimes apply to live sessions at
+        once: the timeout because liveness reads it, the maximum because live sessions that
+        would now outlive it are cut down to it."""
         async with self._deps.store.unit_of_work() as uow:
-            tenant = await require_tenant(uow, tenant_id)
-            settings = tenant.settings
-            if max_lifetime is not None:
-                settings = replace(settings, max_lifetime=max_lifetime)
-            if not isinstance(inactivity_timeout, Unchanged):
-                settings = replace(settings, inactivity_timeout=inactivity_timeout)
+            tenant = await require_tenant(uow, tenant_id, lock=True)
+            settings = change.applied_to(tenant.settings)
             now = self._deps.clock.now()
             updated = replace(tenant, settings=settings, updated_at=now)
             await uow.tenants.update(updated)
-            if max_lifetime is not None:
-                await uow.sessions.cap_lifetime(tenant_id, lifetime=max_lifetime, now=now)
+            if change.touches_max_lifetime:
+                await uow.sessions.cap_lifetime(tenant_id, lifetime=settings.max_lifetime, now=now)
             await uow.commit()
         return updated
 
-    async def delete(self, tenant_id: uuid.UUID) -> None:
-        """Deletes the tenant with everything it owns (users, sessions, keys, attempts)."""
+    async def delete(self, tenant_id: uuid.UUID, *, protected: Collection[str] = ()) -> None:
+        """Deletes the tenant with everything it owns (users, sessions, keys, attempts). A
+        tenant whose slug is `protected` (one another front door serves) is a `Conflict`."""
         async with self._deps.store.unit_of_work() as uow:
+            tenant = await require_tenant(uow, tenant_id, lock=True)
+            if tenant.slug in protected:
+                raise Conflict(
+                    f"tenant {tenant.slug!r} is served by another front door", field="id"
+                )
             if not await uow.tenants.delete(tenant_id):
                 raise TenantNotFound(f"tenant {tenant_id} does not exist")
             await uow.secrets.delete(signing_secret_name(tenant_id))
@@ -217,7 +247,11 @@ def signing_secret_name(tenant_id: uuid.UUID) -> str:
     return f"jwt-ed25519-{tenant_id.hex}"
 
 
-async def require_tenant(uow: UnitOfWork, tenant_id: uuid.UUID) -> Tenant:
+async def require_tenant(uow: UnitOfWork, tenant_id: uuid.UUID, *, lock: bool = False) -> Tenant:
+    """The tenant; with `lock`, its row stays locked until the unit of work ends (for a
+    read-modify-write that must not lose a concurrent change)."""
+    if lock:
+        await uow.tenants.lock(tenant_id)
     tenant = await uow.tenants.get(tenant_id)
     if tenant is None:
         raise TenantNotFound(f"tenant {tenant_id} does not exist")

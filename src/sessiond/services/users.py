@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sessiond.domain.documents import check_document
 from sessiond.domain.errors import Conflict, InvalidInput, UserNotFound
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import EndReason
@@ -42,12 +43,14 @@ class NewUser:
 
 @dataclass(frozen=True, slots=True)
 class UserChanges:
-    """Profile fields to change; `None` leaves one as it is (`username=""` removes it)."""
+    """Profile fields to change; `None` leaves one as it is (`username=""` removes it). A new
+    `state` of suspended ends the user's sessions in the same transaction."""
 
     name: str | None = None
     username: str | None = None
     metadata_public: dict[str, Any] | None = None
     metadata_admin: dict[str, Any] | None = None
+    state: UserState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class UserService:
         for email in new.emails:
             check_email(email.address)
         check_text(new.name, field="name", max_length=NAME_MAX_LENGTH)
+        _check_documents(new.traits, new.metadata_public, new.metadata_admin)
         password_hash = None
         if new.password is not None:
             check_password_policy(new.password)
@@ -122,16 +126,26 @@ class UserService:
             )
         return tokens.page(found, total, more, cursor, lambda u: (u.created_at, u.id))
 
-    async def update(self, tenant_id: uuid.UUID, user_id: uuid.UUID, changes: UserChanges) -> User:
+    async def update(
+        self,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        changes: UserChanges,
+        *,
+        by: str | None = None,
+    ) -> User:
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
             user = await require_user(uow, tenant_id, user_id, lock=True)
-            updated = _changed(user, changes, now=self._deps.clock.now())
+            now = self._deps.clock.now()
+            updated = _changed(user, changes, now=now)
             if updated.username is not None and updated.username != user.username:
                 await uow.tenants.lock(tenant_id)
                 if await uow.users.get_by_email(tenant_id, updated.username):
                     raise Conflict("that username is already taken", field="username")
             await uow.users.update(updated)
+            if changes.state is not None and changes.state is not user.state:
+                await _state_changed(uow, updated, at=now, by=by)
             await uow.commit()
         return updated
 
@@ -167,10 +181,7 @@ class UserService:
             now = self._deps.clock.now()
             updated = replace(user, state=state, updated_at=now)
             await uow.users.update(updated)
-            if state is UserState.SUSPENDED:
-                await uow.sessions.end(
-                    tenant_id, user_id=user_id, at=now, reason=EndReason.USER_SUSPENDED, by=by
-                )
+            await _state_changed(uow, updated, at=now, by=by)
             await uow.commit()
         return updated
 
@@ -234,6 +245,7 @@ class UserService:
             user = await require_user(uow, tenant_id, user_id, lock=True)
             change = apply(user)
             _check_identifiers(change.username, change.emails, change.name)
+            _check_documents(change.traits, change.metadata_public, change.metadata_admin)
             now = self._deps.clock.now()
             updated = _with_profile(user, change, now=now)
             await _check_not_anothers(uow, updated)
@@ -274,7 +286,29 @@ def _changed(user: User, changes: UserChanges, *, now: datetime) -> User:
         values["metadata_public"] = changes.metadata_public
     if changes.metadata_admin is not None:
         values["metadata_admin"] = changes.metadata_admin
+    if changes.state is not None:
+        values["state"] = changes.state
+    _check_documents(None, changes.metadata_public, changes.metadata_admin)
     return replace(user, **values)
+
+
+async def _state_changed(uow: UnitOfWork, user: User, *, at: datetime, by: str | None) -> None:
+    """What a user's new state does to its sessions: suspension ends every one of them."""
+    if user.state is UserState.SUSPENDED:
+        await uow.sessions.end(
+            user.tenant_id, user_id=user.id, at=at, reason=EndReason.USER_SUSPENDED, by=by
+        )
+
+
+def _check_documents(
+    traits: dict[str, Any] | None,
+    metadata_public: dict[str, Any] | None,
+    metadata_admin: dict[str, Any] | None,
+) -> None:
+    """Every path that writes a user's JSON documents checks them here."""
+    check_document(traits, field="traits")
+    check_document(metadata_public, field="metadata_public")
+    check_document(metadata_admin, field="metadata_admin")
 
 
 async def add_user(uow: UnitOfWork, user: User) -> None:

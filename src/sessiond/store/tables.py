@@ -65,6 +65,7 @@ tenants = Table(
     Column("limit_policy", String(16), nullable=False),
     Column("ended_retention_s", Integer, nullable=False),
     *_stamps(),
+    Column("environment", String(16), nullable=False, server_default="production"),
 )
 
 api_keys = Table(

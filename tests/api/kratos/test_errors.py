@@ -362,3 +362,11 @@ async def test_bad_login_submissions_are_client_errors(door: Door, body: dict[st
     response = await door.http.post(f"/self-service/login?flow={flow['id']}", json=body)
     assert 400 <= response.status_code < 500, response.text
     assert "error" in response.json() or "ui" in response.json()
+
+
+async def test_identity_metadata_json_cannot_carry_is_400(door: Door) -> None:
+    body = b'{"schema_id": "default", "traits": {"username": "nan"}, "metadata_public": {"a": NaN}}'
+    headers = {**door.admin, "content-type": "application/json"}
+    response = await door.http.post("/admin/identities", headers=headers, content=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == 400

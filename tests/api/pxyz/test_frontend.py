@@ -105,12 +105,17 @@ async def test_the_session_jwt_is_signed_with_the_tenants_key(
     assert header["alg"] == "EdDSA"
     assert header["kid"] == jwk["kid"]
     claims = jwt.decode(
-        token, public, algorithms=["EdDSA"], options={"verify_iat": False, "verify_exp": False}
+        token,
+        public,
+        algorithms=["EdDSA"],
+        audience=a.pid,
+        options={"verify_iat": False, "verify_exp": False},
     )
     assert claims["sid"] == data["session"]["id"]
     assert claims["sub"] == data["session"]["userId"]
     assert claims["exp"] - claims["iat"] == 120
-    assert (await services.signer.verify(a.tenant.id, token))["sid"] == claims["sid"]
+    verified = await services.signer.verify(a.tenant.id, token, audience=a.pid)
+    assert verified["sid"] == claims["sid"]
     other = await services.signer.public_jwk(b.tenant.id)
     assert other["x"] != jwk["x"]
     refused = await http.post("/api/user/sessions/token", headers=bearer, json={"ttl": 99999})

@@ -21,6 +21,9 @@ from sessiond.services.sessions import Authenticated
 
 SESSION_COOKIE = "__pxyz_session"
 PUBLIC_KEY_HEADER = "x-public-key"
+# The names pxyz's own SDK sends (packages/api-clients/src/client.ts in protoxyz/pxyz-js).
+SDK_PUBLIC_KEY_HEADER = "x-protocol-public-key"
+SDK_SECRET_KEY_HEADER = "x-protocol-secret-key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +69,11 @@ def bearer(request: Request) -> str | None:
 async def secret_key_caller(request: Request) -> Caller:
     """FastAPI dependency for the backend API."""
     services = services_of(request)
-    raw = bearer(request)
-    if raw is None:
-        raise AuthenticationFailed("send the secret key as `Authorization: Bearer <key>`")
+    raw = request.headers.get(SDK_SECRET_KEY_HEADER, "").strip() or bearer(request)
+    if not raw:
+        raise AuthenticationFailed(
+            f"send the secret key as `Authorization: Bearer <key>` or `{SDK_SECRET_KEY_HEADER}`"
+        )
     platform = request.app.state.platform_key
     if platform and hmac.compare_digest(raw.encode(), platform.encode()):
         return Caller(services, None)
@@ -79,7 +84,10 @@ async def secret_key_caller(request: Request) -> Caller:
 async def public_tenant(request: Request, *, named: str | None = None) -> Tenant:
     """The tenant a frontend request names with its public key (and, if the body names a
     `tenantId` too, that must be the same one)."""
-    public_key = request.headers.get(PUBLIC_KEY_HEADER, "").strip()
+    headers = request.headers
+    public_key = (
+        headers.get(PUBLIC_KEY_HEADER, "").strip() or headers.get(SDK_PUBLIC_KEY_HEADER, "").strip()
+    )
     if not public_key:
         raise InvalidInput(f"the {PUBLIC_KEY_HEADER} header is required", field=PUBLIC_KEY_HEADER)
     if len(public_key) > 128:

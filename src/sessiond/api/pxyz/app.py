@@ -5,12 +5,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from sessiond.api.doors import Door
-from sessiond.api.pxyz import attempts, frontend, providers, sessions, tenants, users
+from sessiond.api.pxyz import (
+    attempts,
+    frontend,
+    providers,
+    sessions,
+    tenants,
+    users,
+    well_known,
+)
 from sessiond.api.pxyz.errors import install_error_handlers
 from sessiond.api.responses import OrjsonResponse
 from sessiond.settings import Settings
 
-PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/")
+PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/", "/api/.well-known/")
 
 
 def create_door(settings: Settings) -> Door:
@@ -26,6 +34,6 @@ def create_door(settings: Settings) -> Door:
     # The tenants other doors serve by configuration: deleting one would take those doors down.
     app.state.served_slugs = frozenset({settings.kratos_tenant, settings.rocketchat_tenant})
     install_error_handlers(app)
-    for module in (sessions, attempts, users, providers, tenants, frontend):
+    for module in (sessions, attempts, users, providers, tenants, frontend, well_known):
         app.include_router(module.router)
     return Door(name="pxyz", prefixes=PREFIXES, app=app)

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
-from sessiond.api.pxyz.paging import Paging, encode_cursor, meta, parse_paging
+from sessiond.api.pxyz.paging import created_at, envelope, parse_paging
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.ids import parse_id
-from sessiond.services.keyset import Page
 from sessiond.services.owners import Owned
 
 router = APIRouter(prefix="/api/v0/auth")
 CallerDep = Annotated[Caller, Depends(secret_key_caller)]
 PerPage = Annotated[str | None, Query(alias="perPage")]
 TenantId = Annotated[str, Query(alias="tenantId")]
-
-
-class _Dated(Protocol):
-    @property
-    def created_at(self) -> datetime: ...
 
 
 @router.get("/sign-ins")
@@ -36,7 +28,7 @@ async def list_sign_ins(
         caller.tenant(tenant), paging.request()
     )
     data = [wire.sign_in_attempt(a, related) for a in page.items]
-    return OrjsonResponse(envelope(data, page, paging))
+    return OrjsonResponse(envelope(data, page, paging, created_at))
 
 
 @router.get("/sign-ins/{id}")
@@ -64,7 +56,7 @@ async def list_sign_ups(
         caller.tenant(tenant), paging.request()
     )
     data = [wire.sign_up_attempt(a, related) for a in page.items]
-    body = envelope(data, page, paging)
+    body = envelope(data, page, paging, created_at)
     del body["status"]  # the document's sign-up list has no `status`
     return OrjsonResponse(body)
 
@@ -83,18 +75,3 @@ async def delete_sign_up(id: str, caller: CallerDep) -> OrjsonResponse:
     tenant_id = await caller.home_of(Owned.SIGN_UP, attempt_id)
     await caller.services.attempts.delete_sign_up(tenant_id, attempt_id)
     return OrjsonResponse({"deleted": True})
-
-
-def envelope(data: list[Any], page: Page[Any], paging: Paging) -> dict[str, Any]:
-    items: Sequence[_Dated] = page.items
-    return {
-        "status": "success",
-        "data": data,
-        "meta": meta(
-            total=page.total,
-            count=len(items),
-            per_page=paging.per_page,
-            prev=encode_cursor(page.prev_token, items[0].created_at) if items else None,
-            next_=encode_cursor(page.next_token, items[-1].created_at) if items else None,
-        ),
-    }

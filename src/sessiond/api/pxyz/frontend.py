@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sessiond.api.doors import request_client, services_of
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.access import SESSION_COOKIE, current_session, public_tenant
-from sessiond.api.pxyz.paging import encode_cursor, meta, parse_paging
+from sessiond.api.pxyz.paging import envelope, parse_paging, session_created_at
 from sessiond.api.pxyz.signed_in import (
     issued_fields,
     session_jwt,
@@ -29,7 +29,6 @@ from sessiond.domain.listing import SessionQuery
 from sessiond.domain.session import EndReason
 from sessiond.domain.user import Email
 from sessiond.services.attempts import Related
-from sessiond.services.auth import SignInResult
 from sessiond.services.sessions import Authenticated
 from sessiond.services.users import NewUser
 
@@ -81,19 +80,12 @@ class TokenRequest(_Body):
 async def create_sign_in(body: CreateSignIn, request: Request) -> OrjsonResponse:
     """With a password, signs in at once; without, starts an attempt for `attempt-first-factor`."""
     tenant = await public_tenant(request, named=body.tenantId)
-    services, client = services_of(request), request_client(request, request.app.state.proxies)
-    strategy = Strategy(body.strategy)
-    if body.password is None:
-        attempt = await services.staged.start(
-            tenant.id, identifier=body.identifier, strategy=strategy, client=client
-        )
-        return await signed_in(request, SignInResult(attempt), status=201)
-    result = await services.auth.sign_in_password(
+    result = await services_of(request).staged.sign_in(
         tenant.id,
         identifier=body.identifier,
+        strategy=Strategy(body.strategy),
         password=body.password,
-        client=client,
-        strategy=strategy,
+        client=request_client(request, request.app.state.proxies),
     )
     return await signed_in(request, result, status=201)
 
@@ -114,6 +106,7 @@ async def attempt_first_factor(id: str, body: FirstFactor, request: Request) -> 
         parse_id(id),
         password=body.password,
         client=request_client(request, request.app.state.proxies),
+        strategy=None if body.strategy is None else Strategy(body.strategy),
     )
     return await signed_in(request, result, status=200)
 
@@ -173,20 +166,11 @@ async def my_sessions(
         query, size=paging.per_page, token=paging.token, start_after=paging.start_after
     )
     related = await services.attempts.behind_sessions(mine.tenant_id, page.items)
-    items = page.items
     data = [
-        {**wire.session(r, related, admin=False), "current": r.session.id == mine.id} for r in items
+        {**wire.session(r, related, admin=False), "current": r.session.id == mine.id}
+        for r in page.items
     ]
-    return success(
-        data,
-        meta=meta(
-            total=page.total,
-            count=len(items),
-            per_page=paging.per_page,
-            prev=encode_cursor(page.prev_token, items[0].session.created_at) if items else None,
-            next_=encode_cursor(page.next_token, items[-1].session.created_at) if items else None,
-        ),
-    )
+    return OrjsonResponse(envelope(data, page, paging, session_created_at))
 
 
 @router.delete("/user/sessions/end")

@@ -13,13 +13,17 @@ from __future__ import annotations
 import base64
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sessiond.domain.errors import InvalidInput, InvalidPageToken
+from sessiond.domain.listing import SessionRecord
 from sessiond.services.keyset import PageRequest
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
 MAX_CURSOR_LENGTH = 2048
@@ -68,6 +72,50 @@ def encode_cursor(token: str | None, boundary: datetime) -> str | None:
     return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond:06d}{digits}Z"
 
 
+class Listed(Protocol[T_co]):
+    """A page from the core (`keyset.Page`, `SessionPage`)."""
+
+    @property
+    def items(self) -> Sequence[T_co]: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def next_token(self) -> str | None: ...
+    @property
+    def prev_token(self) -> str | None: ...
+
+
+class Dated(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def created_at(item: Dated) -> datetime:
+    return item.created_at
+
+
+def session_created_at(record: SessionRecord) -> datetime:
+    return record.session.created_at
+
+
+def envelope(
+    data: list[Any], page: Listed[T], paging: Paging, created_at: Callable[[T], datetime]
+) -> dict[str, Any]:
+    """pxyz's list body: the rendered items and `meta` with cursors at the page's two ends."""
+    items = page.items
+    return {
+        "status": "success",
+        "data": data,
+        "meta": meta(
+            total=page.total,
+            count=len(items),
+            per_page=paging.per_page,
+            prev=encode_cursor(page.prev_token, created_at(items[0])) if items else None,
+            next_=encode_cursor(page.next_token, created_at(items[-1])) if items else None,
+        ),
+    }
+
+
 def meta(*, total: int, count: int, per_page: int, prev: str | None, next_: str | None) -> Any:
     return {
         "total": total,
@@ -105,6 +153,8 @@ def _instant(text: str) -> datetime:
         fraction = digits.group()
         text = f"{head}.{fraction[:6].ljust(6, '0')}{tail[len(fraction) :]}"
     try:
-        return datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
-    except ValueError as exc:
+        at = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+        # In UTC here: at the ends of the calendar an offset can push it past year 1 or 9999.
+        return at.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput("cursor is not a valid date-time", field="cursor") from exc

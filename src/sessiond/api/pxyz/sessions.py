@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
-from sessiond.api.pxyz.paging import encode_cursor, meta, parse_paging
+from sessiond.api.pxyz.paging import envelope, parse_paging, session_created_at
 from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import SessionNotFound
 from sessiond.domain.ids import parse_id
 from sessiond.domain.listing import SessionQuery
 from sessiond.domain.session import EndReason
@@ -49,12 +50,14 @@ async def get_session(id: str, caller: CallerDep) -> OrjsonResponse:
 
 @router.delete("/auth/sessions/{id}")
 async def delete_session(id: str, caller: CallerDep) -> OrjsonResponse:
-    """Ends the session (its row stays, ended, for the audit trail) and answers as pxyz does."""
+    """Ends the session (its row stays, ended, for the audit trail) and answers as pxyz does.
+    pxyz deletes for good, so a session already ended is not found the second time."""
     session_id = parse_id(id)
     tenant_id = await caller.home_of(Owned.SESSION, session_id)
-    await caller.services.sessions.end(
+    if not await caller.services.sessions.end(
         tenant_id, session_id, reason=EndReason.ADMIN_REVOKED, by=caller.label
-    )
+    ):
+        raise SessionNotFound(f"session {id[:64]} does not exist")
     return OrjsonResponse({"deleted": True})
 
 
@@ -66,16 +69,5 @@ async def _page(
         query, size=paging.per_page, token=paging.token, start_after=paging.start_after
     )
     related = await caller.services.attempts.behind_sessions(query.tenant_id, page.items)
-    items = page.items
-    body: dict[str, Any] = {
-        "status": "success",
-        "data": [wire.session(record, related) for record in items],
-        "meta": meta(
-            total=page.total,
-            count=len(items),
-            per_page=paging.per_page,
-            prev=encode_cursor(page.prev_token, items[0].session.created_at) if items else None,
-            next_=encode_cursor(page.next_token, items[-1].session.created_at) if items else None,
-        ),
-    }
-    return OrjsonResponse(body)
+    data = [wire.session(record, related) for record in page.items]
+    return OrjsonResponse(envelope(data, page, paging, session_created_at))

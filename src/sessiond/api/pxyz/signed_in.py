@@ -40,6 +40,7 @@ def session_user(session: Session, user: User) -> dict[str, Any]:
 async def session_jwt(request: Request, session: Session, user: User, ttl: timedelta) -> str:
     claims = {
         "iss": "sessiond",
+        "aud": wire.pid(session.tenant_id),
         "sub": wire.pid(user.id),
         "sid": wire.pid(session.id),
         "tid": wire.pid(session.tenant_id),
@@ -92,7 +93,16 @@ def with_cookie(
         max_age=int(lifetime.total_seconds()),
         path="/",
         httponly=True,
-        secure=request.url.scheme == "https",
+        secure=_over_https(request),
         samesite="lax",
     )
     return response
+
+
+def _over_https(request: Request) -> bool:
+    """HTTPS to this server, or to a trusted proxy that says so in `X-Forwarded-Proto`."""
+    if request.url.scheme == "https":
+        return True
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    peer = request.client.host if request.client else None
+    return forwarded == "https" and peer is not None and request.app.state.proxies.contains(peer)

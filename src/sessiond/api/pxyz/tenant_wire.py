@@ -8,7 +8,6 @@ from datetime import timedelta
 from sessiond.api.pxyz.wire import Wire, pid, stamp
 from sessiond.domain.tenant import MAX_DURATION, Tenant
 
-ENVIRONMENT = "production"
 # What sessiond's pxyz door supports; the rest of pxyz's strategies are off.
 _STRATEGIES = {
     "strategyUsernamePasswordEnabled": True,
@@ -72,7 +71,7 @@ def tenant(found: Tenant) -> Wire:
         "logoUri": None,
         "iconId": None,
         "iconUri": None,
-        "environment": ENVIRONMENT,
+        "environment": found.environment.value,
         "createdAt": stamp(found.created_at),
         "updatedAt": stamp(found.updated_at),
     }

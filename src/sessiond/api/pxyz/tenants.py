@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -12,9 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sessiond.api.pxyz import tenant_wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
 from sessiond.api.responses import OrjsonResponse
-from sessiond.domain.errors import Conflict, InvalidInput, TenantNotFound
-from sessiond.domain.tenant import MAX_DURATION
-from sessiond.services.tenants import UNCHANGED, Unchanged
+from sessiond.domain.errors import InvalidInput, TenantNotFound
+from sessiond.domain.tenant import MAX_DURATION, Environment, LifetimeChange
 
 router = APIRouter(prefix="/api/v0")
 CallerDep = Annotated[Caller, Depends(secret_key_caller)]
@@ -58,8 +56,9 @@ async def list_tenants(caller: CallerDep) -> OrjsonResponse:
 async def create_tenant(body: CreateTenant, caller: CallerDep) -> OrjsonResponse:
     """A new tenant. Its secret key is not shown: rotate it to get one (or use the platform key)."""
     caller.require_platform()
-    slug = body.slug or _slug(body.name)
-    created = await caller.services.tenants.create(slug=slug, name=body.name)
+    created = await caller.services.tenants.create(
+        slug=body.slug, name=body.name, environment=Environment(body.environment)
+    )
     return OrjsonResponse(tenant_wire.tenant(created.tenant))
 
 
@@ -89,10 +88,8 @@ async def update_tenant(id: str, body: UpdateTenant, caller: CallerDep) -> Orjso
 
 @router.delete("/tenants/{id}")
 async def delete_tenant(id: str, caller: CallerDep, request: Request) -> OrjsonResponse:
-    tenant = await caller.services.tenants.get(caller.tenant(id, what="id"))
-    if tenant.slug in request.app.state.served_slugs:
-        raise Conflict(f"tenant {tenant.slug!r} is served by another front door", field="id")
-    await caller.services.tenants.delete(tenant.id)
+    tenant_id = caller.tenant(id, what="id")
+    await caller.services.tenants.delete(tenant_id, protected=request.app.state.served_slugs)
     return OrjsonResponse(True)
 
 
@@ -113,25 +110,15 @@ async def get_auth_tenant(id: str, caller: CallerDep) -> OrjsonResponse:
 async def update_session_settings(
     id: str, body: SessionSettingsBody, caller: CallerDep
 ) -> OrjsonResponse:
-    """Minutes, as pxyz has them. A disabled maximum lifetime is the longest sessiond stores."""
+    """Minutes, as pxyz has them (see `LifetimeChange` for what the switches do)."""
     tenant_id = caller.tenant(id, what="id")
-    lifetime = None
-    if body.sessionMaximumLifetimeEnabled is False:
-        lifetime = MAX_DURATION
-    elif body.sessionMaximumLifetime is not None:
-        lifetime = timedelta(minutes=body.sessionMaximumLifetime)
-    idle: timedelta | Unchanged | None = UNCHANGED
-    if body.sessionInactivityTimeoutEnabled is False:
-        idle = None
-    elif body.sessionInactivityTimeout is not None:
-        idle = timedelta(minutes=body.sessionInactivityTimeout)
-    elif body.sessionInactivityTimeoutEnabled:
-        raise InvalidInput("give sessionInactivityTimeout in minutes", field="timeout")
-    tenant = await caller.services.tenants.set_session_lifetimes(
-        tenant_id,
-        max_lifetime=lifetime,
-        inactivity_timeout=idle,
+    change = LifetimeChange(
+        max_lifetime_enabled=body.sessionMaximumLifetimeEnabled,
+        max_lifetime=_minutes(body.sessionMaximumLifetime),
+        inactivity_timeout_enabled=body.sessionInactivityTimeoutEnabled,
+        inactivity_timeout=_minutes(body.sessionInactivityTimeout),
     )
+    tenant = await caller.services.tenants.change_lifetimes(tenant_id, change)
     return OrjsonResponse(tenant_wire.tenant_with_auth(tenant))
 
 
@@ -143,5 +130,5 @@ async def sessions_by_day(
     return OrjsonResponse([{"date": d.day.isoformat(), "count": d.count} for d in days])
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "tenant"
+def _minutes(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(minutes=value)

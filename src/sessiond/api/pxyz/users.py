@@ -10,8 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.access import Caller, secret_key_caller
-from sessiond.api.pxyz.attempts import envelope
-from sessiond.api.pxyz.paging import parse_paging
+from sessiond.api.pxyz.paging import created_at, envelope, parse_paging
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.ids import parse_id
@@ -65,7 +64,7 @@ async def list_users(
 ) -> OrjsonResponse:
     paging = parse_paging(perPage, cursor)
     page = await caller.services.users.list_page(caller.tenant(tenant), paging.request())
-    return OrjsonResponse(envelope([wire.user(u) for u in page.items], page, paging))
+    return OrjsonResponse(envelope([wire.user(u) for u in page.items], page, paging, created_at))
 
 
 @router.post("")
@@ -96,12 +95,14 @@ async def update_user(id: str, body: UpdateUser, caller: CallerDep) -> OrjsonRes
     _unsupported(roleId=body.roleId, imageUri=body.imageUri)
     if body.status == "inactive":
         raise InvalidInput("status 'inactive' is not supported: suspend the user", field="status")
-    users = caller.services.users
-    changes = UserChanges(body.name, body.username, body.publicMeta, body.privateMeta)
-    user = await users.update(tenant_id, user_id, changes)
-    if body.status is not None and body.status != user.state.value:
-        user = await users.set_state(tenant_id, user_id, UserState(body.status), by=caller.label)
-    return _user(user)
+    changes = UserChanges(
+        body.name,
+        body.username,
+        body.publicMeta,
+        body.privateMeta,
+        state=None if body.status is None else UserState(body.status),
+    )
+    return _user(await caller.services.users.update(tenant_id, user_id, changes, by=caller.label))
 
 
 @router.delete("/{id}")

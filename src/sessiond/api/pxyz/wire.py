@@ -64,15 +64,17 @@ def session(record: SessionRecord, related: Related, *, admin: bool = True) -> W
 def sign_in_attempt(
     attempt: SignInAttempt, related: Related, *, seed: bool = False, admin: bool = True
 ) -> Wire:
-    """`seed`: the shape embedded in a session, whose provider carries seed 000's extra fields."""
+    """`seed`: the shape embedded in a session, whose provider carries seed 000's extra fields.
+    The frontend (`admin=False`) names the user only once the first factor is proved."""
     provider = (
         related.providers.get(attempt.oauth_provider_id) if attempt.oauth_provider_id else None
     )
-    found = related.users.get(attempt.user_id) if attempt.user_id else None
+    user_id = attempt.user_id if admin or attempt.passed_first_factor else None
+    found = related.users.get(user_id) if user_id else None
     return {
         "id": pid(attempt.id),
         "tenantId": pid(attempt.tenant_id),
-        "userId": pid(attempt.user_id),
+        "userId": pid(user_id),
         "ipAddress": attempt.ip,
         "userAgent": attempt.user_agent,
         "identifier": attempt.identifier,

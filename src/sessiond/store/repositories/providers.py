@@ -64,10 +64,16 @@ class OAuthProviderRepository:
             .values(**_values(provider))
         )
 
-    async def get(self, tenant_id: uuid.UUID, provider_id: uuid.UUID) -> OAuthProvider | None:
+    async def get(
+        self, tenant_id: uuid.UUID, provider_id: uuid.UUID, *, lock: bool = False
+    ) -> OAuthProvider | None:
+        """The provider; with `lock`, its row stays locked until the transaction ends
+        (PostgreSQL; SQLite's write transaction holds the database already)."""
         query = select(oauth_providers).where(
             oauth_providers.c.tenant_id == tenant_id, oauth_providers.c.id == provider_id
         )
+        if lock:
+            query = query.with_for_update()
         row = (await self._conn.execute(query)).mappings().first()
         return None if row is None else _provider(row)
 

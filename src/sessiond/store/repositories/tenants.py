@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
+from sessiond.domain.tenant import Environment, LimitPolicy, SessionSettings, Tenant
 from sessiond.store.errors import conflict_on_duplicate
 from sessiond.store.tables import tenants
 
@@ -33,6 +33,7 @@ def _values(tenant: Tenant) -> dict[str, Any]:
         "limit_policy": s.limit_policy.value,
         "ended_retention_s": _seconds(s.ended_retention),
         "updated_at": tenant.updated_at,
+        "environment": tenant.environment.value,
     }
 
 
@@ -53,6 +54,7 @@ def tenant_from_row(row: RowMapping) -> Tenant:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         settings=settings,
+        environment=Environment(row["environment"]),
     )
 
 

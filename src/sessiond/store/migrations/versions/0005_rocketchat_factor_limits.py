@@ -1,7 +1,7 @@
 """Rocket.Chat door: per-user second-factor try limit and the email-code mail throttle
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import sessiond.store.dialect
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
