@@ -118,11 +118,7 @@ async def _password_login(
         )
     except AuthenticationFailed as exc:
         entry = ACCOUNT_DISABLED if isinstance(exc, UserSuspended) else INVALID_CREDENTIALS
-        flow = await flows.login_flow(tenant.id, flow_id)
-        messages = [error_message(entry)]
-        return OrjsonResponse(
-            render_login_flow(flow, base_url=base_url(request), messages=messages), 400
-        )
+        return await _login_flow_refused(request, tenant, flow_id, entry)
     session = render_session(issued.record, view_of(request, tenant, admin=False))
     return OrjsonResponse({"session_token": issued.token, "session": session})
 
@@ -142,13 +138,20 @@ async def _step_up(
     except SecondFactorFailed as exc:
         if exc.exhausted:
             raise KratosError(400, reason=exc.message) from None
-        flow = await flows.login_flow(tenant.id, flow_id)
-        messages = [error_message(INVALID_CODE)]
-        return OrjsonResponse(
-            render_login_flow(flow, base_url=base_url(request), messages=messages), 400
-        )
+        return await _login_flow_refused(request, tenant, flow_id, INVALID_CODE)
     session = render_session(record, view_of(request, tenant, admin=False))
     return OrjsonResponse({"session_token": token, "session": session})
+
+
+async def _login_flow_refused(
+    request: Request, tenant: Tenant, flow_id: uuid.UUID, entry: tuple[int, str]
+) -> Response:
+    """Kratos answers a refused submission with the flow again (400), carrying the message."""
+    flow = await services(request).flows.login_flow(tenant.id, flow_id)
+    messages = [error_message(entry)]
+    return OrjsonResponse(
+        render_login_flow(flow, base_url=base_url(request), messages=messages), 400
+    )
 
 
 @router.get("/self-service/registration/api")
