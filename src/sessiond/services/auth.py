@@ -6,7 +6,6 @@ work: it commits whole or not at all.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -25,13 +24,11 @@ from sessiond.domain.errors import (
     InvalidInput,
     SecondFactorFailed,
     SessionLimitReached,
-    UserSuspended,
 )
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import AAL, AuthMethod, Session
 from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import IDENTIFIER_MAX_LENGTH, User, check_text
-from sessiond.infra.totp import backup_code_digest, is_backup_code_shaped, totp_step
+from sessiond.domain.user import User
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import (
     Grant,
@@ -40,6 +37,11 @@ from sessiond.services.issuing import (
     check_room,
     issue_session,
     lock_user,
+)
+from sessiond.services.sign_in_steps import (
+    check_second_factor,
+    checked_identifier,
+    failure_reason,
 )
 from sessiond.services.tenants import require_tenant
 from sessiond.services.users import NewUser, UserService, add_user, find_by_identifier
@@ -120,10 +122,8 @@ class AuthService:
         client: Client,
         token_format: TokenFormat = DEFAULT_TOKEN_FORMAT,
     ) -> SignInResult:
-        """Completes a `needs_factor_two` attempt with a TOTP code or a single-use backup code.
-
-        Each try is counted before its code is checked; the fifth wrong one ends the attempt.
-        """
+        """Completes a `needs_factor_two` attempt with a TOTP code or a single-use backup code;
+        each try is counted before its code is checked, and the fifth wrong one ends the attempt."""
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work() as uow:
@@ -336,13 +336,6 @@ def _check_sign_up_identifier(strategy: Strategy, new: NewUser) -> None:
         raise InvalidInput("email_password needs an email address", field="email")
 
 
-def checked_identifier(identifier: str) -> str:
-    checked = check_text(identifier.strip(), field="identifier", max_length=IDENTIFIER_MAX_LENGTH)
-    if not checked:
-        raise InvalidInput("the identifier must not be empty", field="identifier")
-    return checked
-
-
 async def _waiting_attempt(
     uow: UnitOfWork, tenant_id: uuid.UUID, attempt_id: uuid.UUID, *, now: datetime
 ) -> SignInAttempt:
@@ -366,16 +359,6 @@ async def _second_factor(
     return method
 
 
-def failure_reason(exc: Exception) -> str:
-    if isinstance(exc, UserSuspended):
-        return "user_suspended"
-    if isinstance(exc, SecondFactorFailed):
-        return "too_many_codes"
-    if isinstance(exc, SessionLimitReached):
-        return "session_limit"
-    return "invalid_credentials"
-
-
 async def _save(uow: UnitOfWork, previous: SignInAttempt, new: SignInAttempt) -> None:
     """A first-factor attempt is stored now; a waiting one moves on only once, whoever races."""
     if previous.status is not SignInStatus.NEEDS_FACTOR_TWO:
@@ -384,33 +367,7 @@ async def _save(uow: UnitOfWork, previous: SignInAttempt, new: SignInAttempt) ->
         raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
 
 
-async def fail_waiting(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:
-    """Fails a stored attempt still at its status (waiting for a factor) and commits; an
-    attempt another request has moved on meanwhile stays as that request left it."""
-    failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
-    await uow.sign_ins.update(failed, from_status=attempt.status)
-    await uow.commit()
-
-
 async def _fail(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:
     failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
     await _save(uow, attempt, failed)
     await uow.commit()
-
-
-async def check_second_factor(
-    uow: UnitOfWork, user: User, code: str, *, now: datetime
-) -> str | None:
-    """The method a right code proved (`totp` or `lookup_secret`), or None. Codes never replay."""
-    totp = user.totp
-    if totp is None or not totp.enabled:
-        return None
-    step = totp_step(totp.secret, code, at=now)
-    if step is not None:
-        return "totp" if await uow.users.set_totp_last_step(user.id, step=step) else None
-    if not is_backup_code_shaped(code):
-        return None
-    digest = await asyncio.to_thread(backup_code_digest, code, salt=user.id.bytes)
-    if await uow.users.use_backup_code(user.id, digest, at=now):
-        return "lookup_secret"
-    return None

@@ -36,16 +36,11 @@ from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import AAL, Session
 from sessiond.domain.user import User
 from sessiond.infra.totp import TOTP_DIGITS, is_backup_code_shaped
-from sessiond.services.auth import (
-    MAX_FACTOR_TRIES,
-    AuthService,
-    Claim,
-    SignUpResult,
-    check_second_factor,
-)
+from sessiond.services.auth import MAX_FACTOR_TRIES, AuthService, Claim, SignUpResult
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import IssuedSession, lock_user
 from sessiond.services.sessions import SessionService
+from sessiond.services.sign_in_steps import check_second_factor
 from sessiond.services.tenants import require_tenant
 from sessiond.services.users import NewUser
 from sessiond.store.uow import UnitOfWork

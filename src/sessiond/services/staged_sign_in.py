@@ -21,18 +21,18 @@ from sessiond.domain.errors import (
     SessionLimitReached,
 )
 from sessiond.domain.ids import new_id
-from sessiond.domain.session import AAL, AuthMethod
+from sessiond.domain.session import AAL, AuthMethod, Session
+from sessiond.domain.tenant import Tenant
+from sessiond.domain.user import User
 from sessiond.services.auth import (
     PASSWORD_STRATEGIES,
     SECOND_FACTOR_WINDOW,
     AuthService,
     SignInResult,
-    checked_identifier,
-    fail_waiting,
-    failure_reason,
 )
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import Grant, Issue, check_room, issue_session, lock_user
+from sessiond.services.sign_in_steps import checked_identifier, fail_waiting, failure_reason
 from sessiond.services.tenants import require_tenant
 from sessiond.services.users import find_by_identifier
 from sessiond.store.uow import UnitOfWork
@@ -118,18 +118,33 @@ class StagedSignIn:
             except (AuthenticationFailed, SessionLimitReached) as exc:
                 await fail_waiting(uow, attempt, failure_reason(exc))
                 raise
-            complete = await _advance(uow, attempt, SignInStatus.COMPLETE, at=now)
-            methods = (AuthMethod("password", AAL.AAL1, now),)
-            issued = await issue_session(
-                uow,
-                deps=self._deps,
-                tenant=tenant,
-                user=user,
-                grant=Grant(AAL.AAL1, methods, sign_in_attempt_id=attempt.id),
-                issue=issue,
-                evict=evict,
-            )
+            result = await self._complete(uow, tenant, user, attempt, issue, evict, now=now)
             await uow.commit()
+        return result
+
+    async def _complete(
+        self,
+        uow: UnitOfWork,
+        tenant: Tenant,
+        user: User,
+        attempt: SignInAttempt,
+        issue: Issue,
+        evict: list[Session],
+        *,
+        now: datetime,
+    ) -> SignInResult:
+        """The first factor was the last one: the attempt completes with a session at AAL1."""
+        complete = await _advance(uow, attempt, SignInStatus.COMPLETE, at=now)
+        methods = (AuthMethod("password", AAL.AAL1, now),)
+        issued = await issue_session(
+            uow,
+            deps=self._deps,
+            tenant=tenant,
+            user=user,
+            grant=Grant(AAL.AAL1, methods, sign_in_attempt_id=attempt.id),
+            issue=issue,
+            evict=evict,
+        )
         return SignInResult(complete, issued)
 
     async def _verify(

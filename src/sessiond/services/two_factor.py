@@ -21,11 +21,12 @@ from sessiond.domain.two_factor import (
     client_fingerprint,
 )
 from sessiond.domain.user import User
-from sessiond.services.auth import AuthService, SignInResult, check_second_factor
+from sessiond.services.auth import AuthService, SignInResult
 from sessiond.services.context import Client, Deps
 from sessiond.services.email_codes import EmailCodes, Mailer, Verdict, verified_addresses
 from sessiond.services.factor_tries import LockedOut, forget_tries, reserve_try_now
 from sessiond.services.sessions import Authenticated
+from sessiond.services.sign_in_steps import check_second_factor
 from sessiond.services.users import find_by_identifier, require_user
 from sessiond.store.uow import UnitOfWork
 
