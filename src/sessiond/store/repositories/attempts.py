@@ -135,11 +135,16 @@ class _TenantRows:
             self._conn, t, [t.c.tenant_id == tenant_id], size=size, cursor=cursor
         )
 
-    async def delete(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> bool:
+    async def delete(
+        self, tenant_id: uuid.UUID, attempt_id: uuid.UUID, *, status: str | None = None
+    ) -> bool:
+        """Deletes the attempt (only while it is at `status`, when given); False when no row was
+        deleted, e.g. because another request moved it on or took it first."""
         t = self._table
-        result = await self._conn.execute(
-            delete(t).where(t.c.tenant_id == tenant_id, t.c.id == attempt_id)
-        )
+        query = delete(t).where(t.c.tenant_id == tenant_id, t.c.id == attempt_id)
+        if status is not None:
+            query = query.where(t.c.status == status)
+        result = await self._conn.execute(query)
         return result.rowcount > 0
 
 
@@ -209,15 +214,7 @@ class SignInAttemptRepository(_TenantRows):
 
     async def delete_open(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> bool:
         """Deletes a login flow that is still open; False when another request consumed it."""
-        t = sign_in_attempts
-        result = await self._conn.execute(
-            delete(t).where(
-                t.c.tenant_id == tenant_id,
-                t.c.id == attempt_id,
-                t.c.status == SignInStatus.NEEDS_IDENTIFIER.value,
-            )
-        )
-        return result.rowcount > 0
+        return await self.delete(tenant_id, attempt_id, status=SignInStatus.NEEDS_IDENTIFIER.value)
 
     async def get_many(
         self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
@@ -258,15 +255,9 @@ class SignUpAttemptRepository(_TenantRows):
 
     async def delete_open(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> bool:
         """Deletes a registration flow that is still open; False when another request took it."""
-        t = sign_up_attempts
-        result = await self._conn.execute(
-            delete(t).where(
-                t.c.tenant_id == tenant_id,
-                t.c.id == attempt_id,
-                t.c.status == SignUpStatus.MISSING_REQUIREMENTS.value,
-            )
+        return await self.delete(
+            tenant_id, attempt_id, status=SignUpStatus.MISSING_REQUIREMENTS.value
         )
-        return result.rowcount > 0
 
     async def get(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> SignUpAttempt | None:
         row = await self._get(tenant_id, attempt_id)
