@@ -12,14 +12,9 @@ It migrates the database it is given and adds a tenant to it: point it at a scra
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 
+from ratios import main, measure, report
 from sqlalchemy import select
 
 from sessiond.compose import migrate, open_services
@@ -33,13 +28,6 @@ UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/113.0.0.0 Safari/537.36"
 )
-
-
-async def _timed(op: Callable[[], Awaitable[object]], n: int) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
-        await op()
-    return (time.perf_counter() - start) / n
 
 
 async def run(url: str, rounds: int, per_round: int) -> None:
@@ -71,29 +59,12 @@ async def run(url: str, rounds: int, per_round: int) -> None:
             )
 
         ops = {"bare lookup": bare_lookup, "authenticate": authenticate, "sign-in": sign_in}
-        samples: dict[str, list[float]] = {name: [] for name in ops}
-        for _ in range(rounds):
-            for name, op in ops.items():
-                samples[name].append(await _timed(op, per_round))
-        base = statistics.median(samples["bare lookup"])
-        print(f"backend: {services.deps.store.backend}, {rounds} rounds x {per_round} calls")
-        for name, values in samples.items():
-            median = statistics.median(values)
-            print(f"{name:>13}: {median * 1e3:8.3f} ms  ratio to bare lookup {median / base:6.2f}")
+        samples = await measure(ops, rounds=rounds, per_round=per_round)
+        header = f"backend: {services.deps.store.backend}, {rounds} rounds x {per_round} calls"
+        report(samples, baseline="bare lookup", header=header)
     finally:
         await services.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--per-round", type=int, default=50)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        asyncio.run(run(url, args.rounds, args.per_round))
-
-
 if __name__ == "__main__":
-    main()
+    main(run, doc=__doc__ or "", per_round=50)

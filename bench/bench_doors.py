@@ -13,17 +13,13 @@ scratch database (the default is a temporary SQLite file).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 from asgi_lifespan import LifespanManager
+from ratios import Op, main, measure, report
 
 from sessiond.app import create_app
 from sessiond.compose import migrate, open_services
@@ -44,13 +40,14 @@ SESSIONS = 50
 Call = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
 
 
-async def _timed(http: httpx.AsyncClient, call: Call, n: int) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
+def _checked(http: httpx.AsyncClient, call: Call) -> Op:
+    async def op() -> httpx.Response:
         answer = await call(http)
         if answer.status_code != 200:
             raise SystemExit(f"{answer.request.url}: {answer.status_code} {answer.text[:200]}")
-    return (time.perf_counter() - start) / n
+        return answer
+
+    return op
 
 
 async def _calls(services: Services, slug: str) -> dict[str, Call]:
@@ -101,29 +98,13 @@ async def run(url: str, rounds: int, per_round: int) -> None:
         async with LifespanManager(app) as manager:
             transport = httpx.ASGITransport(app=manager.app, client=("198.51.100.7", 40000))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-                samples: dict[str, list[float]] = {name: [] for name in calls}
-                for _ in range(rounds):
-                    for name, call in calls.items():
-                        samples[name].append(await _timed(http, call, per_round))
-        base = statistics.median(samples["healthz"])
-        print(f"backend: {services.deps.store.backend}, {rounds} rounds x {per_round} calls")
-        for name, values in samples.items():
-            median = statistics.median(values)
-            print(f"{name:>19}: {median * 1e3:8.3f} ms  ratio to /healthz {median / base:6.2f}")
+                ops = {name: _checked(http, call) for name, call in calls.items()}
+                samples = await measure(ops, rounds=rounds, per_round=per_round)
+        header = f"backend: {services.deps.store.backend}, {rounds} rounds x {per_round} calls"
+        report(samples, baseline="healthz", header=header)
     finally:
         await services.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--per-round", type=int, default=40)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        asyncio.run(run(url, args.rounds, args.per_round))
-
-
 if __name__ == "__main__":
-    main()
+    main(run, doc=__doc__ or "", per_round=40)
