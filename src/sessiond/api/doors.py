@@ -23,6 +23,8 @@ class Door:
     name: str
     prefixes: tuple[str, ...]
     app: ASGIApp
+    # A door may read less than the dispatcher's limit (Rocket.Chat: 64 KiB); None keeps it.
+    max_body_bytes: int | None = None
 
     def owns(self, path: str) -> int:
         """The length of the longest prefix of this door that `path` falls under, else 0."""
@@ -43,11 +45,13 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"the request body is larger than {limit} bytes")
+        self.limit = limit
 
 
 class DoorDispatch:
     """Routes HTTP requests to the door owning the path; everything else (lifespan, /healthz,
-    paths no door owns) goes to `fallback`. A door reads at most `max_body_bytes` of a body: a
+    paths no door owns) goes to `fallback`. A door reads at most its own `max_body_bytes` of a body,
+    else the dispatcher's: a
     larger declared length fails on the first read, a larger stream as soon as it passes the limit,
     so no body is held in memory whole before it is refused."""
 
@@ -63,33 +67,33 @@ class DoorDispatch:
             door = self.door_for(scope["path"])
             if door is not None:
                 if scope["type"] == "http":
-                    receive = self._bounded(scope, receive)
+                    receive = _bounded(scope, receive, door.max_body_bytes or self.max_body_bytes)
                 await door.app(scope, receive, send)
                 return
         await self.fallback(scope, receive, send)
-
-    def _bounded(self, scope: Scope, receive: Receive) -> Receive:
-        limit = self.max_body_bytes
-        declared = _content_length(scope)
-        seen = 0
-
-        async def bounded() -> Message:
-            nonlocal seen
-            if declared is not None and declared > limit:
-                raise BodyTooLarge(limit)
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
-        return bounded
 
     def door_for(self, path: str) -> Door | None:
         ranked = [(door.owns(path), door) for door in self.doors]
         best = max(ranked, key=lambda pair: pair[0], default=(0, None))
         return best[1] if best[0] else None
+
+
+def _bounded(scope: Scope, receive: Receive, limit: int) -> Receive:
+    declared = _content_length(scope)
+    seen = 0
+
+    async def bounded() -> Message:
+        nonlocal seen
+        if declared is not None and declared > limit:
+            raise BodyTooLarge(limit)
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return bounded
 
 
 def _content_length(scope: Scope) -> int | None:

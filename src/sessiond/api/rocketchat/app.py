@@ -8,11 +8,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.doors import Door
+from sessiond.api.doors import BodyTooLarge, Door
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat import accounts, methods, sessions
-from sessiond.api.rocketchat.caller import DoorConfig
-from sessiond.api.rocketchat.errors import WireError, failure, from_domain, invalid_params
+from sessiond.api.rocketchat.caller import MAX_BODY_BYTES, DoorConfig
+from sessiond.api.rocketchat.errors import (
+    WireError,
+    body_too_large,
+    failure,
+    from_domain,
+    invalid_params,
+)
 from sessiond.domain.errors import SessiondError
 from sessiond.infra.mail import SmtpMailer
 from sessiond.settings import Settings
@@ -25,7 +31,12 @@ def create_door(settings: Settings) -> Door:
     config = DoorConfig(
         tenant_slug=settings.rocketchat_tenant, proxies=settings.proxies(), mailer=mailer
     )
-    return Door(name="rocketchat", prefixes=PREFIXES, app=create_app(config))
+    return Door(
+        name="rocketchat",
+        prefixes=PREFIXES,
+        app=create_app(config),
+        max_body_bytes=MAX_BODY_BYTES,
+    )
 
 
 def create_app(config: DoorConfig) -> FastAPI:
@@ -44,6 +55,7 @@ def create_app(config: DoorConfig) -> FastAPI:
     app.add_exception_handler(SessiondError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(BodyTooLarge, _too_large)
     return app
 
 
@@ -59,6 +71,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     return invalid_params().response()
+
+
+async def _too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)
+    return body_too_large(exc.limit).response()
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

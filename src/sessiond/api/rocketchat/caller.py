@@ -10,7 +10,6 @@ from starlette.requests import Request
 
 from sessiond.api.doors import request_client, services_of
 from sessiond.api.rocketchat.errors import (
-    body_too_large,
     forbidden,
     invalid_params,
     not_logged_in,
@@ -133,7 +132,7 @@ async def require_second_factor(request: Request, caller: Caller) -> None:
 
 async def json_body(request: Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body is `{}`."""
-    raw = await _capped_body(request)
+    raw = await request.body()  # capped at MAX_BODY_BYTES by the door dispatcher
     if not raw.strip():
         return {}
     try:
@@ -143,22 +142,6 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(decoded, dict):
         raise invalid_params("the body must be a JSON object")
     return decoded
-
-
-async def _capped_body(request: Request) -> bytes:
-    """The body, refused as soon as it is known to pass `MAX_BODY_BYTES`: from Content-Length
-    before reading, else while it streams in, never holding more than the cap."""
-    declared = request.headers.get("content-length", "").strip()
-    if declared.isdigit() and (len(declared) > 12 or int(declared) > MAX_BODY_BYTES):
-        raise body_too_large(MAX_BODY_BYTES)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise body_too_large(MAX_BODY_BYTES)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def body_fields(body: dict[str, Any], *, allowed: frozenset[str]) -> None:
