@@ -7,9 +7,13 @@ import json
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
+from asgi_lifespan import LifespanManager
 
+from sessiond.app import create_app
 from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
+from sessiond.settings import Settings
 from tests.api.rocketchat.conftest import login, make_user
 
 DEEP = "[" * 1100
@@ -66,3 +70,26 @@ async def test_a_body_over_the_cap_is_refused_before_it_is_read(
 
     small = await rc.post("/api/v1/login", content=json.dumps({"username": "x" * 60_000}))
     assert small.status_code == 400
+
+
+async def test_an_unexpected_error_still_answers_in_rocket_chats_shape(
+    rc_settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault no handler expects (injected: a bug raising RuntimeError) is a 500 with
+    `success: false`, the shape the rocketchat-api client reads, not a plain-text page."""
+
+    async def broken(slug: str) -> Tenant:
+        raise RuntimeError("an injected bug")
+
+    monkeypatch.setattr(services.tenants, "get_by_slug", broken)
+    app = create_app(rc_settings, services=services)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            answer = await http.post("/api/v1/login", json={"user": "x", "password": "y"})
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "success": False,
+        "error": "an unexpected error occurred [error-internal]",
+        "errorType": "error-internal",
+    }

@@ -56,6 +56,7 @@ def create_app(config: DoorConfig) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(BodyTooLarge, _too_large)
+    app.add_exception_handler(Exception, _unexpected)  # the last resort, still in this shape
     return app
 
 
@@ -71,6 +72,13 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     return invalid_params().response()
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # Starlette re-raises after this answer, so the server logs the traceback.
+    return failure(
+        500, "an unexpected error occurred [error-internal]", "error-internal"
+    ).response()
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:
