@@ -76,6 +76,18 @@ async def test_a_protected_tenant_is_not_deleted(services: Services, tenant: Ten
     await services.tenants.delete(tenant.id, protected={"someone-else"})
 
 
+async def test_a_protected_tenant_keeps_its_slug(services: Services, tenant: Tenant) -> None:
+    """A door serving the tenant by slug keeps its id for the process: the slug may not move."""
+    with pytest.raises(Conflict):
+        await services.tenants.rename(tenant.id, slug=f"{tenant.slug}-x", protected={tenant.slug})
+    renamed = await services.tenants.rename(tenant.id, name="New name", protected={tenant.slug})
+    assert (renamed.slug, renamed.name) == (tenant.slug, "New name")
+    moved = await services.tenants.rename(
+        tenant.id, slug=f"{tenant.slug}-y", protected={"someone-else"}
+    )
+    assert moved.slug == f"{tenant.slug}-y"
+
+
 async def _waits_for_a_held_change(
     services: Services,
     tenant: Tenant,

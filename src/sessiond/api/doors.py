@@ -7,12 +7,14 @@ Kratos owns `/admin/...` and `/sessions/...` alike and must tell them apart).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import TrustedProxies, resolve_client
 from sessiond.services.container import Services
 from sessiond.services.context import Client
@@ -102,6 +104,24 @@ def _content_length(scope: Scope) -> int | None:
             text = value.decode("latin-1").strip()
             return int(text) if text.isdigit() else None
     return None
+
+
+class ServedTenant:
+    """The one tenant a door serves (Kratos, Rocket.Chat), named by its slug in the settings. Its
+    id is looked up once: a served tenant cannot be deleted or have its slug changed (the pxyz
+    door refuses both), so the id stays right for the life of the process."""
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self._id: uuid.UUID | None = None
+
+    async def id(self, services: Services) -> uuid.UUID:
+        if self._id is None:
+            self._id = (await services.tenants.get_by_slug(self.slug)).id
+        return self._id
+
+    async def get(self, services: Services) -> Tenant:
+        return await services.tenants.get(await self.id(services))
 
 
 def services_of(request: Request) -> Services:

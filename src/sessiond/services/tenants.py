@@ -159,11 +159,21 @@ class TenantService:
         return key
 
     async def rename(
-        self, tenant_id: uuid.UUID, *, name: str | None = None, slug: str | None = None
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        name: str | None = None,
+        slug: str | None = None,
+        protected: Collection[str] = (),
     ) -> Tenant:
-        """Changes the name and/or slug; a slug another tenant has is a `Conflict`."""
+        """Changes the name and/or slug; a slug another tenant has is a `Conflict`, and so is a
+        new slug for a tenant whose slug is `protected` (one another front door serves)."""
         async with self._deps.store.unit_of_work() as uow:
             tenant = await require_tenant(uow, tenant_id, lock=True)
+            if slug is not None and slug != tenant.slug and tenant.slug in protected:
+                raise Conflict(
+                    f"tenant {tenant.slug!r} is served by another front door", field="slug"
+                )
             updated = replace(
                 tenant,
                 name=tenant.name

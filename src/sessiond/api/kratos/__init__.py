@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sessiond.api.doors import Door
+from sessiond.api.doors import Door, ServedTenant
 from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
 from sessiond.api.kratos.context import DoorConfig
 from sessiond.api.kratos.errors import install_handlers
@@ -23,7 +23,9 @@ def create_door(settings: Settings) -> Door:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.kratos = DoorConfig(tenant_slug=settings.kratos_tenant, proxies=settings.proxies())
+    app.state.kratos = DoorConfig(
+        tenant=ServedTenant(settings.kratos_tenant), proxies=settings.proxies()
+    )
     install_handlers(app)
     for module in (public, admin_sessions, identities, selfservice, schema):
         app.include_router(module.router)

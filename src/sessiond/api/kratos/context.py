@@ -4,11 +4,11 @@ token, the client, and the view to render with."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from sessiond.api.doors import request_client, services_of
+from sessiond.api.doors import ServedTenant, request_client, services_of
 from sessiond.api.kratos.errors import KratosError, no_session
 from sessiond.api.kratos.wire import View
 from sessiond.domain.errors import AuthenticationFailed
@@ -29,11 +29,10 @@ AAL2_REASON = (
 BAD_KEY_REASON = "The secret key is missing or is not one of this tenant's keys."
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class DoorConfig:
-    tenant_slug: str
+    tenant: ServedTenant
     proxies: TrustedProxies
-    tenant_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 def config_of(request: Request) -> DoorConfig:
@@ -42,17 +41,11 @@ def config_of(request: Request) -> DoorConfig:
 
 
 async def door_tenant_id(request: Request) -> uuid.UUID:
-    """The id of the tenant this door serves, looked up by slug once."""
-    config = config_of(request)
-    known = config.tenant_ids.get(config.tenant_slug)
-    if known is None:
-        tenant = await services_of(request).tenants.get_by_slug(config.tenant_slug)
-        known = config.tenant_ids[config.tenant_slug] = tenant.id
-    return known
+    return await config_of(request).tenant.id(services_of(request))
 
 
 async def door_tenant(request: Request) -> Tenant:
-    return await services_of(request).tenants.get(await door_tenant_id(request))
+    return await config_of(request).tenant.get(services_of(request))
 
 
 def _bearer(request: Request) -> str | None:

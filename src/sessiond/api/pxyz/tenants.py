@@ -78,11 +78,15 @@ async def get_tenant(id: str, caller: CallerDep) -> OrjsonResponse:
 
 
 @router.put("/tenants/{id}")
-async def update_tenant(id: str, body: UpdateTenant, caller: CallerDep) -> OrjsonResponse:
+async def update_tenant(
+    id: str, body: UpdateTenant, caller: CallerDep, request: Request
+) -> OrjsonResponse:
     tenant_id = caller.tenant(id, what="id")
     if body.iconId or body.logoId:
         raise InvalidInput("tenant images are not supported by sessiond", field="iconId")
-    tenant = await caller.services.tenants.rename(tenant_id, name=body.name, slug=body.slug)
+    tenant = await caller.services.tenants.rename(
+        tenant_id, name=body.name, slug=body.slug, protected=request.app.state.served_slugs
+    )
     return OrjsonResponse(tenant_wire.tenant(tenant))
 
 

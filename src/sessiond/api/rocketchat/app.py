@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.doors import BodyTooLarge, Door
+from sessiond.api.doors import BodyTooLarge, Door, ServedTenant
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat import accounts, methods, sessions
 from sessiond.api.rocketchat.caller import MAX_BODY_BYTES, DoorConfig
@@ -29,7 +29,7 @@ PREFIXES = ("/api/v1/", "/api/info")
 def create_door(settings: Settings) -> Door:
     mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
     config = DoorConfig(
-        tenant_slug=settings.rocketchat_tenant, proxies=settings.proxies(), mailer=mailer
+        tenant=ServedTenant(settings.rocketchat_tenant), proxies=settings.proxies(), mailer=mailer
     )
     return Door(
         name="rocketchat",

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sessiond.api.doors import request_client, services_of
+from sessiond.api.doors import ServedTenant, request_client, services_of
 from sessiond.api.rocketchat.errors import (
     forbidden,
     invalid_params,
@@ -32,7 +32,7 @@ MAX_BODY_BYTES = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class DoorConfig:
-    tenant_slug: str
+    tenant: ServedTenant
     proxies: TrustedProxies
     mailer: Mailer | None
 
@@ -61,7 +61,7 @@ def client_of(request: Request) -> Client:
 
 
 async def tenant_of(request: Request) -> Tenant:
-    return await services_of(request).tenants.get_by_slug(config_of(request).tenant_slug)
+    return await config_of(request).tenant.get(services_of(request))
 
 
 @dataclass(frozen=True, slots=True)
