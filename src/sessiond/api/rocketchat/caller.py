@@ -106,9 +106,9 @@ async def caller_of(request: Request) -> Caller:
     if not user_id or not token:
         raise not_logged_in()
     services: Services = services_of(request)
-    tenant = await tenant_of(request)
+    tenant_id = await config_of(request).tenant.id(services)  # the tenant comes with `auth`
     try:
-        auth = await services.sessions.authenticate(tenant.id, token)
+        auth = await services.sessions.authenticate(tenant_id, token)
     except SessionNotLive as exc:
         raise not_logged_in() from exc
     if render_hex(auth.record.user.id) != user_id.strip().lower():
