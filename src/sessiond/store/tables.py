@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -293,4 +294,19 @@ email_codes = Table(
     Column("tries", Integer, nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Token-check cache invalidations (revision 0006): written in the transaction of the change they
+# report, read by every process to drop what it cached. No foreign key: the row that says "tenant T
+# is gone" must outlive tenant T. SQLite's AUTOINCREMENT keeps `seq` from ever going back after the
+# newest rows are pruned.
+cache_invalidations = Table(
+    "cache_invalidations",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("tenant_id", Uuid(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("target", Uuid(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    sqlite_autoincrement=True,
 )
