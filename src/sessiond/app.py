@@ -46,6 +46,7 @@ def create_app(
         app.state.services = services or await open_services(settings)
         try:
             await asyncio.to_thread(app.state.services.deps.agents.warm)
+            await app.state.services.feed.start()
             yield {"services": app.state.services}
         finally:
             if own:
@@ -66,6 +67,13 @@ def create_app(
         except StorageUnavailable:
             return OrjsonResponse({"status": "unavailable"}, status_code=503)
         return OrjsonResponse({"status": "ok"})
+
+    @app.get("/healthz/token-cache", include_in_schema=False)
+    async def token_cache() -> OrjsonResponse:
+        cache = app.state.services.deps.token_cache
+        return OrjsonResponse(
+            {"feed": cache.feed.value, "trusted": cache.trusted, "entries": len(cache)}
+        )
 
     return DoorDispatch(fallback=app, doors=front_doors(settings) if doors is None else doors)
 

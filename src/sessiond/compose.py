@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from sessiond.infra.clock import Clock, SystemClock
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
+from sessiond.infra.redis_bus import RedisBus
+from sessiond.infra.token_cache import TokenCache
 from sessiond.infra.useragent import UserAgentParser
 from sessiond.services.container import Services
 from sessiond.services.context import Deps
+from sessiond.services.sessions import Authenticated
+from sessiond.services.token_checks import CacheFeed, feed_kind
 from sessiond.settings import Settings
 from sessiond.store.engine import create_engine
 from sessiond.store.migrate import require_current_schema, upgrade
 from sessiond.store.uow import Store
 
 PAGE_TOKEN_SECRET = "page_tokens"
+POLL_EVERY = {False: 0.02, True: 1.0}  # seconds between reads of the log, without and with Redis
 
 
 async def migrate(settings: Settings) -> None:
@@ -26,8 +34,13 @@ async def migrate(settings: Settings) -> None:
 
 
 async def open_services(
-    settings: Settings, *, clock: Clock | None = None, migrate_first: bool = False
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    migrate_first: bool = False,
 ) -> Services:
+    """`clock` tells the domain what time it is; `monotonic` times the cache's own freshness."""
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     store = Store(engine)
     try:
@@ -42,6 +55,18 @@ async def open_services(
     except BaseException:
         await store.close()
         raise
+    bus = RedisBus(settings.redis_url) if settings.redis_url else None
+    cache: TokenCache[Authenticated] = TokenCache(
+        capacity=settings.token_cache_size, feed=feed_kind(bus), monotonic=monotonic
+    )
+    feed = CacheFeed(
+        store=store,
+        cache=cache,
+        bus=bus,
+        poll_every=POLL_EVERY[bus is not None],
+        monotonic=monotonic,
+    )
+    store.on_commit = feed.committed
     deps = Deps(
         store=store,
         clock=clock,
@@ -50,5 +75,6 @@ async def open_services(
         ),
         agents=UserAgentParser(),
         page_tokens=PageTokenCodec(secret=secret, purpose="sessions"),
+        token_cache=cache,
     )
-    return Services.build(deps)
+    return Services.build(deps, feed=feed)

@@ -26,6 +26,7 @@ class Settings:
     kratos_tenant: str = "default"
     rocketchat_tenant: str = "default"
     db_pool_size: int = 10
+    token_cache_size: int = 100_000
     password_time_cost: int = 2
     password_memory_cost: int = 19456
 
@@ -45,6 +46,10 @@ class Settings:
         for name in ("db_pool_size", "password_time_cost", "password_memory_cost"):
             if name in values:
                 values[name] = _positive_int(name, values[name])
+        if "token_cache_size" in values:
+            values["token_cache_size"] = _whole_number(
+                "token_cache_size", values["token_cache_size"]
+            )
         loaded = cls(**values)
         loaded.proxies()
         return loaded
@@ -63,10 +68,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _positive_int(name: str, value: object) -> int:
+    number = _whole_number(name, value)
+    if number < 1:
+        raise InvalidInput(f"setting {name} must be at least 1")
+    return number
+
+
+def _whole_number(name: str, value: object) -> int:
     try:
         number = int(str(value))
     except ValueError as exc:
         raise InvalidInput(f"setting {name} must be a whole number") from exc
-    if number < 1:
-        raise InvalidInput(f"setting {name} must be at least 1")
+    if number < 0:
+        raise InvalidInput(f"setting {name} must not be negative")
     return number

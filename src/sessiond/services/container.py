@@ -13,6 +13,7 @@ from sessiond.services.signing import TenantSigner
 from sessiond.services.staged_sign_in import StagedSignIn
 from sessiond.services.stats import StatsService
 from sessiond.services.tenants import TenantService
+from sessiond.services.token_checks import CacheFeed
 from sessiond.services.users import UserService
 
 
@@ -30,9 +31,10 @@ class Services:
     owners: OwnerService
     staged: StagedSignIn
     flows: FlowService
+    feed: CacheFeed
 
     @classmethod
-    def build(cls, deps: Deps) -> Services:
+    def build(cls, deps: Deps, *, feed: CacheFeed) -> Services:
         users = UserService(deps=deps)
         auth = AuthService(deps=deps, users=users)
         sessions = SessionService(deps=deps)
@@ -49,7 +51,9 @@ class Services:
             owners=OwnerService(deps=deps),
             staged=StagedSignIn(deps=deps, auth=auth),
             flows=FlowService(deps=deps, auth=auth, sessions=sessions),
+            feed=feed,
         )
 
     async def close(self) -> None:
+        await self.feed.stop()
         await self.deps.store.close()

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sessiond.domain.device import UserAgentInfo
 from sessiond.infra.client_ip import LOCATION_MAX_LENGTH
 from sessiond.infra.clock import Clock
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
+from sessiond.infra.token_cache import TokenCache
 from sessiond.infra.useragent import UserAgentParser
 from sessiond.store.uow import Store
+
+if TYPE_CHECKING:
+    from sessiond.services.sessions import Authenticated
 
 HOST_MAX_LENGTH = 256
 IP_MAX_LENGTH = 64
@@ -60,6 +65,7 @@ class Deps:
     passwords: PasswordHasher
     agents: UserAgentParser
     page_tokens: PageTokenCodec
+    token_cache: TokenCache[Authenticated]
 
     async def parse_agent(self, raw: str) -> UserAgentInfo:
         """Parsing a new user agent costs about a millisecond, so it runs off the event loop."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sessiond.domain.errors import (
     InvalidSort,
@@ -23,6 +23,7 @@ from sessiond.domain.listing import (
 from sessiond.domain.session import EndReason, live_idle_cutoff, touch_interval
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.tokens import digest
+from sessiond.infra.token_cache import Owner
 from sessiond.services.context import Deps
 from sessiond.services.keyset import KeysetTokens, PageRequest
 from sessiond.services.tenants import require_tenant
@@ -40,33 +41,62 @@ class Authenticated:
 class SessionService:
     def __init__(self, *, deps: Deps) -> None:
         self._deps = deps
+        self._touching: set[uuid.UUID] = set()
 
     async def authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
-        """The live session a raw token names, and its user; `SessionNotLive` says why not."""
+        """The live session a raw token names, and its user; `SessionNotLive` says why not.
+
+        A cached answer is used only when it is still live now (expiry, idle timeout and the
+        user's state are judged at check time); anything else is read again from the database,
+        since another node may have touched the session since this one cached it.
+        """
+        key = digest(token)
         now = self._deps.clock.now()
+        cache = self._deps.token_cache
+        cached = cache.get(key)
+        if cached is not None:
+            if cached.tenant.id != tenant_id:
+                raise SessionNotLive(NotLiveReason.UNKNOWN)
+            if _not_live(cached, now) is None:
+                return await self._touched(key, cached, now)
+        ticket = cache.ticket()
         async with self._deps.store.unit_of_work(write=False) as uow:
             tenant = await require_tenant(uow, tenant_id)
-            record = await uow.sessions.get_by_token_digest(digest(token))
+            record = await uow.sessions.get_by_token_digest(key)
         if record is None or record.session.tenant_id != tenant_id:
             raise SessionNotLive(NotLiveReason.UNKNOWN)
-        reason = record.session.not_live_reason(
-            now=now, settings=tenant.settings, user_active=record.user.is_active
-        )
+        found = Authenticated(record, tenant)
+        reason = _not_live(found, now)
         if reason is not None:
             raise SessionNotLive(reason)
-        if record.session.needs_touch(now=now, settings=tenant.settings):
-            record = await self._touch(record, now, touch_interval(tenant.settings))
-        return Authenticated(record, tenant)
+        owner = Owner(record.session.id, record.user.id, tenant.id)
+        cache.put(key, found, owner=owner, ticket=ticket)
+        return await self._touched(key, found, now)
 
-    async def _touch(
-        self, record: SessionRecord, now: datetime, interval: timedelta
-    ) -> SessionRecord:
-        async with self._deps.store.unit_of_work() as uow:
-            touched = await uow.sessions.touch(record.session.id, at=now, not_after=now - interval)
-            await uow.commit()
+    async def _touched(self, key: str, found: Authenticated, now: datetime) -> Authenticated:
+        """Writes `last_active_at` when the touch rule asks for it, once per session however many
+        checks of it run at once. A touch another node made first leaves the value to be read
+        again, so this process never believes a session more recently active than it was."""
+        session, settings = found.record.session, found.tenant.settings
+        if session.id in self._touching or not session.needs_touch(now=now, settings=settings):
+            return found
+        self._touching.add(session.id)
+        try:
+            async with self._deps.store.unit_of_work() as uow:
+                touched = await uow.sessions.touch(
+                    session.id, at=now, not_after=now - touch_interval(settings)
+                )
+                await uow.commit()
+        finally:
+            self._touching.discard(session.id)
         if not touched:
-            return record
-        return replace(record, session=replace(record.session, last_active_at=now))
+            self._deps.token_cache.discard(key)
+            return found
+        fresh = replace(
+            found, record=replace(found.record, session=replace(session, last_active_at=now))
+        )
+        self._deps.token_cache.refresh(key, fresh)
+        return fresh
 
     async def get(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord:
         async with self._deps.store.unit_of_work(write=False) as uow:
@@ -217,6 +247,13 @@ class SessionService:
                 if count < PURGE_BATCH:
                     break
         return purged
+
+
+def _not_live(found: Authenticated, now: datetime) -> NotLiveReason | None:
+    record = found.record
+    return record.session.not_live_reason(
+        now=now, settings=found.tenant.settings, user_active=record.user.is_active
+    )
 
 
 def _fingerprint(query: SessionQuery) -> str:

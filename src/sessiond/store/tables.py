@@ -303,7 +303,9 @@ email_codes = Table(
 cache_invalidations = Table(
     "cache_invalidations",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("tenant_id", Uuid(), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("target", Uuid(), nullable=False),

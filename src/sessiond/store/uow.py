@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from sessiond.domain.invalidation import Invalidation
 from sessiond.store.dialect import SQLITE_IMMEDIATE
 from sessiond.store.errors import storage_errors, storage_unavailable
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
+from sessiond.store.repositories.invalidations import InvalidationLog
 from sessiond.store.repositories.keys import ApiKeyRepository
 from sessiond.store.repositories.listing import SessionLister
 from sessiond.store.repositories.owners import OwnerRepository
@@ -21,8 +24,11 @@ from sessiond.store.repositories.tenants import TenantRepository
 from sessiond.store.repositories.two_factor import TwoFactorRepository
 from sessiond.store.repositories.users import UserRepository
 
+Committed = Callable[[Sequence[Invalidation]], Awaitable[None]]
+
 
 class UnitOfWork:
+    invalidations: InvalidationLog
     tenants: TenantRepository
     keys: ApiKeyRepository
     users: UserRepository
@@ -35,9 +41,10 @@ class UnitOfWork:
     two_factor: TwoFactorRepository
     owners: OwnerRepository
 
-    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+    def __init__(self, engine: AsyncEngine, *, write: bool, committed: Committed | None) -> None:
         self._engine = engine
         self._write = write
+        self._committed = committed
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
 
@@ -51,10 +58,11 @@ class UnitOfWork:
         except (SQLAlchemyError, OSError) as exc:
             await self._close()
             raise storage_unavailable(exc, "opening a transaction") from exc
-        self.tenants = TenantRepository(conn)
+        self.invalidations = InvalidationLog(conn)
+        self.tenants = TenantRepository(conn, log=self.invalidations)
         self.keys = ApiKeyRepository(conn)
-        self.users = UserRepository(conn)
-        self.sessions = SessionRepository(conn)
+        self.users = UserRepository(conn, log=self.invalidations)
+        self.sessions = SessionRepository(conn, log=self.invalidations)
         self.listing = SessionLister(conn)
         self.sign_ins = SignInAttemptRepository(conn)
         self.sign_ups = SignUpAttemptRepository(conn)
@@ -72,6 +80,9 @@ class UnitOfWork:
                 await self._tx.commit()
         finally:
             self._tx = None
+        pending, self.invalidations.pending = self.invalidations.pending, []
+        if pending and self._committed is not None:
+            await self._committed(pending)
 
     async def __aexit__(
         self,
@@ -95,17 +106,22 @@ class UnitOfWork:
 
 
 class Store:
-    """Owns the engine; hands out units of work."""
+    """Owns the engine; hands out units of work.
+
+    `on_commit` (set once by the composition root) hears, after each commit, the invalidations
+    that commit wrote to the log, so this process and its peers can act on them at once.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.on_commit: Committed | None = None
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.engine, write=write)
+        return UnitOfWork(self.engine, write=write, committed=self.on_commit)
 
     async def ping(self) -> None:
         """Raises `StorageUnavailable` unless the database answers a trivial query."""

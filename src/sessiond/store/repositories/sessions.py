@@ -21,10 +21,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.device import Device, UserAgentInfo
+from sessiond.domain.invalidation import Scope
 from sessiond.domain.listing import SessionRecord, SessionState
 from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
 from sessiond.domain.user import UserState
 from sessiond.store.dialect import utc_day
+from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.users import UserRepository
 from sessiond.store.tables import devices, sessions, users
 
@@ -123,9 +125,12 @@ def state_condition(
 
 
 class SessionRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, log: InvalidationLog | Unlogged = UNLOGGED
+    ) -> None:
         self._conn = conn
-        self._users = UserRepository(conn)
+        self._log = log
+        self._users = UserRepository(conn, log=log)
 
     async def add(self, session: Session, device: Device | None) -> None:
         if device is not None:
@@ -251,8 +256,9 @@ class SessionRepository:
             update(sessions)
             .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
             .values(expires_at=expires_at, updated_at=at)
+            .returning(sessions.c.tenant_id)
         )
-        return result.rowcount > 0
+        return await self._logged_one(session_id, result.scalar_one_or_none())
 
     async def raise_assurance(
         self,
@@ -267,8 +273,15 @@ class SessionRepository:
             update(sessions)
             .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
             .values(aal=aal.value, methods=_methods_json(methods), updated_at=at)
+            .returning(sessions.c.tenant_id)
         )
-        return result.rowcount > 0
+        return await self._logged_one(session_id, result.scalar_one_or_none())
+
+    async def _logged_one(self, session_id: uuid.UUID, tenant_id: uuid.UUID | None) -> bool:
+        if tenant_id is None:
+            return False
+        await self._log.record(Scope.SESSION, tenant_id, [session_id])
+        return True
 
     async def end(
         self,
@@ -298,7 +311,14 @@ class SessionRepository:
             .values(ended_at=at, end_reason=reason.value, ended_by=by, updated_at=at)
             .returning(sessions.c.id)
         )
-        return list(result.scalars())
+        ended = list(result.scalars())
+        if ended and user_id is not None:
+            await self._log.record(Scope.USER, tenant_id, [user_id])
+        elif ended and session_ids is not None:
+            await self._log.record(Scope.SESSION, tenant_id, ended)
+        elif ended:
+            await self._log.record(Scope.TENANT, tenant_id, [tenant_id])
+        return ended
 
     async def purge(
         self,
@@ -368,4 +388,5 @@ class SessionRepository:
                 .values(expires_at=bindparam("cap"), updated_at=now),
                 changes,
             )
+            await self._log.record(Scope.TENANT, tenant_id, [tenant_id])
         return len(changes)

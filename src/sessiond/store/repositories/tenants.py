@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sessiond.domain.invalidation import Scope
 from sessiond.domain.tenant import Environment, LimitPolicy, SessionSettings, Tenant
 from sessiond.store.errors import conflict_on_duplicate
+from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.tables import tenants
 
 
@@ -59,8 +61,11 @@ def tenant_from_row(row: RowMapping) -> Tenant:
 
 
 class TenantRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, log: InvalidationLog | Unlogged = UNLOGGED
+    ) -> None:
         self._conn = conn
+        self._log = log
 
     async def add(self, tenant: Tenant) -> None:
         async with conflict_on_duplicate(f"tenant {tenant.slug!r} already exists", field="slug"):
@@ -75,6 +80,7 @@ class TenantRepository:
             await self._conn.execute(
                 update(tenants).where(tenants.c.id == tenant.id).values(**_values(tenant))
             )
+        await self._log.record(Scope.TENANT, tenant.id, [tenant.id])
 
     async def get(self, tenant_id: uuid.UUID) -> Tenant | None:
         return await self._one(tenants.c.id == tenant_id)
@@ -101,7 +107,10 @@ class TenantRepository:
 
     async def delete(self, tenant_id: uuid.UUID) -> bool:
         result = await self._conn.execute(delete(tenants).where(tenants.c.id == tenant_id))
-        return result.rowcount > 0
+        if result.rowcount == 0:
+            return False
+        await self._log.record(Scope.TENANT, tenant_id, [tenant_id])
+        return True
 
     async def _one(self, condition: Any) -> Tenant | None:
         row = (await self._conn.execute(select(tenants).where(condition))).mappings().first()

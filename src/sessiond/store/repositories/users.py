@@ -9,9 +9,11 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.ids import new_id
+from sessiond.domain.invalidation import Scope
 from sessiond.domain.listing import KeysetCursor
 from sessiond.domain.user import Email, Totp, User, UserState, normalise_identifier
 from sessiond.store.errors import conflict_on_duplicate
+from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.keyset import keyset_rows
 from sessiond.store.tables import backup_codes, user_emails, users
 
@@ -61,8 +63,11 @@ def _values(user: User) -> dict[str, Any]:
 
 
 class UserRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, log: InvalidationLog | Unlogged = UNLOGGED
+    ) -> None:
         self._conn = conn
+        self._log = log
 
     async def add(self, user: User) -> None:
         async with conflict_on_duplicate("that username is already taken", field="username"):
@@ -90,12 +95,16 @@ class UserRepository:
             )
         await self._conn.execute(delete(user_emails).where(user_emails.c.user_id == user.id))
         await self._write_emails(user)
+        await self._log.record(Scope.USER, user.tenant_id, [user.id])
 
     async def delete(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         result = await self._conn.execute(
             delete(users).where(users.c.id == user_id, users.c.tenant_id == tenant_id)
         )
-        return result.rowcount > 0
+        if result.rowcount == 0:
+            return False
+        await self._log.record(Scope.USER, tenant_id, [user_id])
+        return True
 
     async def get(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
         found = await self._select(users.c.tenant_id == tenant_id, users.c.id == user_id)
@@ -171,8 +180,13 @@ class UserRepository:
             update(users)
             .where(users.c.id == user_id, users.c.password_hash == replacing)
             .values(password_hash=new_hash, updated_at=at)
+            .returning(users.c.tenant_id)
         )
-        return result.rowcount > 0
+        tenant_id = result.scalar_one_or_none()
+        if tenant_id is None:
+            return False
+        await self._log.record(Scope.USER, tenant_id, [user_id])
+        return True
 
     async def set_totp_last_step(self, user_id: uuid.UUID, *, step: int) -> bool:
         """Records the TOTP step just used; False when it (or a later one) was used already."""
