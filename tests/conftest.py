@@ -102,6 +102,31 @@ def postgres_url() -> Iterator[str]:
         asyncio.run(_drop_pg_database(admin, name))
 
 
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """An empty PostgreSQL database, not yet migrated (`sessiond serve` migrates it), dropped
+    afterwards."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set")
+    admin = _plain(base)
+    name = f"sessiond_serve_{secrets.token_hex(4)}"
+    asyncio.run(_create_pg_database(admin, name))
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_drop_pg_database(admin, name))
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each backend, for tests that run `sessiond serve` on it."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sessiond.db'}"
+    url: str = request.getfixturevalue("fresh_postgres")
+    return url
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path: Path = tmp_path_factory.mktemp("db") / "sessiond.db"

@@ -4,21 +4,15 @@ again on the same database. PostgreSQL runs too when SESSIOND_TEST_DATABASE_URL 
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from sessiond.compose import open_services
 from sessiond.settings import Settings
 from tests.live import SESSIOND, free_port, log_text, server_env, serving
-
-PG_ENV = "SESSIOND_TEST_DATABASE_URL"
 
 pytestmark = pytest.mark.slow
 
@@ -32,40 +26,6 @@ def tenant_slugs(database_url: str) -> list[str]:
             await services.close()
 
     return asyncio.run(read())
-
-
-async def _admin(admin_url: str, statement: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-def fresh_postgres() -> Iterator[str]:
-    """An empty PostgreSQL database, not yet migrated, dropped afterwards."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set")
-    admin = make_url(base).set(drivername="postgresql")
-    name = f"sessiond_serve_{secrets.token_hex(4)}"
-    admin_url = admin.render_as_string(hide_password=False)
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'sessiond.db'}"
-    url: str = request.getfixturevalue("fresh_postgres")
-    return url
 
 
 def test_serve_migrates_answers_and_starts_again_on_the_same_database(

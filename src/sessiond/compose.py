@@ -64,6 +64,7 @@ async def open_services(
         cache=cache,
         bus=bus,
         poll_every=POLL_EVERY[bus is not None],
+        open_store=lambda: Store(create_engine(settings.database_url, pool_size=1)),
         monotonic=monotonic,
     )
     store.on_commit = feed.committed

@@ -7,6 +7,7 @@ Kratos owns `/admin/...` and `/sessions/...` alike and must tell them apart).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -63,6 +64,7 @@ class DoorDispatch:
         self.fallback = fallback
         self.doors = doors
         self.max_body_bytes = max_body_bytes
+        self.door_for = functools.lru_cache(maxsize=4096)(self._door_for)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -74,7 +76,7 @@ class DoorDispatch:
                 return
         await self.fallback(scope, receive, send)
 
-    def door_for(self, path: str) -> Door | None:
+    def _door_for(self, path: str) -> Door | None:
         ranked = [(door.owns(path), door) for door in self.doors]
         best = max(ranked, key=lambda pair: pair[0], default=(0, None))
         return best[1] if best[0] else None

@@ -16,10 +16,14 @@ current; otherwise `get` finds nothing and `put` keeps nothing, so every check r
 A check reads the database, then puts what it read. An invalidation applied between the two would
 be lost, so `ticket()` is taken before the read and `put` keeps the answer only if no invalidation
 was applied since.
+
+The feed runs on a thread of its own (`services/token_checks.py`), so every change to the cache
+holds its lock.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -31,6 +35,10 @@ from typing import Generic, TypeVar
 from sessiond.domain.invalidation import Invalidation, Scope
 
 V = TypeVar("V")
+# A check believes a polled cache only if a poll that started at most this long ago has been
+# applied. A revoke committed before that poll started is then applied; so a revoke that has
+# returned is refused by every process within this bound (the promise is 100 ms).
+MAX_LAG = 0.09
 
 
 class Feed(StrEnum):
@@ -59,7 +67,7 @@ class TokenCache(Generic[V]):
         *,
         capacity: int,
         feed: Feed,
-        max_lag: float = 0.075,
+        max_lag: float = MAX_LAG,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._capacity = capacity
@@ -71,6 +79,7 @@ class TokenCache(Generic[V]):
         self._generation = 0
         self._fresh_as_of: float | None = None
         self._pushed = False
+        self._lock = threading.Lock()
 
     @property
     def feed(self) -> Feed:
@@ -91,58 +100,70 @@ class TokenCache(Generic[V]):
     def get(self, key: str) -> V | None:
         if not self.trusted:
             return None
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        self._entries.move_to_end(key)
-        return entry.value
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry.value
 
     def ticket(self) -> int:
         return self._generation
 
     def put(self, key: str, value: V, *, owner: Owner, ticket: int) -> None:
-        if ticket != self._generation or not self.trusted:
-            return
-        self._drop(key)
-        self._entries[key] = _Entry(value, owner)
-        for scope, target in self._targets(owner):
-            self._by_scope[scope].setdefault(target, set()).add(key)
-        while len(self._entries) > self._capacity:
-            self._drop(next(iter(self._entries)))
+        with self._lock:
+            if ticket != self._generation or not self.trusted:
+                return
+            self._drop(key)
+            self._entries[key] = _Entry(value, owner)
+            for scope, target in self._targets(owner):
+                self._by_scope[scope].setdefault(target, set()).add(key)
+            while len(self._entries) > self._capacity:
+                self._drop(next(iter(self._entries)))
 
     def refresh(self, key: str, value: V) -> None:
         """Replaces the value of an entry still held (a touch moved its last-active time)."""
-        entry = self._entries.get(key)
-        if entry is not None:
-            entry.value = value
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry.value = value
 
     def discard(self, key: str) -> None:
-        self._drop(key)
+        with self._lock:
+            self._drop(key)
 
     def apply(self, invalidations: Iterable[Invalidation]) -> None:
-        for invalidation in invalidations:
-            for key in list(self._by_scope[invalidation.scope].get(invalidation.target, ())):
-                self._drop(key)
-        self._generation += 1
+        with self._lock:
+            for invalidation in invalidations:
+                for key in list(self._by_scope[invalidation.scope].get(invalidation.target, ())):
+                    self._drop(key)
+            self._generation += 1
 
     def clear(self) -> None:
+        with self._lock:
+            self._clear()
+
+    def polled(self, *, started: float) -> None:
+        """A poll that started at `started` (this cache's monotonic clock) read the whole log."""
+        with self._lock:
+            if self._fresh_as_of is None or started > self._fresh_as_of:
+                self._fresh_as_of = started
+
+    def push_up(self) -> None:
+        with self._lock:
+            self._clear()
+            self._pushed = True
+
+    def push_down(self) -> None:
+        with self._lock:
+            self._pushed = False
+            self._clear()
+
+    def _clear(self) -> None:
         self._entries.clear()
         for index in self._by_scope.values():
             index.clear()
         self._generation += 1
-
-    def polled(self, *, started: float) -> None:
-        """A poll that started at `started` (this cache's monotonic clock) read the whole log."""
-        if self._fresh_as_of is None or started > self._fresh_as_of:
-            self._fresh_as_of = started
-
-    def push_up(self) -> None:
-        self.clear()
-        self._pushed = True
-
-    def push_down(self) -> None:
-        self._pushed = False
-        self.clear()
 
     def _drop(self, key: str) -> None:
         entry = self._entries.pop(key, None)

@@ -9,6 +9,10 @@
   `regexp()` function is registered on every connection. Patterns always pass RE2 first.
 - Transactions: SQLite takes the write lock at BEGIN IMMEDIATE for writing units of work, so two
   writers never both read a count and then both insert (the per-user limit); PostgreSQL locks rows.
+  A read-only unit of work on PostgreSQL runs without BEGIN and ROLLBACK: at READ COMMITTED each
+  statement takes its own snapshot inside a transaction too, so the transaction would buy nothing
+  but two round trips. On SQLite it keeps its transaction, which there is one snapshot for all
+  its reads.
 """
 
 from __future__ import annotations
@@ -67,6 +71,11 @@ def _uuid_hex_postgresql(element: uuid_hex, compiler: SQLCompiler, **kw: Any) ->
     return f"replace(CAST({compiler.process(element.clauses, **kw)} AS TEXT), '-', '')"
 
 
+def read_only_options(engine: AsyncEngine) -> dict[str, Any]:
+    """Execution options for a unit of work that only reads (see the module's docstring)."""
+    return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+
+
 def configure_engine(engine: AsyncEngine) -> None:
     if engine.dialect.name != "sqlite":
         return
@@ -89,7 +98,10 @@ def configure_engine(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # a BEGIN here would never be ended: autocommit makes COMMIT a no-op
+        immediate = options.get(SQLITE_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

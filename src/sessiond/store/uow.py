@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from types import TracebackType
 
 from sqlalchemy import text
@@ -10,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from sessiond.domain.invalidation import Invalidation
-from sessiond.store.dialect import SQLITE_IMMEDIATE
+from sessiond.store.dialect import SQLITE_IMMEDIATE, read_only_options
 from sessiond.store.errors import storage_errors, storage_unavailable
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.invalidations import InvalidationLog
@@ -54,6 +55,8 @@ class UnitOfWork:
             self._conn = conn
             if self._write:
                 conn = await conn.execution_options(**{SQLITE_IMMEDIATE: True})
+            else:
+                conn = await conn.execution_options(**read_only_options(self._engine))
             self._tx = await conn.begin()
         except (SQLAlchemyError, OSError) as exc:
             await self._close()
@@ -122,6 +125,19 @@ class Store:
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, write=write, committed=self.on_commit)
+
+    @asynccontextmanager
+    async def log_reader(self) -> AsyncIterator[InvalidationLog]:
+        """The invalidation log on a connection of its own outside any transaction, so each read
+        is one round trip and sees every commit made before it (the cache feed's polls)."""
+        async with storage_errors("opening the invalidation log"):
+            conn = await self.engine.connect()
+        try:
+            async with storage_errors("reading the invalidation log"):
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield InvalidationLog(conn)
+        finally:
+            await conn.close()
 
     async def ping(self) -> None:
         """Raises `StorageUnavailable` unless the database answers a trivial query."""

@@ -42,7 +42,6 @@ from tests.api.kratos.sdk import (
     walk,
 )
 from tests.live import LiveServer, live_server
-from tests.test_serve import fresh_database, fresh_postgres  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
 MANY = 1000
@@ -50,7 +49,7 @@ PAGE = 7
 
 
 @pytest.fixture
-def server(fresh_database: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Sdk]]:  # noqa: F811
+def server(fresh_database: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Sdk]]:
     with live_server(fresh_database, tmp_path / "serve.log") as live:
         key = live.cli_json("keys", "create", "--tenant", "default")["secretKey"]
         yield live, sdk(live.url, key)

@@ -26,9 +26,7 @@ from tests.api.rocketchat.wire import (
     shape,
 )
 from tests.live import LiveServer, live_server
-from tests.test_serve import fresh_database, fresh_postgres
 
-__all__ = ["fresh_database", "fresh_postgres"]
 pytestmark = pytest.mark.slow
 
 CHROME = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from sessiond.api.doors import Door, ServedTenant
+from sessiond.api.fast_lane import FastLane
 from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
 from sessiond.api.kratos.context import DoorConfig
 from sessiond.api.kratos.errors import install_handlers
@@ -29,4 +30,5 @@ def create_door(settings: Settings) -> Door:
     install_handlers(app)
     for module in (public, admin_sessions, identities, selfservice, schema):
         app.include_router(module.router)
-    return Door(name="kratos", prefixes=PREFIXES, app=NoStore(app))
+    fast = FastLane(app, gets={"/sessions/whoami": public.whoami})
+    return Door(name="kratos", prefixes=PREFIXES, app=NoStore(fast))

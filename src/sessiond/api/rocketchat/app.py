@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sessiond.api.doors import BodyTooLarge, Door, ServedTenant
+from sessiond.api.fast_lane import FastLane
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat import accounts, methods, sessions
 from sessiond.api.rocketchat.caller import MAX_BODY_BYTES, DoorConfig
@@ -34,7 +35,7 @@ def create_door(settings: Settings) -> Door:
     return Door(
         name="rocketchat",
         prefixes=PREFIXES,
-        app=create_app(config),
+        app=FastLane(create_app(config), gets={"/api/v1/me": accounts.me}),
         max_body_bytes=MAX_BODY_BYTES,
     )
 

@@ -15,8 +15,7 @@ from sessiond.domain.user import User
 
 def iso(moment: datetime) -> str:
     """`2023-05-23T16:33:45.202Z`: UTC, milliseconds."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def session_item(
