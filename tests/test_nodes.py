@@ -159,11 +159,16 @@ def test_without_redis_every_worker_refuses_a_revoke_within_100_ms(tmp_path: Pat
 
         def fresh_connections() -> Iterator[httpx.Client]:
             while True:  # a new connection may land on either worker
-                with httpx.Client(base_url=base, trust_env=False, timeout=10, verify=False) as client:
+                with httpx.Client(
+                    base_url=base, trust_env=False, timeout=10, verify=False
+                ) as client:
                     yield client
 
         connections = fresh_connections()
         assert all(whoami(next(connections), token) == 200 for _ in range(100))
+        states = [cache_state(base) for _ in range(10)]
+        assert all(state["trusted"] for state in states)  # each worker reads the log
+        assert sum(int(str(state["hits"])) for state in states) > 0
         revoke(base, key, session_id)
         time.sleep(0.1)
         assert sum(whoami(next(connections), token) == 200 for _ in range(CHECKS)) == 0

@@ -72,7 +72,14 @@ def create_app(
     async def token_cache() -> OrjsonResponse:
         cache = app.state.services.deps.token_cache
         return OrjsonResponse(
-            {"feed": cache.feed.value, "trusted": cache.trusted, "entries": len(cache)}
+            {
+                "feed": cache.feed.value,
+                "trusted": cache.trusted,
+                "entries": len(cache),
+                "hits": cache.hits,
+                "misses": cache.misses,
+                "unbelieved": cache.unbelieved,
+            }
         )
 
     return DoorDispatch(fallback=app, doors=front_doors(settings) if doors is None else doors)

@@ -80,6 +80,7 @@ class TokenCache(Generic[V]):
         self._fresh_as_of: float | None = None
         self._pushed = False
         self._lock = threading.Lock()
+        self.hits = self.misses = self.unbelieved = 0  # lookups, for operators
 
     @property
     def feed(self) -> Feed:
@@ -99,11 +100,14 @@ class TokenCache(Generic[V]):
 
     def get(self, key: str) -> V | None:
         if not self.trusted:
+            self.unbelieved += 1
             return None
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
+                self.misses += 1
                 return None
+            self.hits += 1
             self._entries.move_to_end(key)
             return entry.value
 

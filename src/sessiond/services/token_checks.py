@@ -172,11 +172,6 @@ class CacheFeed:
             self._gaps.clear()
             self._cache.clear()
 
-    async def _prune(self, store: Store) -> None:
-        async with store.unit_of_work() as uow:
-            await uow.invalidations.prune(before=datetime.now(UTC) - KEEP_LOG)
-            await uow.commit()
-
     async def _poll_forever(self, store: Store) -> None:
         """Reads the log every `poll_every` seconds on one connection, opening another when it
         fails; prunes it now and then."""
@@ -190,7 +185,7 @@ class CacheFeed:
                         self._failing = False
                         if self._monotonic() - self._pruned_at >= PRUNE_EVERY:
                             self._pruned_at = self._monotonic()
-                            await self._prune(store)
+                            await reader.prune(before=datetime.now(UTC) - KEEP_LOG)
                         await asyncio.sleep(self._poll_every)
             except Exception as exc:  # the loop must outlive any one failure
                 if not self._failing:
