@@ -133,10 +133,12 @@ async def test_session_round_trip_by_id_and_digest(
         await uow.commit()
     async with services.deps.store.unit_of_work(write=False) as uow:
         by_id = await uow.sessions.get(tenant.id, session.id)
-        by_digest = await uow.sessions.get_by_token_digest(session.token_digest)
+        by_digest = await uow.sessions.get_by_token_digest(session.token_digest, tenant.id)
+        digest_elsewhere = await uow.sessions.get_by_token_digest(session.token_digest, new_id())
         other_tenant = await uow.sessions.get(new_id(), session.id)
     assert by_id is not None
     assert by_digest == by_id
+    assert digest_elsewhere is None
     assert by_id.session == session
     assert by_id.device == device
     assert by_id.user == user

@@ -173,8 +173,8 @@ class SessionRepository:
     async def get_any_tenant(self, session_id: uuid.UUID) -> SessionRecord | None:
         return await self._one(sessions.c.id == session_id)
 
-    async def get_by_token_digest(self, digest: str) -> SessionRecord | None:
-        return await self._one(sessions.c.token_digest == digest)
+    async def get_by_token_digest(self, digest: str, tenant_id: uuid.UUID) -> SessionRecord | None:
+        return await self._one(sessions.c.token_digest == digest, sessions.c.tenant_id == tenant_id)
 
     async def _one(self, *conditions: ColumnElement[bool]) -> SessionRecord | None:
         records = await self.fetch_records(*conditions)
