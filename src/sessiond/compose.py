@@ -21,7 +21,7 @@ from sessiond.store.migrate import require_current_schema, upgrade
 from sessiond.store.uow import Store
 
 PAGE_TOKEN_SECRET = "page_tokens"
-POLL_EVERY = {False: 0.02, True: 1.0}  # seconds between reads of the log, without and with Redis
+POLL_EVERY = {False: 0.03, True: 1.0}  # seconds between reads of the log, without and with Redis
 
 
 async def migrate(settings: Settings) -> None:

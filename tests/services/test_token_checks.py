@@ -4,7 +4,7 @@ cache before that node answers again.
 
 Two `Services` over one database stand for two processes: `node_a` (the `services` fixture) makes
 changes, `node_b` caches. Tests call `node_b.feed.poll()` where a running node would poll on its
-own every 20 ms, so each step is deterministic; the running loops are tested at the end.
+own every 30 ms, so each step is deterministic; the running loops are tested at the end.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from sessiond.domain.errors import StorageUnavailable
 from sessiond.domain.invalidation import Invalidation
 from sessiond.infra.token_cache import Feed, TokenCache
-from sessiond.store.repositories.invalidations import InvalidationLog, Logged
+from sessiond.store.log_readers import Logged, LogReader
 from sessiond.store.uow import Store
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class CacheFeed:
         async with self._store.log_reader() as reader:
             await self._read(reader)
 
-    async def _read(self, reader: InvalidationLog) -> None:
+    async def _read(self, reader: LogReader) -> None:
         """Reads the log past what this process has seen and applies it.
 
         The first read starts a little before the newest row, so that rows numbered earlier but
@@ -172,6 +172,11 @@ class CacheFeed:
             self._gaps.clear()
             self._cache.clear()
 
+    async def _prune(self, store: Store) -> None:
+        async with store.unit_of_work() as uow:
+            await uow.invalidations.prune(before=datetime.now(UTC) - KEEP_LOG)
+            await uow.commit()
+
     async def _poll_forever(self, store: Store) -> None:
         """Reads the log every `poll_every` seconds on one connection, opening another when it
         fails; prunes it now and then."""
@@ -185,7 +190,7 @@ class CacheFeed:
                         self._failing = False
                         if self._monotonic() - self._pruned_at >= PRUNE_EVERY:
                             self._pruned_at = self._monotonic()
-                            await reader.prune(before=datetime.now(UTC) - KEEP_LOG)
+                            await self._prune(store)
                         await asyncio.sleep(self._poll_every)
             except Exception as exc:  # the loop must outlive any one failure
                 if not self._failing:

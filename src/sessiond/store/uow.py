@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from sessiond.domain.invalidation import Invalidation
 from sessiond.store.dialect import SQLITE_IMMEDIATE, read_only_options
 from sessiond.store.errors import storage_errors, storage_unavailable
+from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.invalidations import InvalidationLog
 from sessiond.store.repositories.keys import ApiKeyRepository
@@ -127,17 +128,13 @@ class Store:
         return UnitOfWork(self.engine, write=write, committed=self.on_commit)
 
     @asynccontextmanager
-    async def log_reader(self) -> AsyncIterator[InvalidationLog]:
-        """The invalidation log on a connection of its own outside any transaction, so each read
-        is one round trip and sees every commit made before it (the cache feed's polls)."""
-        async with storage_errors("opening the invalidation log"):
-            conn = await self.engine.connect()
+    async def log_reader(self) -> AsyncIterator[LogReader]:
+        """The invalidation log on a driver connection of its own (`log_readers.py`)."""
+        reader = await open_log_reader(self.engine.url)
         try:
-            async with storage_errors("reading the invalidation log"):
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                yield InvalidationLog(conn)
+            yield reader
         finally:
-            await conn.close()
+            await reader.close()
 
     async def ping(self) -> None:
         """Raises `StorageUnavailable` unless the database answers a trivial query."""

@@ -2,27 +2,20 @@
 
 A repository that makes such a change records it here, in the same transaction, so the log holds
 exactly the changes that committed. Every process reads the rows past the last one it saw and drops
-what they name from its cache (`services/token_checks.py`).
+what they name from its cache (`services/token_checks.py`, through `store/log_readers.py`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.invalidation import Invalidation, Scope
 from sessiond.store.tables import cache_invalidations as log
-
-
-@dataclass(frozen=True, slots=True)
-class Logged:
-    seq: int
-    invalidation: Invalidation
 
 
 class InvalidationLog:
@@ -50,23 +43,6 @@ class InvalidationLog:
             ],
         )
         self.pending.extend(found)
-
-    async def latest(self) -> int:
-        return int(
-            (await self._conn.execute(select(func.coalesce(func.max(log.c.seq), 0)))).scalar_one()
-        )
-
-    async def since(
-        self, seq: int, *, also: Iterable[int] = (), limit: int = 10_000
-    ) -> list[Logged]:
-        """Rows past `seq`, and the rows `also` names (sequence numbers skipped earlier because
-        their transactions had not committed yet), in order."""
-        wanted = or_(log.c.seq > seq, log.c.seq.in_(list(also))) if also else log.c.seq > seq
-        query = select(log).where(wanted).order_by(log.c.seq).limit(limit)
-        return [
-            Logged(row.seq, Invalidation(Scope(row.kind), row.tenant_id, row.target))
-            for row in await self._conn.execute(query)
-        ]
 
     async def prune(self, *, before: datetime) -> int:
         result = await self._conn.execute(delete(log).where(log.c.created_at < before))
