@@ -34,7 +34,7 @@ def create_app(
     settings: Settings, *, services: Services | None = None, doors: list[Door] | None = None
 ) -> ASGIApp:
     """The app for `settings`, with its front doors unless `doors` names others. Tests may hand in
-    ready `services`; the app then leaves them open.
+    ready `services`; the app then leaves them open and does not start their cache feed.
 
     The services live in the lifespan state, so every door's requests see them as
     `request.state.services` (see `api.doors.services_of`).
@@ -46,7 +46,8 @@ def create_app(
         app.state.services = services or await open_services(settings)
         try:
             await asyncio.to_thread(app.state.services.deps.agents.warm)
-            await app.state.services.feed.start()
+            if own:  # services handed in by a test keep their cache unbelieved unless it starts it
+                await app.state.services.feed.start()
             yield {"services": app.state.services}
         finally:
             if own:
