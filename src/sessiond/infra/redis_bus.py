@@ -38,10 +38,10 @@ def decode(raw: bytes) -> list[Invalidation]:
     ]
 
 
-def _client(url: str) -> Redis:
+def _client(url: str, *, retries: int) -> Redis:
     return Redis.from_url(
         url,
-        retry=Retry(NoBackoff(), 0),
+        retry=Retry(NoBackoff(), retries),
         socket_connect_timeout=2,
         socket_timeout=5,
         socket_keepalive=True,
@@ -53,7 +53,8 @@ class RedisBus:
         self._url = url
         self._silence = silence
         self._reconnect_after = reconnect_after
-        self._publisher = _client(url)
+        # One retry: a pooled connection that went stale when Redis restarted fails once.
+        self._publisher = _client(url, retries=1)
         self._publish_failing = False
 
     async def publish(self, invalidations: Sequence[Invalidation]) -> None:
@@ -103,7 +104,7 @@ class RedisBus:
     async def _subscription(
         self, *, on_message: Callable[[list[Invalidation]], None], on_up: Callable[[], None]
     ) -> None:
-        client = _client(self._url)
+        client = _client(self._url, retries=0)
         pubsub = client.pubsub()
         try:
             await pubsub.subscribe(CHANNEL)
