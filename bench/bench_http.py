@@ -1,0 +1,424 @@
+"""sessiond over HTTP against the framework's limit and against Better Auth, as ratios.
+
+    .venv/bin/python bench/bench_http.py [--rounds N] [--seconds S] [--seed-sessions N] ...
+
+Starts, on one PostgreSQL and this machine: `sessiond serve` on PostgreSQL with Redis, `sessiond
+serve` on a SQLite file without Redis, a bare Starlette endpoint under the same uvicorn stack, and
+Better Auth (npm, into a temporary folder); drives each with wrk in alternating rounds; then, when
+`sessiond seed` exists, lists at scale on a seeded tenant. Prints the figures and writes
+docs/benchmarks.md and docs/benchmarks.png. Every server it starts is stopped on exit, error or
+Ctrl-C; its databases are dropped, except the seeded one (see bench/seeded.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import betterauth
+import pg
+import redis
+import seeded
+import sessiond_http as sd
+import wrk_load
+from argon2_rate import executor_threads, verifications_per_second
+from bench_report import Row, Section, print_sections, write_chart, write_markdown
+from procs import BenchError, Server, free_port, serving, terminated_on_sigterm
+from ratios import interleave, paired_ratio
+from wrk_load import Load, Result, Target
+
+from sessiond.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE = "bare starlette"
+BETTER_AUTH = "better-auth get-session"
+ARGON2 = "raw argon2id verify"
+PG_SETUP = "PostgreSQL + Redis"
+SQLITE_SETUP = "SQLite file, no Redis"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    rounds: int
+    seconds: int
+    connections: int
+    threads: int
+    list_connections: int
+    sign_in_connections: int
+    postgres: str
+    redis: str
+    seed: seeded.SeedSpec
+    depth: int
+    filter: str
+    docs: Path | None
+    command: str
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run (default 5)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--sign-in-connections", type=int, default=8, help="connections for sign-ins"
+    )
+    parser.add_argument(
+        "--list-connections", type=int, default=1, help="connections for the list stage"
+    )
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="'' for none")
+    parser.add_argument("--seed-sessions", type=int, default=1_000_000, help="0 skips lists")
+    parser.add_argument("--seed-users", type=int, default=10_000)
+    parser.add_argument("--random-seed", type=int, default=1)
+    parser.add_argument("--fresh-seed", action="store_true", help="seed again even if kept")
+    parser.add_argument("--depth", type=int, default=10_000, help="rows before the deep page")
+    parser.add_argument("--filter", default="firefox", help="list.all's text filter")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="'' writes nothing")
+    parser.add_argument("--command", default=None, help="the command to record in the docs")
+    args = parser.parse_args(argv)
+    return Options(
+        rounds=args.rounds,
+        seconds=args.seconds,
+        connections=args.connections,
+        threads=args.threads,
+        list_connections=args.list_connections,
+        sign_in_connections=args.sign_in_connections,
+        postgres=args.postgres,
+        redis=args.redis,
+        seed=seeded.SeedSpec(
+            users=args.seed_users,
+            sessions=args.seed_sessions,
+            random_seed=args.random_seed,
+            fresh=args.fresh_seed,
+        ),
+        depth=args.depth,
+        filter=args.filter,
+        docs=args.docs if str(args.docs) else None,
+        command=args.command or " ".join(["python", *sys.argv]),
+    )
+
+
+def redis_reachable(url: str) -> bool:
+    if not url:
+        return False
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def rounds_of(
+    targets: Mapping[str, Target | Callable[[], Result]], load: Load, rounds: int
+) -> dict[str, list[Result]]:
+    """Warms every target up with one short run, then measures them in alternating rounds."""
+
+    def once(name: str, seconds: int) -> Result:
+        target = targets[name]
+        if isinstance(target, Target):
+            return wrk_load.run(target, Load(load.connections, load.threads, seconds))
+        return target()
+
+    for name, target in targets.items():
+        if isinstance(target, Target):
+            once(name, max(1, load.seconds // 2))
+
+    def measured(name: str) -> Result:
+        print(f"  {name} ...", end="", flush=True)
+        result = once(name, load.seconds)
+        print(f" {result.per_second:,.1f}/s p99 {result.p99_ms:.1f} ms")
+        return result
+
+    return interleave(targets, measured, rounds=rounds)
+
+
+def rps(results: list[Result]) -> list[float]:
+    return [r.per_second for r in results]
+
+
+def token_section(samples: dict[str, list[Result]], setups: Mapping[str, str]) -> Section:
+    bare, peer = rps(samples[BARE]), rps(samples[BETTER_AUTH])
+    rows = [
+        Row(BARE, "uvicorn + uvloop + httptools", samples[BARE]),
+        Row(BETTER_AUTH, "Node 20, PostgreSQL", samples[BETTER_AUTH]),
+    ]
+    for key, setup in setups.items():
+        name = key.split(" @ ")[0]
+        mine = rps(samples[key])
+        to_bare, to_peer = paired_ratio(mine, bare), paired_ratio(mine, peer)
+        row = Row(name, setup, samples[key], (("bare", to_bare), ("Better Auth", to_peer)))
+        if name in ("kratos whoami", "rocketchat me"):
+            if setup == PG_SETUP:
+                goal = "≥0.5x bare, ≥3x Better Auth, p99 < 30 ms"
+                met = to_bare >= 0.5 and to_peer >= 3 and row.p99_ms < 30
+            else:
+                goal, met = "≥0.4x bare", to_bare >= 0.4
+            row = Row(row.name, row.setup, row.results, row.ratios, goal, met)
+        rows.append(row)
+    return Section("Token checks", "req/s", rows)
+
+
+def sign_in_section(samples: dict[str, list[Result]], hasher_threads: int) -> Section:
+    raw = rps(samples[ARGON2])
+    rows = [Row(ARGON2, f"{hasher_threads} threads, 1 process", samples[ARGON2])]
+    for name, results in samples.items():
+        if name != ARGON2:
+            ratio = paired_ratio(rps(results), raw)
+            rows.append(Row(name, PG_SETUP, results, (("argon2", ratio),), "≥0.8x", ratio >= 0.8))
+    note = (
+        "Sign-ins per second (completed, each a new session) against raw argon2id verifications "
+        "per second at the same parameters; Kratos's p50/p99 cover both requests of its flow."
+    )
+    return Section("Password sign-in", "sign-ins/s", rows, note)
+
+
+def list_section(samples: dict[str, list[Result]], spec: seeded.SeedSpec, depth: int) -> Section:
+    rows: list[Row] = []
+    for door in ("pxyz", "kratos"):
+        first = samples[f"{door} first page"]
+        deep = samples[f"{door} deep page"]
+        cost = paired_ratio(rps(first), rps(deep))
+        rows.append(Row(f"{door} first page", "", first))
+        rows.append(
+            Row(f"{door} deep page", "", deep, (("first page cost", cost),), "≤1.5x", cost <= 1.5)
+        )
+    list_all = samples["rocketchat list.all filter"]
+    row = Row("rocketchat list.all filter", "", list_all)
+    rows.append(Row(row.name, "", list_all, (), "p50 < 250 ms", row.p50_ms < 250))
+    setup = f"{spec.sessions:,} sessions, {spec.users:,} users, PostgreSQL + Redis"
+    rows = [Row(r.name, setup, r.results, r.ratios, r.goal, r.met) for r in rows]
+    note = (
+        f"A deep page starts {depth:,} rows in (walked with each list's own next cursor or page "
+        f'token); pages hold {seeded.PAGE} rows. "first page cost" is the deep page\'s time per '
+        "request over the first page's."
+    )
+    return Section("Lists at scale", "req/s", rows, note)
+
+
+class Bench:
+    def __init__(self, options: Options, stack: contextlib.ExitStack, tmp: Path) -> None:
+        self.o = options
+        self.stack = stack
+        self.tmp = tmp
+        self.logs = tmp / "logs"
+        self.logs.mkdir()
+        self.load = Load(options.connections, options.threads, options.seconds)
+        self.sections: list[Section] = []
+        self.notes: list[str] = []
+
+    def database(self, name: str) -> str:
+        url = pg.recreate(self.o.postgres, name)
+        self.stack.callback(pg.drop, self.o.postgres, name)
+        return url
+
+    def start_sessiond(self, name: str, env: dict[str, str]) -> tuple[Server, sd.Caller, str]:
+        sd.cli(env, "migrate")
+        sd.create_user(env, tenant="default", username="bench")
+        sd.create_user(env, tenant="default", username="signer")
+        key = sd.secret_key(env, tenant="default")
+        server = self.stack.enter_context(sd.sessiond(name, env=env, logs=self.logs))
+        public_key = sd.public_key(server, tenant="default", key=key)
+        caller = sd.sign_in_everywhere(server, username="bench", public_key=public_key)
+        return server, caller, public_key
+
+    def run(self) -> None:
+        o = self.o
+        use_redis = redis_reachable(o.redis)
+        if not use_redis:
+            self.notes.append("Redis was not reachable: the PostgreSQL run had no Redis.")
+        pg_env = {"SESSIOND_DATABASE_URL": self.database("sessiond_bench")}
+        if use_redis:
+            pg_env["SESSIOND_REDIS_URL"] = o.redis
+        sqlite_env = {"SESSIOND_DATABASE_URL": f"sqlite:///{self.tmp / 'sessiond.db'}"}
+        ba_url = self.database("betterauth_bench")
+
+        print("installing Better Auth from npm into a temporary folder ...")
+        folder = betterauth.install(self.tmp / "better-auth")
+        print("starting the servers ...")
+        peer = self.stack.enter_context(
+            betterauth.better_auth(folder, database_url=ba_url, logs=self.logs)
+        )
+        cookie = betterauth.sign_up(peer, email="bench@example.com", password=sd.PASSWORD)
+        port = free_port()
+        bare = self.stack.enter_context(
+            serving(
+                "bare",
+                [sys.executable, str(Path(__file__).with_name("bare_app.py")), str(port)],
+                port=port,
+                ready_path="/",
+                logs=self.logs,
+            )
+        )
+        pg_server, pg_caller, pg_public = self.start_sessiond("sessiond-postgresql", pg_env)
+        lite_server, lite_caller, _ = self.start_sessiond("sessiond-sqlite", sqlite_env)
+
+        targets: dict[str, Target] = {
+            BARE: wrk_load.get(bare.base + "/"),
+            BETTER_AUTH: wrk_load.get(peer.base + "/api/auth/get-session", {"Cookie": cookie}),
+        }
+        sd.check(targets[BETTER_AUTH])
+        setups: dict[str, str] = {}
+        for server, caller, setup in (
+            (pg_server, pg_caller, PG_SETUP),
+            (lite_server, lite_caller, SQLITE_SETUP),
+        ):
+            for name, target in sd.token_checks(server, caller).items():
+                targets[f"{name} @ {setup}"] = target
+                setups[f"{name} @ {setup}"] = setup
+        print(f"token checks: {o.rounds} rounds of {o.seconds} s, {o.connections} connections")
+        self.sections.append(token_section(rounds_of(targets, self.load, o.rounds), setups))
+
+        threads = executor_threads()
+        settings = Settings()
+
+        def argon2_run() -> Result:
+            seconds = 2 * o.seconds
+            rate = verifications_per_second(settings, seconds=seconds, threads=threads)
+            return Result(
+                done=round(rate * seconds), requests=0, seconds=seconds, p50_ms=0, p99_ms=0
+            )
+
+        sign_ins: dict[str, Target | Callable[[], Result]] = {ARGON2: argon2_run}
+        sign_ins.update(sd.sign_ins(pg_server, username="signer", public_key=pg_public))
+        load = Load(o.sign_in_connections, o.threads, 2 * o.seconds)
+        print(f"sign-ins: {o.rounds} rounds of {load.seconds} s, {load.connections} connections")
+        self.sections.append(sign_in_section(rounds_of(sign_ins, load, o.rounds), threads))
+
+    def lists(self) -> None:
+        o = self.o
+        if o.seed.sessions <= 0:
+            self.notes.append("Lists at scale were skipped (--seed-sessions 0).")
+            return
+        env = {"SESSIOND_DATABASE_URL": pg.database_url(o.postgres, "postgres")}
+        if not seeded.seed_available(env):
+            message = (
+                "Lists at scale were skipped: this sessiond has no `sessiond seed` command yet "
+                "(issue 9, item 3)."
+            )
+            print(message)
+            self.notes.append(message)
+            return
+        redis_url = o.redis if redis_reachable(o.redis) else None
+        started = time.monotonic()
+        serve_env = seeded.prepare(o.seed, server_url=o.postgres, redis_url=redis_url)
+        self.notes.append(f"Seeding or reusing the seed took {time.monotonic() - started:.0f} s.")
+        server = self.stack.enter_context(
+            sd.sessiond("sessiond-seeded", env=serve_env, logs=self.logs)
+        )
+        targets = seeded.list_targets(server, serve_env, depth=o.depth, filter_=o.filter)
+        load = Load(o.list_connections, 1, o.seconds)
+        print(f"lists: {o.rounds} rounds of {o.seconds} s, {o.list_connections} connection(s)")
+        self.sections.append(list_section(rounds_of(targets, load, o.rounds), o.seed, o.depth))
+
+
+def method(o: Options, threads: int) -> list[str]:
+    return [
+        f"- Load: wrk {o.connections} connections, {min(o.threads, o.connections)} threads, "
+        f"{o.seconds} s a run, {o.rounds} alternating rounds after a short warm-up run of each "
+        "target; the figures are medians over the rounds and each ratio is the median of the "
+        "per-round ratios (both sides measured back to back, so the noise of a shared machine "
+        f"cancels). Sign-ins run {2 * o.seconds} s with {o.sign_in_connections} connections (more "
+        "than sessiond's hashing threads, few enough that the sign-ins still in flight when a run "
+        f"stops are a small share); the list stage uses {o.list_connections} connection(s), so "
+        "p50 is the answer time of one request rather than a queue.",
+        "- sessiond: `sessiond serve` (one worker, default settings: argon2id t=2, 19 MiB) on "
+        "PostgreSQL with `SESSIOND_REDIS_URL`, and on a SQLite file without Redis. One user signs "
+        "in through each door; the checks are Kratos `GET /sessions/whoami` (`X-Session-Token`), "
+        "Rocket.Chat `GET /api/v1/me` (`X-User-Id`, `X-Auth-Token`) and pxyz "
+        "`GET /api/user/sessions` (`x-public-key`, bearer token).",
+        '- Bare: one Starlette route answering `{"status":"ok"}` under `uvicorn.run(loop="uvloop", '
+        'http="httptools")` with the options `sessiond serve` passes.',
+        f"- Better Auth {betterauth.PACKAGES['better-auth']} with pg {betterauth.PACKAGES['pg']} "
+        "(installed from npm at bench time), Node's http server and `toNodeHandler`, "
+        "emailAndPassword on, default session settings, rate limiting off (sessiond has none on "
+        "token checks), `NODE_ENV=production`, its schema made by `getMigrations`; "
+        "`GET /api/auth/get-session` with the session cookie from a sign-up.",
+        "- Raw argon2: argon2-cffi verifying an argon2id hash with sessiond's parameters in "
+        f"{threads} threads of one process: sessiond hashes with `asyncio.to_thread`, whose "
+        "default executor has min(32, nproc + 4) threads, and argon2-cffi releases the GIL, so "
+        "this is the most one sessiond worker could verify.",
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    o = parse(argv)
+    wrk_load.require_wrk()
+    if not pg.reachable(o.postgres):
+        raise SystemExit(f"PostgreSQL is not reachable at {o.postgres}")
+    started = datetime.now(UTC)
+    with terminated_on_sigterm(), tempfile.TemporaryDirectory(prefix="sessiond-bench-") as tmp:
+        with contextlib.ExitStack() as stack:
+            bench = Bench(o, stack, Path(tmp))
+            try:
+                bench.run()
+            except BenchError as exc:
+                _show_logs(bench.logs)
+                raise SystemExit(f"bench failed: {exc}") from exc
+        with contextlib.ExitStack() as stack:
+            bench.stack = stack
+            try:
+                bench.lists()
+            except BenchError as exc:
+                _show_logs(bench.logs)
+                bench.notes.append(f"Lists at scale failed: {exc}")
+                print(f"lists at scale failed: {exc}")
+    print_sections(bench.sections)
+    for note in bench.notes:
+        print(note)
+    _write_docs(o, bench, started)
+
+
+def _show_logs(logs: Path) -> None:
+    for log in sorted(logs.glob("*.log")):
+        tail = log.read_text(errors="replace").strip().splitlines()[-15:]
+        if tail:
+            print(f"--- {log.name} (last lines)", *tail, sep="\n", file=sys.stderr)
+
+
+def _write_docs(o: Options, bench: Bench, started: datetime) -> None:
+    if o.docs is None:
+        return
+    chart = o.docs / "benchmarks.png"
+    write_chart(chart, bench.sections)
+    facts = [
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC",
+        f"- Command: `{o.command}`",
+        f"- sessiond commit: `{_git_head()}`",
+        f"- wrk: {_wrk_version()}",
+        *(f"- {note}" for note in bench.notes),
+    ]
+    write_markdown(
+        o.docs / "benchmarks.md",
+        sections=bench.sections,
+        facts=facts,
+        method=method(o, executor_threads()),
+        chart=chart,
+    )
+    print(f"wrote {o.docs / 'benchmarks.md'} and {chart}")
+
+
+def _git_head() -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def _wrk_version() -> str:
+    done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    return (done.stdout or done.stderr).splitlines()[0].split(" Copyright")[0]
+
+
+if __name__ == "__main__":
+    main()
