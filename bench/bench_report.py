@@ -13,15 +13,59 @@ from wrk_load import Result
 
 
 @dataclass(frozen=True, slots=True)
+class Ratio:
+    """A row's figure over a baseline's, with the goal issue 9 sets for it, if any."""
+
+    label: str
+    value: float
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @property
+    def goal(self) -> str:
+        if self.at_least is not None:
+            return f"≥{self.at_least:g}x {self.label}"
+        if self.at_most is not None:
+            return f"≤{self.at_most:g}x {self.label}"
+        return ""
+
+    @property
+    def met(self) -> bool | None:
+        if self.at_least is not None:
+            return self.value >= self.at_least
+        if self.at_most is not None:
+            return self.value <= self.at_most
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
-    """One measured endpoint: its wrk runs (one a round) and its ratios to the baselines."""
+    """One measured endpoint: its runs (one a round), its ratios and its latency goals."""
 
     name: str
     setup: str
     results: Sequence[Result]
-    ratios: tuple[tuple[str, float], ...] = ()
-    goal: str = ""
-    met: bool | None = None
+    ratios: tuple[Ratio, ...] = ()
+    p50_under_ms: float | None = None
+    p99_under_ms: float | None = None
+
+    @property
+    def goal(self) -> str:
+        goals = [ratio.goal for ratio in self.ratios if ratio.goal]
+        if self.p50_under_ms is not None:
+            goals.append(f"p50 < {self.p50_under_ms:g} ms")
+        if self.p99_under_ms is not None:
+            goals.append(f"p99 < {self.p99_under_ms:g} ms")
+        return ", ".join(goals)
+
+    @property
+    def met(self) -> bool | None:
+        checks = [ratio.met for ratio in self.ratios if ratio.met is not None]
+        if self.p50_under_ms is not None:
+            checks.append(self.p50_ms < self.p50_under_ms)
+        if self.p99_under_ms is not None:
+            checks.append(self.p99_ms < self.p99_under_ms)
+        return all(checks) if checks else None
 
     @property
     def per_second(self) -> float:
@@ -49,7 +93,11 @@ class Section:
 
 
 def _ratios(row: Row) -> str:
-    return ", ".join(f"{value:.2f}x {label}" for label, value in row.ratios) or "-"
+    return ", ".join(f"{ratio.value:.2f}x {ratio.label}" for ratio in row.ratios) or "-"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value else "-"
 
 
 def _met(row: Row) -> str:
@@ -64,8 +112,8 @@ def table(section: Section) -> list[str]:
     for row in section.rows:
         failed = f" ({row.failed} failed)" if row.failed else ""
         lines.append(
-            f"| {row.name} | {row.setup} | {row.per_second:,.0f}{failed} | {row.p50_ms:.1f} "
-            f"| {row.p99_ms:.1f} | {_ratios(row)} | {row.goal or '-'} | {_met(row)} |"
+            f"| {row.name} | {row.setup} | {row.per_second:,.1f}{failed} | {_ms(row.p50_ms)} "
+            f"| {_ms(row.p99_ms)} | {_ratios(row)} | {row.goal or '-'} | {_met(row)} |"
         )
     return lines
 
@@ -139,25 +187,35 @@ def write_chart(path: Path, sections: Sequence[Section]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    bars: list[tuple[str, float, bool | None]] = []
-    for section in sections:
-        for row in section.rows:
-            for label, value in row.ratios:
-                bars.append((f"{row.name} ({row.setup}) {label}", value, row.met))
+    bars = [
+        (f"{row.name} ({row.setup.split(',')[0]}) / {ratio.label}", ratio)
+        for section in sections
+        for row in section.rows
+        for ratio in row.ratios
+    ]
     if not bars:
         return
-    fig, ax = plt.subplots(figsize=(10, 0.42 * len(bars) + 1.2))
+    bars.reverse()
     colours = {True: "#3a7d44", False: "#b23a48", None: "#5a6f8c"}
-    names = [name for name, _, _ in reversed(bars)]
-    values = [value for _, value, _ in reversed(bars)]
-    ax.barh(names, values, color=[colours[met] for _, _, met in reversed(bars)])
-    for y, value in enumerate(values):
-        ax.text(value, y, f" {value:.2f}x", va="center", fontsize=8)
-    ax.axvline(1.0, color="black", linewidth=0.8)
+    fig, ax = plt.subplots(figsize=(10, 0.4 * len(bars) + 1.4))
+    ax.barh(
+        [name for name, _ in bars],
+        [ratio.value for _, ratio in bars],
+        color=[colours[ratio.met] for _, ratio in bars],
+    )
+    for y, (_, ratio) in enumerate(bars):
+        ax.text(ratio.value, y, f" {ratio.value:.2f}x", va="center", fontsize=8)
+        goal = ratio.at_least if ratio.at_least is not None else ratio.at_most
+        if goal is not None:
+            ax.plot([goal, goal], [y - 0.4, y + 0.4], color="black", linewidth=2)
+    ax.axvline(1.0, color="grey", linewidth=0.6, linestyle="--")
     ax.set_xscale("log")
-    ax.set_xlabel("ratio (log scale; green: goal met, red: missed, blue: no goal)")
+    ax.set_xlim(
+        min(0.5, *(r.value / 2 for _, r in bars)), max(5.0, *(r.value * 2 for _, r in bars))
+    )
+    ax.set_xlabel("ratio, log scale; black tick: the goal; green: met, red: missed, blue: no goal")
     ax.tick_params(axis="y", labelsize=8)
-    ax.set_title("sessiond: ratios measured side by side (make bench)")
+    ax.set_title("sessiond over HTTP, as ratios measured side by side (make bench)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
