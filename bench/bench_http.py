@@ -43,6 +43,7 @@ BETTER_AUTH = "better-auth get-session"
 ARGON2 = "raw argon2id verify"
 PG_SETUP = "PostgreSQL + Redis"
 SQLITE_SETUP = "SQLite file, no Redis"
+STAGES = ("tokens", "sign-ins", "lists")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class Options:
     filter: str
     docs: Path | None
     command: str
+    stages: frozenset[str]
 
 
 def parse(argv: list[str] | None = None) -> Options:
@@ -82,6 +84,11 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--fresh-seed", action="store_true", help="seed again even if kept")
     parser.add_argument("--depth", type=int, default=10_000, help="rows before the deep page")
     parser.add_argument("--filter", default="firefox", help="list.all's text filter")
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help=f"comma-separated, of {', '.join(STAGES)} (default: all)",
+    )
     parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="'' writes nothing")
     parser.add_argument("--command", default=None, help="the command to record in the docs")
     args = parser.parse_args(argv)
@@ -103,8 +110,16 @@ def parse(argv: list[str] | None = None) -> Options:
         depth=args.depth,
         filter=args.filter,
         docs=args.docs if str(args.docs) else None,
+        stages=_stages(parser, args.stages),
         command=(args.command or " ".join(["python", *sys.argv])).strip(),
     )
+
+
+def _stages(parser: argparse.ArgumentParser, given: str) -> frozenset[str]:
+    stages = frozenset(part.strip() for part in given.split(",") if part.strip())
+    if not stages or not stages <= set(STAGES):
+        parser.error(f"--stages takes a comma-separated list of {', '.join(STAGES)}")
+    return stages
 
 
 def redis_reachable(url: str) -> bool:
@@ -199,6 +214,22 @@ def list_section(samples: dict[str, list[Result]], spec: seeded.SeedSpec, depth:
     return Section("Lists at scale", "req/s", rows, note)
 
 
+@dataclass(frozen=True, slots=True)
+class Sessiond:
+    server: Server
+    caller: sd.Caller
+    public_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Servers:
+    bare: Server
+    peer: Server
+    peer_cookie: str
+    postgresql: Sessiond
+    sqlite: Sessiond
+
+
 class Bench:
     def __init__(self, options: Options, stack: contextlib.ExitStack, tmp: Path) -> None:
         self.o = options
@@ -215,7 +246,7 @@ class Bench:
         self.stack.callback(pg.drop, self.o.postgres, name)
         return url
 
-    def start_sessiond(self, name: str, env: dict[str, str]) -> tuple[Server, sd.Caller, str]:
+    def start_sessiond(self, name: str, env: dict[str, str]) -> Sessiond:
         sd.cli(env, "migrate")
         sd.create_user(env, tenant="default", username="bench")
         sd.create_user(env, tenant="default", username="signer")
@@ -223,68 +254,83 @@ class Bench:
         server = self.stack.enter_context(sd.sessiond(name, env=env, logs=self.logs))
         public_key = sd.public_key(server, tenant="default", key=key)
         caller = sd.sign_in_everywhere(server, username="bench", public_key=public_key)
-        return server, caller, public_key
+        return Sessiond(server=server, caller=caller, public_key=public_key)
 
     def run(self) -> None:
+        stages = self.o.stages
+        if "tokens" in stages or "sign-ins" in stages:
+            servers = self.start_servers()
+            if "tokens" in stages:
+                self.token_checks(servers)
+            if "sign-ins" in stages:
+                self.sign_ins(servers)
+        if "lists" in stages:
+            self.stack.close()  # stops the servers above and drops their databases
+            try:
+                self.lists()
+            except BenchError as exc:
+                _show_logs(self.logs)
+                self.notes.append(f"Lists at scale failed: {exc}")
+
+    def start_servers(self) -> Servers:
         o = self.o
-        use_redis = redis_reachable(o.redis)
-        if not use_redis:
-            self.notes.append("Redis was not reachable: the PostgreSQL run had no Redis.")
         pg_env = {"SESSIOND_DATABASE_URL": self.database("sessiond_bench")}
-        if use_redis:
+        if redis_reachable(o.redis):
             pg_env["SESSIOND_REDIS_URL"] = o.redis
+        else:
+            self.notes.append("Redis was not reachable: the PostgreSQL run had no Redis.")
         sqlite_env = {"SESSIOND_DATABASE_URL": f"sqlite:///{self.tmp / 'sessiond.db'}"}
         ba_url = self.database("betterauth_bench")
-
         print("installing Better Auth from npm into a temporary folder ...")
         folder = betterauth.install(self.tmp / "better-auth")
         print("starting the servers ...")
         peer = self.stack.enter_context(
             betterauth.better_auth(folder, database_url=ba_url, logs=self.logs)
         )
-        cookie = betterauth.sign_up(peer, email="bench@example.com", password=sd.PASSWORD)
         port = free_port()
+        argv = [sys.executable, str(Path(__file__).with_name("bare_app.py")), str(port)]
         bare = self.stack.enter_context(
-            serving(
-                "bare",
-                [sys.executable, str(Path(__file__).with_name("bare_app.py")), str(port)],
-                port=port,
-                ready_path="/",
-                logs=self.logs,
-            )
+            serving("bare", argv, port=port, ready_path="/", logs=self.logs)
         )
-        pg_server, pg_caller, pg_public = self.start_sessiond("sessiond-postgresql", pg_env)
-        lite_server, lite_caller, _ = self.start_sessiond("sessiond-sqlite", sqlite_env)
+        return Servers(
+            bare=bare,
+            peer=peer,
+            peer_cookie=betterauth.sign_up(peer, email="bench@example.com", password=sd.PASSWORD),
+            postgresql=self.start_sessiond("sessiond-postgresql", pg_env),
+            sqlite=self.start_sessiond("sessiond-sqlite", sqlite_env),
+        )
 
+    def token_checks(self, servers: Servers) -> None:
+        o = self.o
         targets: dict[str, Target] = {
-            BARE: wrk_load.get(bare.base + "/"),
-            BETTER_AUTH: wrk_load.get(peer.base + "/api/auth/get-session", {"Cookie": cookie}),
+            BARE: wrk_load.get(servers.bare.base + "/"),
+            BETTER_AUTH: wrk_load.get(
+                servers.peer.base + "/api/auth/get-session", {"Cookie": servers.peer_cookie}
+            ),
         }
         sd.check(targets[BETTER_AUTH])
         setups: dict[str, str] = {}
-        for server, caller, setup in (
-            (pg_server, pg_caller, PG_SETUP),
-            (lite_server, lite_caller, SQLITE_SETUP),
-        ):
-            for name, target in sd.token_checks(server, caller).items():
+        for door, setup in ((servers.postgresql, PG_SETUP), (servers.sqlite, SQLITE_SETUP)):
+            for name, target in sd.token_checks(door.server, door.caller).items():
                 targets[f"{name} @ {setup}"] = target
                 setups[f"{name} @ {setup}"] = setup
         print(f"token checks: {o.rounds} rounds of {o.seconds} s, {o.connections} connections")
         self.sections.append(token_section(rounds_of(targets, self.load, o.rounds), setups))
 
+    def sign_ins(self, servers: Servers) -> None:
+        o = self.o
         threads = executor_threads()
         settings = Settings()
+        load = Load(o.sign_in_connections, o.threads, 2 * o.seconds)
 
         def argon2_run() -> Result:
-            seconds = 2 * o.seconds
-            rate = verifications_per_second(settings, seconds=seconds, threads=threads)
-            return Result(
-                done=round(rate * seconds), requests=0, seconds=seconds, p50_ms=0, p99_ms=0
-            )
+            rate = verifications_per_second(settings, seconds=load.seconds, threads=threads)
+            done = round(rate * load.seconds)
+            return Result(done=done, requests=0, seconds=load.seconds, p50_ms=0, p99_ms=0)
 
+        door = servers.postgresql
         sign_ins: dict[str, Target | Callable[[], Result]] = {ARGON2: argon2_run}
-        sign_ins.update(sd.sign_ins(pg_server, username="signer", public_key=pg_public))
-        load = Load(o.sign_in_connections, o.threads, 2 * o.seconds)
+        sign_ins.update(sd.sign_ins(door.server, username="signer", public_key=door.public_key))
         print(f"sign-ins: {o.rounds} rounds of {load.seconds} s, {load.connections} connections")
         self.sections.append(sign_in_section(rounds_of(sign_ins, load, o.rounds), threads))
 
@@ -304,8 +350,12 @@ class Bench:
             return
         redis_url = o.redis if redis_reachable(o.redis) else None
         started = time.monotonic()
-        serve_env = seeded.prepare(o.seed, server_url=o.postgres, redis_url=redis_url)
-        self.notes.append(f"Seeding or reusing the seed took {time.monotonic() - started:.0f} s.")
+        serve_env, reused = seeded.prepare(o.seed, server_url=o.postgres, redis_url=redis_url)
+        if reused:
+            self.notes.append(f"The seeded database {o.seed.database} was reused.")
+        else:
+            took = time.monotonic() - started
+            self.notes.append(f"`sessiond seed` of {o.seed.sessions:,} sessions took {took:.0f} s.")
         server = self.stack.enter_context(
             sd.sessiond("sessiond-seeded", env=serve_env, logs=self.logs)
         )
@@ -350,26 +400,25 @@ def main(argv: list[str] | None = None) -> None:
     if not pg.reachable(o.postgres):
         raise SystemExit(f"PostgreSQL is not reachable at {o.postgres}")
     started = datetime.now(UTC)
-    with terminated_on_sigterm(), tempfile.TemporaryDirectory(prefix="sessiond-bench-") as tmp:
-        with contextlib.ExitStack() as stack:
-            bench = Bench(o, stack, Path(tmp))
-            try:
-                bench.run()
-            except BenchError as exc:
-                _show_logs(bench.logs)
-                raise SystemExit(f"bench failed: {exc}") from exc
-        with contextlib.ExitStack() as stack:
-            bench.stack = stack
-            try:
-                bench.lists()
-            except BenchError as exc:
-                _show_logs(bench.logs)
-                bench.notes.append(f"Lists at scale failed: {exc}")
-                print(f"lists at scale failed: {exc}")
+    with (
+        terminated_on_sigterm(),
+        tempfile.TemporaryDirectory(prefix="sessiond-bench-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        bench = Bench(o, stack, Path(tmp))
+        try:
+            bench.run()
+        except BenchError as exc:
+            _show_logs(bench.logs)
+            raise SystemExit(f"bench failed: {exc}") from exc
+        except KeyboardInterrupt:
+            print("\ninterrupted: stopping the servers and dropping the databases", file=sys.stderr)
+            raise SystemExit(130) from None
     print_sections(bench.sections)
     for note in bench.notes:
         print(note)
-    _write_docs(o, bench, started)
+    if bench.sections:
+        _write_docs(o, bench, started)
 
 
 def _show_logs(logs: Path) -> None:

@@ -47,9 +47,11 @@ def seed_available(env: dict[str, str]) -> bool:
     return sd.has_command(env, "seed")
 
 
-def prepare(spec: SeedSpec, *, server_url: str, redis_url: str | None) -> dict[str, str]:
+def prepare(
+    spec: SeedSpec, *, server_url: str, redis_url: str | None
+) -> tuple[dict[str, str], bool]:
     """The environment of a sessiond serving the seeded tenant through every door, seeding first
-    unless a finished seed of the same size is there."""
+    unless a finished seed of the same size is there (then the flag says it was reused)."""
     url = pg.database_url(server_url, spec.database)
     env = {
         "SESSIOND_DATABASE_URL": url,
@@ -60,7 +62,7 @@ def prepare(spec: SeedSpec, *, server_url: str, redis_url: str | None) -> dict[s
         env["SESSIOND_REDIS_URL"] = redis_url
     if not spec.fresh and pg.comment(server_url, spec.database) == spec.marker:
         print(f"reusing the seeded database {spec.database} ({spec.marker.split(': ')[1]})")
-        return env
+        return env, True
     pg.recreate(server_url, spec.database)
     sd.cli(env, "migrate")
     print(f"seeding {spec.sessions} sessions for {spec.users} users into {spec.database} ...")
@@ -71,7 +73,7 @@ def prepare(spec: SeedSpec, *, server_url: str, redis_url: str | None) -> dict[s
     )
     sd.create_user(env, tenant=SLUG, username=ADMIN, roles=("admin", "user"))
     pg.set_comment(server_url, spec.database, spec.marker)
-    return env
+    return env, False
 
 
 def list_targets(
