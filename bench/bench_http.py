@@ -12,9 +12,7 @@ Ctrl-C; its databases are dropped, except the seeded one (see bench/seeded.py).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,96 +28,32 @@ import seeded
 import sessiond_http as sd
 import wrk_load
 from argon2_rate import executor_threads, verifications_per_second
-from bench_report import Ratio, Row, Section, print_sections, write_chart, write_markdown
+from bench_options import Options, method, parse
+from bench_report import (
+    Section,
+    git_head,
+    print_sections,
+    write_chart,
+    write_markdown,
+    wrk_version,
+)
 from procs import BenchError, Server, free_port, serving, terminated_on_sigterm
-from ratios import interleave, paired_ratio
+from ratios import interleave
+from sections import (
+    ARGON2,
+    BARE,
+    BETTER_AUTH,
+    PG_SETUP,
+    SQLITE_SETUP,
+    list_section,
+    sign_in_section,
+    token_section,
+)
 from wrk_load import Load, Result, Target
 
 from sessiond.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-BARE = "bare starlette"
-BETTER_AUTH = "better-auth get-session"
-ARGON2 = "raw argon2id verify"
-PG_SETUP = "PostgreSQL + Redis"
-SQLITE_SETUP = "SQLite file, no Redis"
-STAGES = ("tokens", "sign-ins", "lists")
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    rounds: int
-    seconds: int
-    connections: int
-    threads: int
-    list_connections: int
-    sign_in_connections: int
-    postgres: str
-    redis: str
-    seed: seeded.SeedSpec
-    depth: int
-    filter: str
-    docs: Path | None
-    command: str
-    stages: frozenset[str]
-
-
-def parse(argv: list[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
-    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run (default 5)")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument(
-        "--sign-in-connections", type=int, default=8, help="connections for sign-ins"
-    )
-    parser.add_argument(
-        "--list-connections", type=int, default=1, help="connections for the list stage"
-    )
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15", help="'' for none")
-    parser.add_argument("--seed-sessions", type=int, default=1_000_000, help="0 skips lists")
-    parser.add_argument("--seed-users", type=int, default=10_000)
-    parser.add_argument("--random-seed", type=int, default=1)
-    parser.add_argument("--fresh-seed", action="store_true", help="seed again even if kept")
-    parser.add_argument("--depth", type=int, default=10_000, help="rows before the deep page")
-    parser.add_argument("--filter", default="firefox", help="list.all's text filter")
-    parser.add_argument(
-        "--stages",
-        default=",".join(STAGES),
-        help=f"comma-separated, of {', '.join(STAGES)} (default: all)",
-    )
-    parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="'' writes nothing")
-    parser.add_argument("--command", default=None, help="the command to record in the docs")
-    args = parser.parse_args(argv)
-    return Options(
-        rounds=args.rounds,
-        seconds=args.seconds,
-        connections=args.connections,
-        threads=args.threads,
-        list_connections=args.list_connections,
-        sign_in_connections=args.sign_in_connections,
-        postgres=args.postgres,
-        redis=args.redis,
-        seed=seeded.SeedSpec(
-            users=args.seed_users,
-            sessions=args.seed_sessions,
-            random_seed=args.random_seed,
-            fresh=args.fresh_seed,
-        ),
-        depth=args.depth,
-        filter=args.filter,
-        docs=args.docs if str(args.docs) else None,
-        stages=_stages(parser, args.stages),
-        command=(args.command or " ".join(["python", *sys.argv])).strip(),
-    )
-
-
-def _stages(parser: argparse.ArgumentParser, given: str) -> frozenset[str]:
-    stages = frozenset(part.strip() for part in given.split(",") if part.strip())
-    if not stages or not stages <= set(STAGES):
-        parser.error(f"--stages takes a comma-separated list of {', '.join(STAGES)}")
-    return stages
 
 
 def redis_reachable(url: str) -> bool:
@@ -153,65 +87,6 @@ def rounds_of(
         return result
 
     return interleave(targets, measured, rounds=rounds)
-
-
-def rps(results: list[Result]) -> list[float]:
-    return [r.per_second for r in results]
-
-
-def token_section(samples: dict[str, list[Result]], setups: Mapping[str, str]) -> Section:
-    bare, peer = rps(samples[BARE]), rps(samples[BETTER_AUTH])
-    rows = [
-        Row(BARE, "uvicorn + uvloop + httptools", samples[BARE]),
-        Row(BETTER_AUTH, "Node 20, PostgreSQL", samples[BETTER_AUTH]),
-    ]
-    for key, setup in setups.items():
-        name = key.split(" @ ")[0]
-        mine = rps(samples[key])
-        to_bare, to_peer = paired_ratio(mine, bare), paired_ratio(mine, peer)
-        if name not in ("kratos whoami", "rocketchat me"):
-            ratios = (Ratio("bare", to_bare), Ratio("Better Auth", to_peer))
-            rows.append(Row(name, setup, samples[key], ratios))
-        elif setup == PG_SETUP:
-            ratios = (Ratio("bare", to_bare, 0.5), Ratio("Better Auth", to_peer, 3))
-            rows.append(Row(name, setup, samples[key], ratios, p99_under_ms=30))
-        else:
-            ratios = (Ratio("bare", to_bare, 0.4), Ratio("Better Auth", to_peer))
-            rows.append(Row(name, setup, samples[key], ratios))
-    return Section("Token checks", "req/s", rows)
-
-
-def sign_in_section(samples: dict[str, list[Result]], hasher_threads: int) -> Section:
-    raw = rps(samples[ARGON2])
-    rows = [Row(ARGON2, f"{hasher_threads} threads, 1 process", samples[ARGON2])]
-    for name, results in samples.items():
-        if name != ARGON2:
-            ratio = paired_ratio(rps(results), raw)
-            rows.append(Row(name, PG_SETUP, results, (Ratio("raw argon2", ratio, 0.8),)))
-    note = (
-        "Sign-ins per second (completed, each a new session) against raw argon2id verifications "
-        "per second at the same parameters; Kratos's p50/p99 cover both requests of its flow."
-    )
-    return Section("Password sign-in", "sign-ins/s", rows, note)
-
-
-def list_section(samples: dict[str, list[Result]], spec: seeded.SeedSpec, depth: int) -> Section:
-    setup = f"PostgreSQL + Redis, {spec.sessions:,} sessions, {spec.users:,} users"
-    rows: list[Row] = []
-    for door in ("pxyz", "kratos"):
-        first = samples[f"{door} first page"]
-        deep = samples[f"{door} deep page"]
-        cost = Ratio("first page", paired_ratio(rps(first), rps(deep)), at_most=1.5)
-        rows.append(Row(f"{door} first page", setup, first))
-        rows.append(Row(f"{door} deep page", setup, deep, (cost,)))
-    list_all = samples["rocketchat list.all filter"]
-    rows.append(Row("rocketchat list.all filter", setup, list_all, p50_under_ms=250))
-    note = (
-        f"A deep page starts {depth:,} rows in (walked with each list's own next cursor or page "
-        f"token); pages hold {seeded.PAGE} rows. A deep page's ratio is its time per request over "
-        "the first page's."
-    )
-    return Section("Lists at scale", "req/s", rows, note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,35 +240,6 @@ class Bench:
         self.sections.append(list_section(rounds_of(targets, load, o.rounds), o.seed, o.depth))
 
 
-def method(o: Options, threads: int) -> list[str]:
-    return [
-        f"- Load: wrk {o.connections} connections, {min(o.threads, o.connections)} threads, "
-        f"{o.seconds} s a run, {o.rounds} alternating rounds after a short warm-up run of each "
-        "target; the figures are medians over the rounds and each ratio is the median of the "
-        "per-round ratios (both sides measured back to back, so the noise of a shared machine "
-        f"cancels). Sign-ins run {2 * o.seconds} s with {o.sign_in_connections} connections (more "
-        "than sessiond's hashing threads, few enough that the sign-ins still in flight when a run "
-        f"stops are a small share); the list stage uses {o.list_connections} connection(s), so "
-        "p50 is the answer time of one request rather than a queue.",
-        "- sessiond: `sessiond serve` (one worker, default settings: argon2id t=2, 19 MiB) on "
-        "PostgreSQL with `SESSIOND_REDIS_URL`, and on a SQLite file without Redis. One user signs "
-        "in through each door; the checks are Kratos `GET /sessions/whoami` (`X-Session-Token`), "
-        "Rocket.Chat `GET /api/v1/me` (`X-User-Id`, `X-Auth-Token`) and pxyz "
-        "`GET /api/user/sessions` (`x-public-key`, bearer token).",
-        '- Bare: one Starlette route answering `{"status":"ok"}` under `uvicorn.run(loop="uvloop", '
-        'http="httptools")` with the options `sessiond serve` passes.',
-        f"- Better Auth {betterauth.PACKAGES['better-auth']} with pg {betterauth.PACKAGES['pg']} "
-        "(installed from npm at bench time), Node's http server and `toNodeHandler`, "
-        "emailAndPassword on, default session settings, rate limiting off (sessiond has none on "
-        "token checks), `NODE_ENV=production`, its schema made by `getMigrations`; "
-        "`GET /api/auth/get-session` with the session cookie from a sign-up.",
-        "- Raw argon2: argon2-cffi verifying an argon2id hash with sessiond's parameters in "
-        f"{threads} threads of one process: sessiond hashes with `asyncio.to_thread`, whose "
-        "default executor has min(32, nproc + 4) threads, and argon2-cffi releases the GIL, so "
-        "this is the most one sessiond worker could verify.",
-    ]
-
-
 def main(argv: list[str] | None = None) -> None:
     o = parse(argv)
     wrk_load.require_wrk()
@@ -436,8 +282,8 @@ def _write_docs(o: Options, bench: Bench, started: datetime) -> None:
     facts = [
         f"- Date: {started:%Y-%m-%d %H:%M} UTC",
         f"- Command: `{o.command}`",
-        f"- sessiond commit: `{_git_head()}`",
-        f"- wrk: {_wrk_version()}",
+        f"- sessiond commit: `{git_head(ROOT)}`",
+        f"- wrk: {wrk_version()}",
         *(f"- {note}" for note in bench.notes),
     ]
     write_markdown(
@@ -448,21 +294,6 @@ def _write_docs(o: Options, bench: Bench, started: datetime) -> None:
         chart=chart,
     )
     print(f"wrote {o.docs / 'benchmarks.md'} and {chart}")
-
-
-def _git_head() -> str:
-    done = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() or "unknown"
-
-
-def _wrk_version() -> str:
-    done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
-    return (done.stdout or done.stderr).splitlines()[0].split(" Copyright")[0]
 
 
 if __name__ == "__main__":
