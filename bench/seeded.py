@@ -62,6 +62,7 @@ def prepare(
         env["SESSIOND_REDIS_URL"] = redis_url
     if not spec.fresh and pg.comment(server_url, spec.database) == spec.marker:
         print(f"reusing the seeded database {spec.database} ({spec.marker.split(': ')[1]})")
+        sd.cli(env, "migrate")  # a newer sessiond may add indexes: build them before serving
         return env, True
     pg.recreate(server_url, spec.database)
     sd.cli(env, "migrate")
@@ -83,7 +84,7 @@ def list_targets(
     key = sd.secret_key(env, tenant=SLUG)
     admin = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=server.base, headers={"User-Agent": sd.UA}, timeout=120) as http:
-        tenant_id = http.get(f"/api/v0/tenants/slug/{SLUG}", headers=admin).json()["id"]
+        tenant_id = _ok(http.get(f"/api/v0/tenants/slug/{SLUG}", headers=admin)).json()["id"]
         pxyz_path = f"/api/v0/tenants/{tenant_id}/auth/sessions?perPage={PAGE}"
         kratos_path = f"/admin/sessions?page_size={PAGE}"
         pxyz_deep = _walk_pxyz(http, pxyz_path, admin, depth)
