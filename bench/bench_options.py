@@ -117,5 +117,15 @@ def method(o: Options, threads: int) -> list[str]:
         "- Raw argon2: argon2-cffi verifying an argon2id hash with sessiond's parameters in "
         f"{threads} threads of one process: sessiond hashes with `asyncio.to_thread`, whose "
         "default executor has min(32, nproc + 4) threads, and argon2-cffi releases the GIL, so "
-        "this is the most one sessiond worker could verify.",
+        "this is the most one sessiond worker could verify. Sign-ins go to a user of their own "
+        "(Kratos: a login flow, then the password, two requests; Rocket.Chat: `POST "
+        "/api/v1/login`; pxyz: `POST /api/sign-ins`), and each makes a session.",
+        f"- Lists: `sessiond seed --tenant {seeded.SLUG} --users {o.seed.users} --sessions "
+        f"{o.seed.sessions} --random-seed {o.seed.random_seed}` into the database "
+        f"`{o.seed.database}`, which is kept for the next run while its comment names the same "
+        "seed (`--fresh-seed` seeds again), served with Redis by a `sessiond serve` whose Kratos "
+        f"and Rocket.Chat doors serve that tenant. pxyz `GET /api/v0/tenants/{{id}}/auth/sessions"
+        f"?perPage={seeded.PAGE}` and Kratos `GET /admin/sessions?page_size={seeded.PAGE}` with a "
+        f"secret key; Rocket.Chat `GET /api/v1/sessions/list.all?count=50&filter={o.filter}` as "
+        "an `admin` after one password second factor (trusted for 30 minutes).",
     ]
