@@ -235,8 +235,8 @@ class Bench:
             sd.sessiond("sessiond-seeded", env=serve_env, logs=self.logs)
         )
         targets = seeded.list_targets(server, serve_env, depth=o.depth, filter_=o.filter)
-        load = Load(o.list_connections, 1, o.seconds)
-        print(f"lists: {o.rounds} rounds of {o.seconds} s, {o.list_connections} connection(s)")
+        load = Load(o.list_connections, 1, 2 * o.seconds)
+        print(f"lists: {o.rounds} rounds of {load.seconds} s, {load.connections} connection(s)")
         self.sections.append(list_section(rounds_of(targets, load, o.rounds), o.seed, o.depth))
 
 

@@ -100,8 +100,8 @@ def method(o: Options, threads: int) -> list[str]:
         "per-round ratios (both sides measured back to back, so the noise of a shared machine "
         f"cancels). Sign-ins run {2 * o.seconds} s with {o.sign_in_connections} connections (more "
         "than sessiond's hashing threads, few enough that the sign-ins still in flight when a run "
-        f"stops are a small share); the list stage uses {o.list_connections} connection(s), so "
-        "p50 is the answer time of one request rather than a queue.",
+        f"stops are a small share); lists run {2 * o.seconds} s with {o.list_connections} "
+        "connection(s), so p50 is the answer time of one request rather than a queue.",
         "- sessiond: `sessiond serve` (one worker, default settings: argon2id t=2, 19 MiB) on "
         "PostgreSQL with `SESSIOND_REDIS_URL`, and on a SQLite file without Redis. One user signs "
         "in through each door; the checks are Kratos `GET /sessions/whoami` (`X-Session-Token`), "
