@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test lint typecheck unit clean
+SEED_SESSIONS ?= 1000000
+SEED_USERS ?= 10000
+BENCH_ARGS ?=
+
+.PHONY: serve test lint typecheck unit clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +22,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 serve: $(STAMP)
 	$(BIN)/sessiond serve --host $(HOST) --port $(PORT)
+
+# Needs PostgreSQL (127.0.0.1:5432, user postgres), wrk, Node and npm; Redis if it is there.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/bench_http.py --seed-sessions $(SEED_SESSIONS) --seed-users $(SEED_USERS) \
+		--command "make bench SEED_SESSIONS=$(SEED_SESSIONS) SEED_USERS=$(SEED_USERS) $(BENCH_ARGS)" \
+		$(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
