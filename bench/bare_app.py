@@ -1,5 +1,5 @@
 """The framework's limit: one Starlette JSON endpoint under the server stack `sessiond serve` uses
-(uvicorn, uvloop, httptools, the same options), with nothing behind it.
+by default (uvicorn on uvloop, h11, no access log: the same options), with nothing behind it.
 
     .venv/bin/python bench/bare_app.py PORT
 """
@@ -25,10 +25,11 @@ def main() -> None:
         app,
         host="127.0.0.1",
         port=int(sys.argv[1]),
-        loop="uvloop",
-        http="httptools",
+        loop="auto",
+        http="h11",
         proxy_headers=False,
         server_header=False,
+        access_log=False,
     )
 
 

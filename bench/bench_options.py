@@ -107,8 +107,8 @@ def method(o: Options, threads: int) -> list[str]:
         "in through each door; the checks are Kratos `GET /sessions/whoami` (`X-Session-Token`), "
         "Rocket.Chat `GET /api/v1/me` (`X-User-Id`, `X-Auth-Token`) and pxyz "
         "`GET /api/user/sessions` (`x-public-key`, bearer token).",
-        '- Bare: one Starlette route answering `{"status":"ok"}` under `uvicorn.run(loop="uvloop", '
-        'http="httptools")` with the options `sessiond serve` passes.',
+        '- Bare: one Starlette route answering `{"status":"ok"}` under `uvicorn.run(loop="auto", '
+        'http="h11")` (uvloop) with the options `sessiond serve` passes by default.',
         f"- Better Auth {betterauth.PACKAGES['better-auth']} with pg {betterauth.PACKAGES['pg']} "
         "(installed from npm at bench time), Node's http server and `toNodeHandler`, "
         "emailAndPassword on, default session settings, rate limiting off (sessiond has none on "

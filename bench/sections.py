@@ -23,7 +23,7 @@ def rps(results: list[Result]) -> list[float]:
 def token_section(samples: dict[str, list[Result]], setups: Mapping[str, str]) -> Section:
     bare, peer = rps(samples[BARE]), rps(samples[BETTER_AUTH])
     rows = [
-        Row(BARE, "uvicorn + uvloop + httptools", samples[BARE]),
+        Row(BARE, "uvicorn + uvloop + h11", samples[BARE]),
         Row(BETTER_AUTH, "Node 20, PostgreSQL", samples[BETTER_AUTH]),
     ]
     for key, setup in setups.items():
