@@ -77,6 +77,8 @@ async def check_room(uow: UnitOfWork, *, deps: Deps, tenant: Tenant, user: User)
     Raises `SessionLimitReached` under policy `deny`; it writes nothing, so a refusal leaves the
     unit of work clean for recording the failed attempt.
     """
+    if tenant.settings.max_live_sessions is None:
+        return []  # no limit: nothing to count (a user may have thousands of live sessions)
     now = deps.clock.now()
     live = await uow.sessions.live_for_user(
         tenant.id, user.id, now=now, idle_cutoff=live_idle_cutoff(now=now, settings=tenant.settings)
