@@ -36,6 +36,7 @@ EVERY_VARIABLE = {
     "SESSIOND_DB_POOL_SIZE": "20",
     "SESSIOND_PASSWORD_TIME_COST": "3",
     "SESSIOND_PASSWORD_MEMORY_COST": "65536",
+    "SESSIOND_TOKEN_CACHE_SIZE": "5000",
 }
 
 
@@ -51,6 +52,7 @@ def test_reads_every_setting_from_its_variable() -> None:
         db_pool_size=20,
         password_time_cost=3,
         password_memory_cost=65536,
+        token_cache_size=5000,
     )
 
 
@@ -117,6 +119,13 @@ INT_SETTINGS = ("db_pool_size", "password_time_cost", "password_memory_cost")
 def test_bad_integers_from_the_environment_are_rejected(name: str, raw: str) -> None:
     with pytest.raises(InvalidInput, match=f"setting {name} must be"):
         Settings.load({f"SESSIOND_{name.upper()}": raw})
+
+
+@pytest.mark.parametrize("raw", ["abc", "1.5", "-1", "1e3"])
+def test_a_bad_token_cache_size_is_rejected_and_zero_turns_the_cache_off(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="setting token_cache_size must be"):
+        Settings.load({"SESSIOND_TOKEN_CACHE_SIZE": raw})
+    assert Settings.load({"SESSIOND_TOKEN_CACHE_SIZE": "0"}).token_cache_size == 0
 
 
 @pytest.mark.parametrize("name", INT_SETTINGS)

@@ -45,10 +45,10 @@ class Settings:
             raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}")
         for name in ("db_pool_size", "password_time_cost", "password_memory_cost"):
             if name in values:
-                values[name] = _positive_int(name, values[name])
+                values[name] = _int_at_least(name, values[name], 1)
         if "token_cache_size" in values:
-            values["token_cache_size"] = _whole_number(
-                "token_cache_size", values["token_cache_size"]
+            values["token_cache_size"] = _int_at_least(
+                "token_cache_size", values["token_cache_size"], 0
             )
         loaded = cls(**values)
         loaded.proxies()
@@ -67,18 +67,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InvalidInput(f"cannot read the config file {path}: {exc}") from exc
 
 
-def _positive_int(name: str, value: object) -> int:
-    number = _whole_number(name, value)
-    if number < 1:
-        raise InvalidInput(f"setting {name} must be at least 1")
-    return number
-
-
-def _whole_number(name: str, value: object) -> int:
+def _int_at_least(name: str, value: object, least: int) -> int:
     try:
         number = int(str(value))
     except ValueError as exc:
         raise InvalidInput(f"setting {name} must be a whole number") from exc
-    if number < 0:
-        raise InvalidInput(f"setting {name} must not be negative")
+    if number < least:
+        raise InvalidInput(f"setting {name} must be at least {least}")
     return number
