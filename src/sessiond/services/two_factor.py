@@ -89,6 +89,10 @@ class TwoFactorService:
         return result
 
     async def methods_of(self, user: User) -> tuple[Method, ...]:
+        """What `me` shows on every call: no database round trip unless mailed codes could be
+        among them."""
+        if not self._may_mail(user):
+            return _totp_of(user)
         async with self._deps.store.unit_of_work(write=False) as uow:
             return await self._available(uow, user)
 
@@ -143,16 +147,13 @@ class TwoFactorService:
             raise SecondFactorRefused(Refusal.MAX_ATTEMPTS, challenge) from exc
 
     async def _available(self, uow: UnitOfWork, user: User) -> tuple[Method, ...]:
-        methods = []
-        if user.has_second_factor:
-            methods.append(Method.TOTP)
-        if (
-            self._codes is not None
-            and verified_addresses(user)
-            and await uow.two_factor.email_enabled(user.id)
-        ):
-            methods.append(Method.EMAIL)
-        return tuple(methods)
+        methods = _totp_of(user)
+        if self._may_mail(user) and await uow.two_factor.email_enabled(user.id):
+            return (*methods, Method.EMAIL)
+        return methods
+
+    def _may_mail(self, user: User) -> bool:
+        return self._codes is not None and bool(verified_addresses(user))
 
     async def _verify(self, method: Method, user: User, code: str, *, now: datetime) -> Verdict:
         if method is Method.EMAIL and self._codes is not None:
@@ -171,6 +172,10 @@ class TwoFactorService:
             proved = await check_second_factor(uow, locked, code.strip(), now=now)
             await uow.commit()
         return proved is not None
+
+
+def _totp_of(user: User) -> tuple[Method, ...]:
+    return (Method.TOTP,) if user.has_second_factor else ()
 
 
 def _email_or_username(user: User) -> str | None:
