@@ -21,6 +21,7 @@ from sessiond.services.container import Services
 from sessiond.settings import Settings
 from sessiond.store.engine import create_engine
 from sessiond.store.migrate import upgrade
+from tests.helpers.redis_server import RedisServer
 
 PG_ENV = "SESSIOND_TEST_DATABASE_URL"
 REDIS_ENV = "SESSIOND_TEST_REDIS_URL"
@@ -125,6 +126,20 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'sessiond.db'}"
     url: str = request.getfixturevalue("fresh_postgres")
     return url
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of the test's own, which it may stop and start (the Redis tests run where
+    SESSIOND_TEST_REDIS_URL is set, as they do under CI)."""
+    if not os.environ.get(REDIS_ENV):
+        pytest.skip(f"{REDIS_ENV} is not set")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

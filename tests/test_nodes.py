@@ -51,6 +51,23 @@ def wait_for(condition: object, *, within: float) -> None:
         time.sleep(0.05)
 
 
+def key_and_user(node: LiveServer) -> str:
+    """A secret key of the default tenant (returned) and the user `ada` in it."""
+    key: str = node.cli_json("keys", "create", "--tenant", "default")["secretKey"]
+    node.cli(
+        "users",
+        "create",
+        "--tenant",
+        "default",
+        "--username",
+        "ada",
+        "--password",
+        "-",
+        stdin=PASSWORD,
+    )
+    return key
+
+
 def revoke(base: str, key: str, session_id: str) -> None:
     with httpx.Client(base_url=base, trust_env=False, timeout=10, verify=False) as client:
         answer = client.delete(
@@ -72,16 +89,6 @@ def stale_accepts(client: httpx.Client, token: str) -> int:
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def two_nodes(
     fresh_postgres: str, redis_server: RedisServer, tmp_path: Path
 ) -> Iterator[tuple[LiveServer, LiveServer]]:
@@ -96,18 +103,7 @@ def test_a_revoke_through_one_node_reaches_the_other_at_once_and_survives_a_redi
     two_nodes: tuple[LiveServer, LiveServer], redis_server: RedisServer
 ) -> None:
     a, b = two_nodes
-    key = a.cli_json("keys", "create", "--tenant", "default")["secretKey"]
-    a.cli(
-        "users",
-        "create",
-        "--tenant",
-        "default",
-        "--username",
-        "ada",
-        "--password",
-        "-",
-        stdin=PASSWORD,
-    )
+    key = key_and_user(a)
     for node in (a, b):
         wait_for(lambda n=node: cache_state(n.url)["trusted"], within=10)
 
@@ -142,19 +138,7 @@ def test_without_redis_every_worker_refuses_a_revoke_within_100_ms(tmp_path: Pat
     url = f"sqlite:///{tmp_path / 'sessiond.db'}"
     with serving(url, tmp_path / "serve.log", "--workers", "2") as first:
         base = str(first.url.copy_with(path="/")).rstrip("/")
-        node = LiveServer(url=base, database_url=url, env={})
-        key = node.cli_json("keys", "create", "--tenant", "default")["secretKey"]
-        node.cli(
-            "users",
-            "create",
-            "--tenant",
-            "default",
-            "--username",
-            "ada",
-            "--password",
-            "-",
-            stdin=PASSWORD,
-        )
+        key = key_and_user(LiveServer(url=base, database_url=url, env={}))
         token, session_id = sign_in(base, "ada")
 
         def fresh_connections() -> Iterator[httpx.Client]:

@@ -10,13 +10,11 @@ own every 30 ms, so each step is deterministic; the running loops are tested at 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -389,18 +387,6 @@ async def test_a_change_committed_late_with_an_earlier_number_is_still_applied(
 
 
 # Redis: invalidations pushed between nodes, and what a node does while Redis is away.
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if not os.environ.get("SESSIOND_TEST_REDIS_URL"):
-        pytest.skip("SESSIOND_TEST_REDIS_URL is not set")
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def _until(condition: Callable[[], bool], *, within: float) -> float:
