@@ -108,10 +108,7 @@ class Seeder:
             numbers = range(offset + start + 1, offset + start + count + 1)
             await loader.add_users(source.users(numbers, password_hash))
             report(count)
-        for start in range(0, plan.sessions, BATCH):
-            count = min(BATCH, plan.sessions - start)
-            await loader.add_sessions(source.sessions(start, count))
-            report(count)
+        await _pipelined(loader, source, plan.sessions, report)
         await loader.refresh_statistics()
         return SeedResult(
             tenant=tenant,
@@ -132,6 +129,29 @@ class Seeder:
 
     def _parse_agents(self) -> list[tuple[int, UserAgentInfo]]:
         return [(weight, self._deps.agents.parse(raw)) for weight, raw in seed_data.AGENTS]
+
+
+async def _pipelined(
+    loader: BulkLoader, source: _Source, total: int, report: Callable[[int], None]
+) -> None:
+    """Draws each batch in a worker thread while the database writes the one before."""
+
+    async def write(batch: list[tuple[Session, Device]]) -> None:
+        await loader.add_sessions(batch)
+        report(len(batch))
+
+    writing: asyncio.Task[None] | None = None
+    try:
+        for start in range(0, total, BATCH):
+            batch = await asyncio.to_thread(source.sessions, start, min(BATCH, total - start))
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(write(batch))
+        if writing is not None:
+            await writing
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()
 
 
 class _Source:

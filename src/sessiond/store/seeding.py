@@ -7,12 +7,13 @@ SQLite an `executemany` of the rows (one prepared statement, one transaction per
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from sqlalchemy import Table, func, insert, select
@@ -32,6 +33,8 @@ _AGENT_FIELDS = tuple(f.name for f in fields(UserAgentInfo) if f.name != "raw")
 _JSON_COLUMNS = frozenset({"roles", "traits", "metadata_public", "metadata_admin", "methods"})
 _UNIQUE_SQLSTATE = "23505"
 _TAKEN = "a seeded username or email address is already taken"
+_COPY_SETTINGS = ("synchronous_commit = off", "gin_pending_list_limit = 65536", "work_mem = 65536")
+_Rows = list[dict[str, Any]] | list[tuple[Any, ...]]
 
 
 class BulkLoader:
@@ -61,16 +64,28 @@ class BulkLoader:
             for position, email in enumerate(user.emails)
         ]
         async with self._transaction("adding users") as conn:
-            await self._write(conn, users, user_rows)
-            await self._write(conn, user_emails, email_rows)
+            await self._write(conn, users, self._for_driver(users, user_rows))
+            await self._write(conn, user_emails, self._for_driver(user_emails, email_rows))
 
     async def add_sessions(self, batch: Sequence[tuple[Session, Device]]) -> None:
-        """Sessions, each with its own device."""
-        device_rows = [_device_row(session, device) for session, device in batch]
-        session_rows = [_session_row(session) for session, _ in batch]
+        """Sessions, each with its own device. The rows are made in a worker thread, so a
+        caller can prepare the next batch while the database writes this one."""
+        device_rows, session_rows = await asyncio.to_thread(self._session_rows, batch)
         async with self._transaction("adding sessions") as conn:
             await self._write(conn, devices, device_rows)
             await self._write(conn, sessions, session_rows)
+
+    def _session_rows(self, batch: Sequence[tuple[Session, Device]]) -> tuple[_Rows, _Rows]:
+        device_rows = [_device_row(session, device) for session, device in batch]
+        session_rows = [_session_row(session) for session, _ in batch]
+        return self._for_driver(devices, device_rows), self._for_driver(sessions, session_rows)
+
+    def _for_driver(self, table: Table, rows: list[dict[str, Any]]) -> _Rows:
+        """Dicts for SQLAlchemy's executemany; on PostgreSQL, tuples in column order for COPY."""
+        if not self._postgres:
+            return rows
+        names = [column.name for column in table.c]
+        return [tuple(_copy_value(name, row.get(name)) for name in names) for row in rows]
 
     async def refresh_statistics(self) -> None:
         """Fresh planner statistics (and, on PostgreSQL, the visibility map that index-only
@@ -89,22 +104,23 @@ class BulkLoader:
             conn = await conn.execution_options(**{SQLITE_IMMEDIATE: True})
             async with conn.begin():
                 if self._postgres:
-                    # Starts the driver's transaction, so the COPYs below run inside it.
-                    await conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                    # These also start the driver's transaction, so the COPYs run inside it.
+                    # A larger pending list lets the trigram indexes take rows in big merges.
+                    for setting in _COPY_SETTINGS:
+                        await conn.exec_driver_sql(f"SET LOCAL {setting}")
                 yield conn
 
-    async def _write(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    async def _write(self, conn: AsyncConnection, table: Table, rows: _Rows) -> None:
         if not rows:
             return
         if not self._postgres:
             async with conflict_on_duplicate(_TAKEN, field="username"):
-                await conn.execute(insert(table), rows)
+                await conn.execute(insert(table), cast(list[dict[str, Any]], rows))
             return
-        names = [column.name for column in table.c]
-        records = [tuple(_copy_value(name, row.get(name)) for name in names) for row in rows]
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
-        await driver.copy_records_to_table(table.name, records=records, columns=names)
+        columns = [column.name for column in table.c]
+        await driver.copy_records_to_table(table.name, records=rows, columns=columns)
 
 
 @asynccontextmanager

@@ -45,6 +45,9 @@ _SORT_COLUMNS: dict[SortField, Any] = {
 }
 
 
+# A filter matching at most this many sessions is cheaper to read through the indexes than to
+# meet while walking a tenant's sessions in order (`SessionLister._page_conditions`).
+SPARSE_MATCHES = 10_000
 _DEVICE_FILTER_FIELDS = ("browser_name", "app_name", "device_type", "app_kind", "os_name")
 
 
@@ -158,6 +161,31 @@ class SessionLister:
             conditions.append(text.on_rows)
         return conditions
 
+    async def _page_conditions(
+        self,
+        query: SessionQuery,
+        text: _TextFilter | None,
+        *,
+        total: int,
+        now: datetime,
+        idle_cutoff: datetime | None,
+    ) -> list[ColumnElement[bool]]:
+        """A filter that matched many of a tenant's sessions is checked row by row while the
+        page is walked in order, which meets a match soon. One that matched few would send
+        that walk through most of the tenant, so its matches are first read through the
+        indexes, and the page is made of those."""
+        conditions = self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
+        if text is None or query.user_id is not None or total > SPARSE_MATCHES:
+            return conditions
+        state = state_condition(query.state, now=now, idle_cutoff=idle_cutoff)
+        matches = (
+            select(sessions.c.id)
+            .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+            .where(*self._scope(query), state, text.by_index)
+        )
+        ids = list((await self._conn.execute(matches)).scalars())
+        return [*conditions[:-1], sessions.c.id.in_(ids)]
+
     async def _count(
         self,
         query: SessionQuery,
@@ -166,10 +194,19 @@ class SessionLister:
         now: datetime,
         idle_cutoff: datetime | None,
     ) -> int:
-        """The exact number of sessions the query selects, read from indexes: every session
-        from `(tenant_id, created_at, id)`, live ones from the partial `ix_sessions_tenant_live`
-        (joined to their users' state), ended ones as the difference of the two in one statement
-        (liveness is never NULL, so "ended" is exactly "not live")."""
+        """The exact number of sessions the query selects, read from indexes.
+
+        One user's sessions are few: they are counted as listed, through `(user_id, ...)`.
+        Across a tenant, every session is counted from `(tenant_id, created_at, id)` alone, the
+        live ones from the partial `ix_sessions_tenant_live` joined to their users' state, the
+        ended ones as the difference of those two in one statement (liveness is never NULL, so
+        "ended" is exactly "not live"), and a text filter through the ids of matching devices
+        and users rather than row by row.
+        """
+        if query.user_id is not None:
+            return await self._repo.count(
+                *self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
+            )
         scope = self._scope(query)
         if text is not None:
             scope.append(text.by_index)
@@ -191,7 +228,6 @@ class SessionLister:
         self, query: SessionQuery, page: OffsetPage, *, now: datetime, idle_cutoff: datetime | None
     ) -> ListedPage:
         text = _text_filter(query, dialect=self._dialect)
-        conditions = self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
         order = [
             _SORT_COLUMNS[k.field].desc() if k.descending else _SORT_COLUMNS[k.field].asc()
             for k in query.sort
@@ -199,6 +235,9 @@ class SessionLister:
         order += [sessions.c.created_at.desc(), sessions.c.id.desc()]
         async with database_regex_errors():
             total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
+            conditions = await self._page_conditions(
+                query, text, total=total, now=now, idle_cutoff=idle_cutoff
+            )
             records = await self._repo.fetch_records(
                 *conditions, order=order, offset=page.offset, limit=page.limit
             )
@@ -216,7 +255,6 @@ class SessionLister:
         """One page in `created_at, id` order; the query's first sort key gives the direction."""
         descending = query.sort[0].descending
         text = _text_filter(query, dialect=self._dialect)
-        conditions = self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
         backwards = cursor is not None and cursor.backwards
         scan_descending = descending != backwards
         keyset = [] if cursor is None else [_keyset_condition(cursor, descending=descending)]
@@ -227,6 +265,9 @@ class SessionLister:
         )
         async with database_regex_errors():
             total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
+            conditions = await self._page_conditions(
+                query, text, total=total, now=now, idle_cutoff=idle_cutoff
+            )
             records = await self._repo.fetch_records(
                 and_(*conditions, *keyset), order=order, limit=size + 1
             )

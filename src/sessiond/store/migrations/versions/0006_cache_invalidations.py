@@ -29,9 +29,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("target", sa.Uuid(), nullable=False),
-        sa.Column(
-            "created_at", sessiond.store.dialect.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", sessiond.store.dialect.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_cache_invalidations")),
         sqlite_autoincrement=True,
     )
