@@ -8,7 +8,7 @@ SQLite an `executemany` of the rows (one prepared statement, one transaction per
 from __future__ import annotations
 
 import asyncio
-import json
+import functools
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -16,6 +16,7 @@ from dataclasses import fields
 from typing import Any, cast
 
 import asyncpg
+import orjson
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -85,7 +86,15 @@ class BulkLoader:
         if not self._postgres:
             return rows
         names = [column.name for column in table.c]
-        return [tuple(_copy_value(name, row.get(name)) for name in names) for row in rows]
+        json_at = [i for i, name in enumerate(names) if name in _JSON_COLUMNS]
+        records = []
+        for row in rows:
+            values = [row.get(name) for name in names]
+            for i in json_at:
+                if values[i] is not None:
+                    values[i] = orjson.dumps(values[i]).decode()
+            records.append(tuple(values))
+        return records
 
     async def refresh_statistics(self) -> None:
         """Fresh planner statistics (and, on PostgreSQL, the visibility map that index-only
@@ -140,12 +149,6 @@ async def _driver_errors(doing: str) -> AsyncIterator[None]:
         ) from exc
 
 
-def _copy_value(name: str, value: Any) -> Any:
-    if name in _JSON_COLUMNS and value is not None:
-        return json.dumps(value)
-    return value
-
-
 def _user_row(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
@@ -177,8 +180,14 @@ def _device_row(session: Session, device: Device) -> dict[str, Any]:
         "location": device.location,
         "created_at": device.created_at,
     }
-    row.update((name, getattr(agent, name)) for name in _AGENT_FIELDS)
+    row.update(_agent_parts(agent))
     return row
+
+
+@functools.lru_cache(maxsize=1024)
+def _agent_parts(agent: UserAgentInfo) -> tuple[tuple[str, str | None], ...]:
+    """The parsed parts of a user agent; seeded devices share a few dozen agents."""
+    return tuple((name, getattr(agent, name)) for name in _AGENT_FIELDS)
 
 
 def _session_row(session: Session) -> dict[str, Any]:
