@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 import orjson
@@ -35,7 +35,8 @@ _JSON_COLUMNS = frozenset({"roles", "traits", "metadata_public", "metadata_admin
 _UNIQUE_SQLSTATE = "23505"
 _TAKEN = "a seeded username or email address is already taken"
 _COPY_SETTINGS = ("synchronous_commit = off", "gin_pending_list_limit = 65536", "work_mem = 65536")
-_Rows = list[dict[str, Any]] | list[tuple[Any, ...]]
+_SQLITE_CACHE_KIB = 256 * 1024
+_Rows = list[tuple[Any, ...]]
 
 
 class BulkLoader:
@@ -82,10 +83,17 @@ class BulkLoader:
         return self._for_driver(devices, device_rows), self._for_driver(sessions, session_rows)
 
     def _for_driver(self, table: Table, rows: list[dict[str, Any]]) -> _Rows:
-        """Dicts for SQLAlchemy's executemany; on PostgreSQL, tuples in column order for COPY."""
-        if not self._postgres:
-            return rows
+        """Tuples in column order, as the driver takes them: for `COPY` on PostgreSQL (JSON as
+        text), and on SQLite already put through each column type's own bind processor (the
+        conversion SQLAlchemy's `execute` would do, done here off the event loop)."""
         names = [column.name for column in table.c]
+        if not self._postgres:
+            processors = [column.type.bind_processor(self._engine.dialect) for column in table.c]
+            pairs = list(zip(names, processors, strict=True))
+            return [
+                tuple(bind(row.get(name)) if bind else row.get(name) for name, bind in pairs)
+                for row in rows
+            ]
         json_at = [i for i, name in enumerate(names) if name in _JSON_COLUMNS]
         records = []
         for row in rows:
@@ -104,6 +112,8 @@ class BulkLoader:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await conn.exec_driver_sql("VACUUM (ANALYZE) users, user_emails, devices, sessions")
             else:
+                # Sampled statistics: a full ANALYZE reads every index of a large file.
+                await conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
                 await conn.exec_driver_sql("ANALYZE")
                 await conn.commit()
 
@@ -117,14 +127,19 @@ class BulkLoader:
                     # A larger pending list lets the trigram indexes take rows in big merges.
                     for setting in _COPY_SETTINGS:
                         await conn.exec_driver_sql(f"SET LOCAL {setting}")
+                else:
+                    # Random token digests land all over their index; SQLite's default 2 MB
+                    # page cache would read most of it back from disk for every batch.
+                    await conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
                 yield conn
 
     async def _write(self, conn: AsyncConnection, table: Table, rows: _Rows) -> None:
         if not rows:
             return
         if not self._postgres:
+            statement = str(insert(table).compile(dialect=self._engine.dialect))
             async with conflict_on_duplicate(_TAKEN, field="username"):
-                await conn.execute(insert(table), cast(list[dict[str, Any]], rows))
+                await conn.exec_driver_sql(statement, rows)
             return
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection

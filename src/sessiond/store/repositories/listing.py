@@ -174,17 +174,19 @@ class SessionLister:
         page is walked in order, which meets a match soon. One that matched few would send
         that walk through most of the tenant, so its matches are first read through the
         indexes, and the page is made of those."""
-        conditions = self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
         if text is None or query.user_id is not None or total > SPARSE_MATCHES:
-            return conditions
-        state = state_condition(query.state, now=now, idle_cutoff=idle_cutoff)
+            return self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
+        scope = [
+            *self._scope(query),
+            state_condition(query.state, now=now, idle_cutoff=idle_cutoff),
+        ]
         matches = (
             select(sessions.c.id)
             .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
-            .where(*self._scope(query), state, text.by_index)
+            .where(*scope, text.by_index)
         )
         ids = list((await self._conn.execute(matches)).scalars())
-        return [*conditions[:-1], sessions.c.id.in_(ids)]
+        return [*scope, sessions.c.id.in_(ids)]
 
     async def _count(
         self,
