@@ -212,6 +212,11 @@ class SessionLister:
         scope = self._scope(query)
         if text is not None:
             scope.append(text.by_index)
+            if self._dialect == "postgresql":
+                # A prepared statement run often enough gets a generic plan, made without the
+                # pattern, which cannot tell what the trigram indexes would find: plan each
+                # filtered query for its own pattern, for the rest of this read.
+                await self._conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
         every = select(func.count()).select_from(sessions).where(*scope)
         live = (
             select(func.count())
