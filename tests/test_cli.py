@@ -628,6 +628,7 @@ def test_help_lists_every_command(cli: Invoke) -> None:
     assert commands.findall(top.stdout.split("Commands:")[1]) == [
         "keys",
         "migrate",
+        "seed",
         "serve",
         "sessions",
         "tenants",

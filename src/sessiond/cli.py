@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed
 
 from sessiond.cli_table import render_table
 from sessiond.compose import migrate, open_services
@@ -21,6 +22,7 @@ from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
 from sessiond.domain.session import EndReason
 from sessiond.domain.user import Email
 from sessiond.services.container import Services
+from sessiond.services.seeding import Seeder, SeedPlan
 from sessiond.services.users import NewUser
 from sessiond.settings import CONFIG_ENV, Settings
 
@@ -293,3 +295,74 @@ async def sessions_purge(services: Services) -> None:
     """Delete sessions ended or expired longer ago than each tenant's retention."""
     count = await services.sessions.purge()
     click.echo(f"purged {count} sessions")
+
+
+@main.command("seed")
+@click.option("--tenant", "tenant_slug", required=True, help="The tenant (created when missing).")
+@click.option("--users", "user_count", required=True, type=click.IntRange(min=0))
+@click.option("--sessions", "session_count", required=True, type=click.IntRange(min=0))
+@click.option("--ended-fraction", default=0.1, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--random-seed", default=1, show_default=True, type=int)
+@click.option(
+    "--days",
+    default=28,
+    show_default=True,
+    type=click.IntRange(1, 3650),
+    help="Sign-ins are spread over this many days, up to now.",
+)
+@click.option(
+    "--password",
+    default=None,
+    callback=lambda _ctx, _param, value: None if value is None else _password_argument(value),
+    help="Every seeded user's password (- reads stdin); by default one nobody knows.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def seed(
+    services: Services,
+    tenant_slug: str,
+    user_count: int,
+    session_count: int,
+    ended_fraction: float,
+    random_seed: int,
+    days: int,
+    password: str | None,
+    as_json: bool,
+) -> None:
+    """Fill a tenant with synthetic users and sessions on realistic devices, for trials and
+    benchmarks. A tenant made here keeps sessions for 30 days."""
+    plan = SeedPlan(
+        users=user_count,
+        sessions=session_count,
+        ended_fraction=ended_fraction,
+        random_seed=random_seed,
+        days=days,
+        password=password,
+    )
+    seeder = Seeder(deps=services.deps, tenants=services.tenants)
+    with tqdm(
+        total=user_count + session_count,
+        unit=" rows",
+        unit_scale=True,
+        disable=not sys.stderr.isatty(),
+        file=sys.stderr,
+    ) as bar:
+        result = await seeder.seed(tenant_slug, plan, progress=bar.update)
+    payload: dict[str, Any] = {
+        "tenant": result.tenant.slug,
+        "tenantId": render_canonical(result.tenant.id),
+        "users": result.users,
+        "sessions": result.sessions,
+        "ended": result.ended,
+        "expired": result.expired,
+        "seconds": round(result.seconds, 3),
+    }
+    if result.secret_key is not None:
+        payload["secretKey"] = result.secret_key
+    text = (
+        f"seeded tenant {result.tenant.slug}: {result.users} users, {result.sessions} sessions "
+        f"({result.ended} ended, {result.expired} expired) in {result.seconds:.1f} s"
+    )
+    if result.secret_key is not None:
+        text += f"\nnew tenant's secret key (shown once): {result.secret_key}"
+    _emit(as_json, payload, text)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 
 from sessiond.store.dialect import JsonType, UTCDateTime
@@ -247,6 +248,48 @@ sessions = Table(
     Index("ix_sessions_user_created", "user_id", "created_at", "id"),
     Index("ix_sessions_tenant_ended", "tenant_id", "ended_at"),
     Index("ix_sessions_tenant_expires", "tenant_id", "expires_at"),
+    # revision 0007: the filter finds sessions by their device, and deleting a device checks it
+    Index("ix_sessions_device", "device_id"),
+)
+
+# Revision 0007: indexes for lists at scale (docs/architecture.md, "Listing and pagination").
+
+# Counting a tenant's live sessions reads this index only: ended rows are not in it, and the
+# expiry and the user (whose state decides liveness) are in each entry.
+Index(
+    "ix_sessions_tenant_live",
+    sessions.c.tenant_id,
+    sessions.c.expires_at,
+    sessions.c.user_id,
+    postgresql_where=sessions.c.ended_at.is_(None),
+    sqlite_where=sessions.c.ended_at.is_(None),
+)
+
+# Text filters are regular expressions; on PostgreSQL, pg_trgm's GIN indexes serve `~` on the
+# filtered columns. SQLite's `regexp()` is a plain function no index can serve, so there each of
+# these is an empty partial index (`WHERE 0`): same name, same columns, one schema for both.
+_TRIGRAM = "gin_trgm_ops"
+_NEVER = text("0")
+Index(
+    "ix_devices_filter",
+    devices.c.browser_name,
+    devices.c.app_name,
+    devices.c.device_type,
+    devices.c.app_kind,
+    devices.c.os_name,
+    postgresql_using="gin",
+    postgresql_ops=dict.fromkeys(
+        ("browser_name", "app_name", "device_type", "app_kind", "os_name"), _TRIGRAM
+    ),
+    sqlite_where=_NEVER,
+)
+Index(
+    "ix_users_filter",
+    users.c.username,
+    users.c.name,
+    postgresql_using="gin",
+    postgresql_ops={"username": _TRIGRAM, "name": _TRIGRAM},
+    sqlite_where=_NEVER,
 )
 
 # Rocket.Chat's REST two-factor (revision 0002).

@@ -1,0 +1,181 @@
+"""Every list and count a door asks for is one an index serves (PostgreSQL).
+
+Each door's list runs through the services on seeded data, while the SQL it issues is recorded;
+each recorded query on `sessions` is then planned with sequential scans priced out
+(`enable_seqscan = off`). That setting only adds a prohibitive cost, so the planner still picks a
+sequential scan when no index can serve the query: a plan with no `Seq Scan` on `sessions` shows
+an index can serve it, at any table size, which a table small enough for CI could not show by
+itself (there a scan is often cheapest anyway). Any index on `tenant_id` would pass that check,
+so the counts that used to read a whole tenant are also checked to use the indexes made for
+them (`COUNTED_BY`).
+
+A filter that can match hex digits ("c0ffee") also compares session ids, which no index covers;
+such filters are left out here (docs/architecture.md, "Listing and pagination").
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import event
+
+from sessiond.compose import open_services
+from sessiond.domain.listing import (
+    OffsetPage,
+    SessionQuery,
+    SessionState,
+    SortField,
+    SortKey,
+)
+from sessiond.services.container import Services
+from sessiond.services.seeding import Seeder, SeedPlan
+from sessiond.settings import Settings
+from sessiond.store.repositories import listing
+from tests.conftest import unique_slug
+
+Case = tuple[str, Callable[[], Awaitable[Any]]]
+
+
+def door_lists(services: Services, tenant: uuid.UUID, user: uuid.UUID) -> list[Case]:
+    sessions = services.sessions
+    mine = SessionQuery(tenant_id=tenant, user_id=user)
+
+    async def walk(query: SessionQuery, size: int) -> None:
+        first = await sessions.list_keyset(query, size=size)
+        await sessions.list_keyset(query, size=size, token=first.next_token)
+
+    async def after_cursor() -> None:
+        first = await sessions.list_keyset(SessionQuery(tenant_id=tenant), size=5)
+        cursor = first.items[-1].session.created_at
+        await sessions.list_keyset(SessionQuery(tenant_id=tenant), size=5, start_after=cursor)
+
+    def offset(query: SessionQuery) -> Callable[[], Awaitable[Any]]:
+        return lambda: sessions.list_offset(query, OffsetPage(limit=50))
+
+    def rocketchat(text: str | None, **changes: Any) -> SessionQuery:
+        return SessionQuery(tenant_id=tenant, text_filter=text, filter_user_fields=True, **changes)
+
+    cases: list[Case] = [
+        ("pxyz tenant sessions", lambda: walk(SessionQuery(tenant_id=tenant), 50)),
+        ("pxyz tenant sessions, bare cursor", after_cursor),
+        ("pxyz user sessions", lambda: walk(mine, 50)),
+        ("kratos my other sessions", offset(SessionQuery(tenant_id=tenant, user_id=user))),
+        (
+            "rocketchat sessions/list",
+            offset(SessionQuery(tenant_id=tenant, user_id=user, text_filter="chrome")),
+        ),
+        ("rocketchat sessions/list.all", offset(rocketchat(None))),
+        (
+            "rocketchat sessions/list.all by device name",
+            offset(rocketchat(None, sort=(SortKey(SortField.BROWSER),))),
+        ),
+    ]
+    for state in SessionState:
+        cases += [
+            (
+                f"kratos admin sessions, {state}",
+                lambda s=state: walk(SessionQuery(tenant_id=tenant, state=s), 250),
+            ),
+            (
+                f"kratos identity sessions, {state}",
+                offset(SessionQuery(tenant_id=tenant, user_id=user, state=state)),
+            ),
+        ]
+    for text in ("firefox", "iPhone|Android", "nakamura", "^Chrome$"):
+        cases.append((f"rocketchat sessions/list.all filter {text!r}", offset(rocketchat(text))))
+    return cases
+
+
+def seq_scans_on_sessions(plan: Any) -> bool:
+    if isinstance(plan, list):
+        return any(seq_scans_on_sessions(item) for item in plan)
+    if not isinstance(plan, dict):
+        return False
+    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == "sessions":
+        return True
+    return any(seq_scans_on_sessions(value) for value in plan.values())
+
+
+def index_names(plan: Any) -> set[str]:
+    if isinstance(plan, list):
+        return set().union(*(index_names(item) for item in plan))
+    if not isinstance(plan, dict):
+        return set()
+    own = {plan["Index Name"]} if "Index Name" in plan else set()
+    return own.union(*(index_names(value) for value in plan.values()))
+
+
+# The counts that used to read every session of a tenant, and the indexes that now serve them.
+COUNTED_BY = {
+    "pxyz tenant sessions": {"ix_sessions_tenant_live"},
+    "kratos admin sessions, live": {"ix_sessions_tenant_live"},
+    "rocketchat sessions/list.all": {"ix_sessions_tenant_live"},
+    "rocketchat sessions/list.all filter 'firefox'": {"ix_devices_filter", "ix_sessions_device"},
+}
+
+
+async def recorded_queries(services: Services, cases: list[Case]) -> list[tuple[str, str, Any]]:
+    recorded: list[tuple[str, str, Any]] = []
+    current = [""]
+
+    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "sessions" in statement:
+            recorded.append((current[0], statement, params))
+
+    engine = services.deps.store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for name, run in cases:
+            current[0] = name
+            await run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return recorded
+
+
+@pytest.mark.parametrize("sparse_matches", [listing.SPARSE_MATCHES, 10])
+async def test_every_door_list_and_count_is_served_by_an_index(
+    postgres_url: str, sparse_matches: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With 10, the filters here match "many" sessions and take the row-by-row page walk.
+    monkeypatch.setattr(listing, "SPARSE_MATCHES", sparse_matches)
+    settings = Settings(
+        database_url=postgres_url, password_time_cost=1, password_memory_cost=1024, db_pool_size=2
+    )
+    services = await open_services(settings)
+    try:
+        seeded = await Seeder(deps=services.deps, tenants=services.tenants).seed(
+            unique_slug("plans"), SeedPlan(users=40, sessions=3000, ended_fraction=0.2)
+        )
+        users, _ = await services.users.list_offset(seeded.tenant.id, offset=0, limit=1)
+        cases = door_lists(services, seeded.tenant.id, users[0].id)
+        recorded = await recorded_queries(services, cases)
+    finally:
+        await services.close()
+
+    assert {name for name, _, _ in recorded} == {name for name, _ in cases}
+    conn = await asyncpg.connect(postgres_url)
+    try:
+        await conn.execute("SET enable_seqscan = off")
+        plans = [
+            (
+                name,
+                statement,
+                json.loads(await conn.fetchval(f"EXPLAIN (FORMAT JSON) {statement}", *params)),
+            )
+            for name, statement, params in recorded
+        ]
+    finally:
+        await conn.close()
+    assert [
+        (name, statement) for name, statement, plan in plans if seq_scans_on_sessions(plan)
+    ] == []
+    for name, wanted in COUNTED_BY.items():
+        counts = [plan for case, statement, plan in plans if case == name and "count(" in statement]
+        assert counts, name
+        assert all(wanted <= index_names(plan) for plan in counts), (name, counts)
