@@ -34,6 +34,7 @@ async def run(url: str, rounds: int, per_round: int) -> None:
     settings = Settings(database_url=url, password_time_cost=1, password_memory_cost=1024)
     await migrate(settings)
     services = await open_services(settings)
+    await services.feed.start()  # token checks believe their cache, as under `sessiond serve`
     try:
         tenant = (await services.tenants.create(slug=f"bench-{int(time.time())}")).tenant
         await services.users.create(tenant.id, NewUser(username="bench", password="bench-password"))
