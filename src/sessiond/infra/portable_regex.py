@@ -70,7 +70,7 @@ _ARE_WORD_BOUNDARY = f"(?:(?<!{_ARE_WORD})(?={_ARE_WORD})|(?<={_ARE_WORD})(?!{_A
 
 
 @dataclass(frozen=True, slots=True)
-class _Set:
+class TokenSet:
     """Characters to match one of: a literal, a class, a class escape or `.`."""
 
     ranges: Ranges
@@ -82,7 +82,7 @@ class _WordBoundary:
     pass
 
 
-_Token: TypeAlias = str | _Set | _WordBoundary  # a str is written out as is on both engines
+Token: TypeAlias = str | TokenSet | _WordBoundary  # a str is written out as is on both engines
 
 
 class _Refused(Exception):
@@ -90,7 +90,7 @@ class _Refused(Exception):
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed(pattern: str) -> tuple[tuple[_Token, ...], str]:
+def parsed(pattern: str) -> tuple[tuple[Token, ...], str]:
     """The tokens of a pattern RE2 accepted, or why it is not portable."""
     try:
         return _Parser(pattern).tokens(), ""
@@ -103,8 +103,8 @@ class _Parser:
         self._text = pattern
         self._pos = 0
 
-    def tokens(self) -> tuple[_Token, ...]:
-        tokens: list[_Token] = []
+    def tokens(self) -> tuple[Token, ...]:
+        tokens: list[Token] = []
         repeatable = False
         while (char := self._next()) is not None:
             if char in "*+?{":
@@ -113,7 +113,7 @@ class _Parser:
                 continue
             token = self._atom(char)
             tokens.append(token)
-            repeatable = isinstance(token, _Set) or token == ")"
+            repeatable = isinstance(token, TokenSet) or token == ")"
         return tuple(tokens)
 
     def _next(self) -> str | None:
@@ -125,7 +125,7 @@ class _Parser:
     def _peek(self, offset: int = 0) -> str:
         return self._text[self._pos + offset : self._pos + offset + 1]
 
-    def _atom(self, char: str) -> _Token:
+    def _atom(self, char: str) -> Token:
         if char == "\\":
             return self._escape()
         if char == "[":
@@ -133,12 +133,12 @@ class _Parser:
         if char == "(":
             return self._group()
         if char == ".":
-            return _Set(_ascii("\n"), negated=True)
+            return TokenSet(_ascii("\n"), negated=True)
         if char == "}":
             raise _Refused("a literal } must be written \\}")
         if char in "|)^$":
             return char
-        return _Set(((ord(char), ord(char)),))
+        return TokenSet(((ord(char), ord(char)),))
 
     def _quantifier(self, char: str, *, repeatable: bool) -> str:
         text = char
@@ -158,13 +158,13 @@ class _Parser:
             text += "?"
         return text
 
-    def _escape(self) -> _Token:
+    def _escape(self) -> Token:
         char = self._next() or ""
         if char == "b":
             return _WordBoundary()
         if char.lower() in _CLASS_ESCAPES:
-            return _Set(_CLASS_ESCAPES[char.lower()], negated=char.isupper())
-        return _Set(((self._escaped_char(char),) * 2,))
+            return TokenSet(_CLASS_ESCAPES[char.lower()], negated=char.isupper())
+        return TokenSet(((self._escaped_char(char),) * 2,))
 
     def _escaped_char(self, char: str) -> int:
         if char in _CHARACTER_ESCAPES:
@@ -192,7 +192,7 @@ class _Parser:
         shown = flags.group().replace(":", ":...)") if flags else "(?"
         raise _Refused(f"{shown} is not supported; inline flags are not portable")
 
-    def _class(self) -> _Set:
+    def _class(self) -> TokenSet:
         negated = self._peek() == "^"
         self._pos += negated
         ranges: list[tuple[int, int]] = []
@@ -211,7 +211,7 @@ class _Parser:
             if self._peek() == "-" and self._peek(1) not in ("]", ""):
                 raise _Refused("a literal - inside [...] must be written \\-")
             first = False
-        return _Set(tuple(ranges), negated=negated)
+        return TokenSet(tuple(ranges), negated=negated)
 
     def _class_item(self, char: str) -> int | Ranges:
         """A character, or the ranges of a class escape or a POSIX class."""
@@ -248,26 +248,26 @@ class _Parser:
 
 def refusal(pattern: str) -> str:
     """Why `pattern` (one RE2 accepted) is outside the portable subset, or "" when it is inside."""
-    return _parsed(pattern)[1]
+    return parsed(pattern)[1]
 
 
 @functools.lru_cache(maxsize=256)
 def translate(pattern: str, *, case_insensitive: bool, dialect: str) -> str:
     """The pattern written out for `dialect`'s engine, to run case-sensitively."""
-    tokens, refused = _parsed(pattern)
+    tokens, refused = parsed(pattern)
     if refused:
         raise ValueError(refused)
     return "".join(_write(token, case_insensitive, dialect) for token in tokens)
 
 
-def _write(token: _Token, case_insensitive: bool, dialect: str) -> str:
+def _write(token: Token, case_insensitive: bool, dialect: str) -> str:
     if isinstance(token, str):
         return token
     if isinstance(token, _WordBoundary):
         return _ARE_WORD_BOUNDARY if dialect == "postgresql" else "\\b"
-    ranges = _merged(token.ranges)
+    ranges = merged_ranges(token.ranges)
     if case_insensitive:
-        ranges = _with_case_variants(ranges)
+        ranges = with_case_variants(ranges)
     if not token.negated and len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
         return _literal(chr(ranges[0][0]))
     body = "".join(_class_range(low, high) for low, high in ranges)
@@ -293,7 +293,7 @@ def _class_char(char: str) -> str:
     return _WRITTEN_ESCAPES.get(char, char)
 
 
-def _merged(ranges: Ranges) -> Ranges:
+def merged_ranges(ranges: Ranges) -> Ranges:
     merged: list[tuple[int, int]] = []
     for low, high in sorted(ranges):
         if merged and low <= merged[-1][1] + 1:
@@ -304,7 +304,7 @@ def _merged(ranges: Ranges) -> Ranges:
 
 
 @functools.lru_cache(maxsize=1024)
-def _with_case_variants(ranges: Ranges) -> Ranges:
+def with_case_variants(ranges: Ranges) -> Ranges:
     """Merged `ranges` with their case variants added; `ranges` are merged already, so each
     character is looked at once."""
     cased, variants = _case_table()
@@ -315,7 +315,7 @@ def _with_case_variants(ranges: Ranges) -> Ranges:
         for variant in variants[point]
         if not low <= variant <= high
     ]
-    return _merged(ranges + tuple(added))
+    return merged_ranges(ranges + tuple(added))
 
 
 @functools.cache

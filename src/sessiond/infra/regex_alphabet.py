@@ -12,11 +12,13 @@ from __future__ import annotations
 
 # The portable subset's own parser and case folding, so this reads a pattern exactly as the
 # rewrite for each engine does.
-from sessiond.infra.portable_regex import _merged as merged_ranges
-from sessiond.infra.portable_regex import _parsed as parsed
-from sessiond.infra.portable_regex import _Set as TokenSet
-from sessiond.infra.portable_regex import _Token as Token
-from sessiond.infra.portable_regex import _with_case_variants as case_variants
+from sessiond.infra.portable_regex import (
+    Token,
+    TokenSet,
+    merged_ranges,
+    parsed,
+)
+from sessiond.infra.portable_regex import with_case_variants as case_variants
 from sessiond.infra.regex import SafePattern
 
 HEX_DIGITS = "0123456789abcdef"
