@@ -27,6 +27,7 @@ from sessiond.domain.session import Session
 from sessiond.domain.user import User, normalise_identifier
 from sessiond.store.dialect import SQLITE_IMMEDIATE
 from sessiond.store.errors import conflict_on_duplicate, storage_errors
+from sessiond.store.repositories.users import user_values
 from sessiond.store.tables import devices, sessions, user_emails, users
 from sessiond.store.uow import Store
 
@@ -167,21 +168,9 @@ async def _driver_errors(doing: str) -> AsyncIterator[None]:
 def _user_row(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
-        "tenant_id": user.tenant_id,
-        "username": user.username,
-        "username_lower": None if user.username is None else normalise_identifier(user.username),
-        "name": user.name,
-        "state": user.state.value,
-        "roles": list(user.roles),
-        "traits": user.traits,
-        "metadata_public": user.metadata_public,
-        "metadata_admin": user.metadata_admin,
-        "password_hash": user.password_hash,
-        "totp_secret": None,
-        "totp_enabled": False,
+        **user_values(user),
         "totp_last_step": None,
         "created_at": user.created_at,
-        "updated_at": user.updated_at,
     }
 
 

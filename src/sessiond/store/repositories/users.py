@@ -44,7 +44,8 @@ def user_from_row(row: Mapping[Any, Any], emails: Sequence[Email]) -> User:
     )
 
 
-def _values(user: User) -> dict[str, Any]:
+def user_values(user: User) -> dict[str, Any]:
+    """The `users` columns a user's fields set (all but `id`, `created_at`, `totp_last_step`)."""
     return {
         "tenant_id": user.tenant_id,
         "username": user.username,
@@ -76,7 +77,7 @@ class UserRepository:
                     id=user.id,
                     created_at=user.created_at,
                     totp_last_step=None if user.totp is None else user.totp.last_step,
-                    **_values(user),
+                    **user_values(user),
                 )
             )
         await self._write_emails(user)
@@ -91,7 +92,7 @@ class UserRepository:
             await self._conn.execute(
                 update(users)
                 .where(users.c.id == user.id, users.c.tenant_id == user.tenant_id)
-                .values(**_values(user))
+                .values(**user_values(user))
             )
         await self._conn.execute(delete(user_emails).where(user_emails.c.user_id == user.id))
         await self._write_emails(user)
