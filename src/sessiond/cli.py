@@ -113,8 +113,8 @@ def migrate_command(ctx: click.Context) -> None:
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
-    help="Log a line per request (uvicorn's format); off by default, as it costs a fifth of a "
-    "token check.",
+    help="Log a line per request (uvicorn's format); off by default, as a busy server's log would "
+    "hold little else.",
 )
 @click.pass_context
 def serve(
