@@ -11,14 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import free_port
+
 START_TIMEOUT = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer:
@@ -28,7 +23,7 @@ class RedisServer:
             pytest.fail("redis-server is not installed")
         self._binary = binary
         self._workdir = workdir
-        self.port = _free_port()
+        self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -63,7 +63,7 @@ class SessionService:
         async with self._deps.store.unit_of_work(write=False) as uow:
             tenant = await require_tenant(uow, tenant_id)
             record = await uow.sessions.get_by_token_digest(key, tenant_id)
-        if record is None or record.session.tenant_id != tenant_id:
+        if record is None:
             raise SessionNotLive(NotLiveReason.UNKNOWN)
         found = Authenticated(record, tenant)
         reason = _not_live(found, now)

@@ -51,8 +51,12 @@ async def open_log_reader(url: URL) -> LogReader:
 
 
 def _logged(seq: int, tenant_id: Any, kind: str, target: Any) -> Logged:
-    as_uuid = (lambda v: v) if isinstance(target, uuid.UUID) else (lambda v: uuid.UUID(hex=v))
-    return Logged(seq, Invalidation(Scope(kind), as_uuid(tenant_id), as_uuid(target)))
+    return Logged(seq, Invalidation(Scope(kind), _uuid(tenant_id), _uuid(target)))
+
+
+def _uuid(value: uuid.UUID | str) -> uuid.UUID:
+    """asyncpg hands UUIDs back as such; SQLite keeps them as 32 hex digits."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
 
 
 class _SqliteReader:

@@ -22,12 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.device import Device, UserAgentInfo
 from sessiond.domain.errors import Conflict, StorageUnavailable
-from sessiond.domain.ids import new_id
 from sessiond.domain.session import Session
-from sessiond.domain.user import User, normalise_identifier
+from sessiond.domain.user import User
 from sessiond.store.dialect import SQLITE_IMMEDIATE
 from sessiond.store.errors import conflict_on_duplicate, storage_errors
-from sessiond.store.repositories.users import user_values
+from sessiond.store.repositories.users import email_rows, user_values
 from sessiond.store.tables import devices, sessions, user_emails, users
 from sessiond.store.uow import Store
 
@@ -53,22 +52,10 @@ class BulkLoader:
     async def add_users(self, batch: Sequence[User]) -> None:
         """New users with their email addresses; usernames and addresses must be free."""
         user_rows = [_user_row(user) for user in batch]
-        email_rows = [
-            {
-                "id": new_id(),
-                "tenant_id": user.tenant_id,
-                "user_id": user.id,
-                "address": email.address,
-                "address_lower": normalise_identifier(email.address),
-                "verified": email.verified,
-                "position": position,
-            }
-            for user in batch
-            for position, email in enumerate(user.emails)
-        ]
+        emails = [row for user in batch for row in email_rows(user)]
         async with self._transaction("adding users") as conn:
             await self._write(conn, users, self._for_driver(users, user_rows))
-            await self._write(conn, user_emails, self._for_driver(user_emails, email_rows))
+            await self._write(conn, user_emails, self._for_driver(user_emails, emails))
 
     async def add_sessions(self, batch: Sequence[tuple[Session, Device]]) -> None:
         """Sessions, each with its own device. The rows are made in a worker thread, so a

@@ -44,6 +44,22 @@ def user_from_row(row: Mapping[Any, Any], emails: Sequence[Email]) -> User:
     )
 
 
+def email_rows(user: User) -> list[dict[str, Any]]:
+    """The `user_emails` rows of a user's addresses, in their order."""
+    return [
+        {
+            "id": new_id(),
+            "tenant_id": user.tenant_id,
+            "user_id": user.id,
+            "address": email.address,
+            "address_lower": normalise_identifier(email.address),
+            "verified": email.verified,
+            "position": position,
+        }
+        for position, email in enumerate(user.emails)
+    ]
+
+
 def user_values(user: User) -> dict[str, Any]:
     """The `users` columns a user's fields set (all but `id`, `created_at`, `totp_last_step`)."""
     return {
@@ -252,18 +268,7 @@ class UserRepository:
         return found
 
     async def _write_emails(self, user: User) -> None:
-        rows = [
-            {
-                "id": new_id(),
-                "tenant_id": user.tenant_id,
-                "user_id": user.id,
-                "address": email.address,
-                "address_lower": normalise_identifier(email.address),
-                "verified": email.verified,
-                "position": position,
-            }
-            for position, email in enumerate(user.emails)
-        ]
+        rows = email_rows(user)
         if rows:
             async with conflict_on_duplicate("that email address is already taken", field="email"):
                 await self._conn.execute(insert(user_emails), rows)
