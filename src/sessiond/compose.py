@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import Clock, SystemClock
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
@@ -25,6 +26,8 @@ PAGE_TOKEN_SECRET = "page_tokens"
 # read is under 90 ms old; with Redis the reads are a safety net for a publish that was lost.
 POLL_EVERY = 0.03
 POLL_EVERY_WITH_REDIS = 1.0
+# Tenants kept per process (by id, slug and public key), under the same rules as token checks.
+TENANT_CACHE_SIZE = 10_000
 
 
 async def migrate(settings: Settings) -> None:
@@ -62,9 +65,14 @@ async def open_services(
     cache: TokenCache[Authenticated] = TokenCache(
         capacity=settings.token_cache_size, feed=feed_kind(bus), monotonic=monotonic
     )
+    tenant_cache: TokenCache[Tenant] = TokenCache(
+        capacity=min(settings.token_cache_size, TENANT_CACHE_SIZE),
+        feed=feed_kind(bus),
+        monotonic=monotonic,
+    )
     feed = CacheFeed(
         store=store,
-        cache=cache,
+        caches=(cache, tenant_cache),
         bus=bus,
         poll_every=POLL_EVERY if bus is None else POLL_EVERY_WITH_REDIS,
         open_store=lambda: Store(create_engine(settings.database_url, pool_size=1)),
@@ -80,5 +88,6 @@ async def open_services(
         agents=UserAgentParser(),
         page_tokens=PageTokenCodec(secret=secret, purpose="sessions"),
         token_cache=cache,
+        tenant_cache=tenant_cache,
     )
     return Services.build(deps, feed=feed)

@@ -20,7 +20,7 @@ class Ticker:
 
 
 def owner(*, user: uuid.UUID | None = None, tenant: uuid.UUID | None = None) -> Owner:
-    return Owner(uuid.uuid4(), user or uuid.uuid4(), tenant or uuid.uuid4())
+    return Owner(tenant or uuid.uuid4(), user_id=user or uuid.uuid4(), session_id=uuid.uuid4())
 
 
 def polled(ticker: Ticker, capacity: int = 10) -> TokenCache[str]:

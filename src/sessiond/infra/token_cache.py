@@ -48,11 +48,13 @@ class Feed(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Owner:
-    """Whose answer an entry is: what invalidations of each scope are matched against."""
+    """Whose answer an entry is: what invalidations of each scope are matched against. A token
+    check's answer belongs to a session, its user and their tenant; a tenant's settings to the
+    tenant alone."""
 
-    session_id: uuid.UUID
-    user_id: uuid.UUID
     tenant_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
 
 
 @dataclass(slots=True)
@@ -181,9 +183,10 @@ class TokenCache(Generic[V]):
                     del self._by_scope[scope][target]
 
     @staticmethod
-    def _targets(owner: Owner) -> tuple[tuple[Scope, uuid.UUID], ...]:
-        return (
-            (Scope.SESSION, owner.session_id),
-            (Scope.USER, owner.user_id),
-            (Scope.TENANT, owner.tenant_id),
-        )
+    def _targets(owner: Owner) -> list[tuple[Scope, uuid.UUID]]:
+        targets = [(Scope.TENANT, owner.tenant_id)]
+        if owner.user_id is not None:
+            targets.append((Scope.USER, owner.user_id))
+        if owner.session_id is not None:
+            targets.append((Scope.SESSION, owner.session_id))
+        return targets

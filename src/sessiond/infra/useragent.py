@@ -90,6 +90,12 @@ class UserAgentParser:
         self._given = resolver
         self._resolver: Resolver | None = None
         self._lock = threading.Lock()
+        # Whole answers by raw string: a service sees the same few agents again and again.
+        self._answers: dict[str, UserAgentInfo] = {}
+
+    def parsed(self, raw: str) -> UserAgentInfo | None:
+        """The answer for a user agent parsed lately, without parsing; None if there is none."""
+        return self._answers.get(raw)
 
     def warm(self) -> None:
         """Builds the rules now (about 0.2 s) rather than on the first user agent."""
@@ -104,6 +110,15 @@ class UserAgentParser:
         return self._resolver
 
     def parse(self, raw: str) -> UserAgentInfo:
+        found = self._answers.get(raw)
+        if found is None:
+            found = self._parse(raw)
+            if len(self._answers) >= self._cache_size:
+                self._answers.clear()  # rare: a service sees few distinct agents
+            self._answers[raw] = found
+        return found
+
+    def _parse(self, raw: str) -> UserAgentInfo:
         ua = truncate_user_agent(raw)
         if not ua:
             return UserAgentInfo(raw=ua)

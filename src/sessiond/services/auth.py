@@ -43,7 +43,7 @@ from sessiond.services.sign_in_steps import (
     checked_identifier,
     failure_reason,
 )
-from sessiond.services.tenants import require_tenant
+from sessiond.services.tenants import known_tenant
 from sessiond.services.users import NewUser, UserService, add_user, find_by_identifier
 from sessiond.store.uow import UnitOfWork
 
@@ -93,8 +93,8 @@ class AuthService:
         if strategy not in PASSWORD_STRATEGIES:
             raise InvalidInput(f"strategy {strategy.value!r} is not a password strategy")
         identifier = checked_identifier(identifier)
+        tenant = await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work(write=False) as uow:
-            await require_tenant(uow, tenant_id)
             user = await find_by_identifier(uow, tenant_id, identifier)
         verified = await self._verified_hash(user, password, prehashed)
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
@@ -104,6 +104,7 @@ class AuthService:
             raise AuthenticationFailed("the identifier or the password is wrong")
         rehash = await self._new_hash_if_needed(verified, password, prehashed)
         return await self._complete_password(
+            tenant,
             attempt,
             user.id,
             verified,
@@ -126,8 +127,8 @@ class AuthService:
         each try is counted before its code is checked, and the fifth wrong one ends the attempt."""
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
         now = self._deps.clock.now()
+        tenant = await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work() as uow:
-            await require_tenant(uow, tenant_id)
             attempt = await _waiting_attempt(uow, tenant_id, attempt_id, now=now)
             tries = await uow.sign_ins.reserve_factor_try(
                 attempt.id, limit=MAX_FACTOR_TRIES, at=now
@@ -135,7 +136,9 @@ class AuthService:
             if tries is None or attempt.user_id is None:
                 raise AttemptNotFound("no sign-in attempt is waiting for a second factor")
             try:
-                tenant, user = await self._locked(uow, attempt, attempt.user_id, None)
+                user = await lock_user(
+                    uow, tenant_id=tenant.id, user_id=attempt.user_id, password_hash=None
+                )
                 evict = await check_room(uow, deps=self._deps, tenant=tenant, user=user)
                 method = await _second_factor(uow, user, code, tries=tries, now=now)
             except (AuthenticationFailed, SessionLimitReached) as exc:
@@ -172,8 +175,8 @@ class AuthService:
         now = self._deps.clock.now()
         attempt = _sign_up_attempt(user, strategy, issue, now=now)
         methods = (AuthMethod("password", AAL.AAL1, now),)
+        tenant = await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work() as uow:
-            tenant = await require_tenant(uow, tenant_id)
             if claim is not None:
                 await claim(uow)
             await add_user(uow, user)
@@ -192,6 +195,7 @@ class AuthService:
 
     async def _complete_password(
         self,
+        tenant: Tenant,
         attempt: SignInAttempt,
         user_id: uuid.UUID,
         verified: str,
@@ -206,7 +210,9 @@ class AuthService:
         when a session is issued, in the same unit of work."""
         async with self._deps.store.unit_of_work() as uow:
             try:
-                tenant, user = await self._locked(uow, attempt, user_id, verified)
+                user = await lock_user(
+                    uow, tenant_id=tenant.id, user_id=user_id, password_hash=verified
+                )
                 if rehash is not None:
                     await uow.users.set_password_hash(
                         user.id, new_hash=rehash, replacing=verified, at=self._deps.clock.now()
@@ -227,19 +233,6 @@ class AuthService:
             result = await self._issue(uow, tenant, user, attempt, grant, issue, evict)
             await uow.commit()
         return result
-
-    async def _locked(
-        self,
-        uow: UnitOfWork,
-        attempt: SignInAttempt,
-        user_id: uuid.UUID,
-        password_hash: str | None,
-    ) -> tuple[Tenant, User]:
-        tenant = await require_tenant(uow, attempt.tenant_id)
-        user = await lock_user(
-            uow, tenant_id=tenant.id, user_id=user_id, password_hash=password_hash
-        )
-        return tenant, user
 
     async def _issue(
         self,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sessiond.domain.device import UserAgentInfo
+from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import LOCATION_MAX_LENGTH
 from sessiond.infra.clock import Clock
 from sessiond.infra.pagetoken import PageTokenCodec
@@ -66,7 +67,10 @@ class Deps:
     agents: UserAgentParser
     page_tokens: PageTokenCodec
     token_cache: TokenCache[Authenticated]
+    tenant_cache: TokenCache[Tenant]
 
     async def parse_agent(self, raw: str) -> UserAgentInfo:
-        """Parsing a new user agent costs about a millisecond, so it runs off the event loop."""
-        return await asyncio.to_thread(self.agents.parse, raw)
+        """Parsing a new user agent costs about a millisecond, so it runs off the event loop; one
+        parsed lately is answered at once."""
+        known = self.agents.parsed(raw)
+        return known if known is not None else await asyncio.to_thread(self.agents.parse, raw)

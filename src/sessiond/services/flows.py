@@ -41,7 +41,7 @@ from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenF
 from sessiond.services.issuing import IssuedSession, lock_user
 from sessiond.services.sessions import SessionService
 from sessiond.services.sign_in_steps import check_second_factor
-from sessiond.services.tenants import require_tenant
+from sessiond.services.tenants import known_tenant
 from sessiond.services.users import NewUser
 from sessiond.store.uow import UnitOfWork
 
@@ -78,8 +78,8 @@ class FlowService:
             if not step_up.user.has_second_factor:
                 raise InvalidInput("aal2 needs a second factor and this user has none", field="aal")
         flow = self._new_login(tenant_id, aal, step_up, client)
+        await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work() as uow:
-            await require_tenant(uow, tenant_id)
             await uow.sign_ins.add(flow)
             await uow.commit()
         return flow
@@ -92,8 +92,8 @@ class FlowService:
         raise AlreadySignedIn("a live session was presented: log in again with refresh")
 
     async def login_flow(self, tenant_id: uuid.UUID, flow_id: uuid.UUID) -> SignInAttempt:
+        await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work(write=False) as uow:
-            await require_tenant(uow, tenant_id)
             flow = await uow.sign_ins.get(tenant_id, flow_id)
         return check_open_login(flow, now=self._deps.clock.now())
 
@@ -169,15 +169,15 @@ class FlowService:
             ip=client.ip,
             user_agent=truncate_user_agent(client.user_agent),
         )
+        await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work() as uow:
-            await require_tenant(uow, tenant_id)
             await uow.sign_ups.add(flow)
             await uow.commit()
         return flow
 
     async def registration_flow(self, tenant_id: uuid.UUID, flow_id: uuid.UUID) -> SignUpAttempt:
+        await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work(write=False) as uow:
-            await require_tenant(uow, tenant_id)
             flow = await uow.sign_ups.get(tenant_id, flow_id)
         return check_open_registration(flow, now=self._deps.clock.now())
 

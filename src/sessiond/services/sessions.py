@@ -69,7 +69,7 @@ class SessionService:
         reason = _not_live(found, now)
         if reason is not None:
             raise SessionNotLive(reason)
-        owner = Owner(record.session.id, record.user.id, tenant.id)
+        owner = Owner(tenant.id, user_id=record.user.id, session_id=record.session.id)
         cache.put(key, found, owner=owner, ticket=ticket)
         return await self._touched(key, found, now)
 

@@ -33,7 +33,7 @@ from sessiond.services.auth import (
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import Grant, Issue, check_room, issue_session, lock_user
 from sessiond.services.sign_in_steps import checked_identifier, fail_waiting, failure_reason
-from sessiond.services.tenants import require_tenant
+from sessiond.services.tenants import known_tenant
 from sessiond.services.users import find_by_identifier
 from sessiond.store.uow import UnitOfWork
 
@@ -80,8 +80,8 @@ class StagedSignIn:
             ip=client.ip,
             user_agent=agent.raw,
         )
+        await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work() as uow:
-            await require_tenant(uow, tenant_id)
             await uow.sign_ins.add(attempt)
             await uow.commit()
         return attempt
@@ -103,8 +103,8 @@ class StagedSignIn:
             tenant_id, attempt_id, password, strategy
         )
         issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
+        tenant = await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work() as uow:
-            tenant = await require_tenant(uow, tenant_id)
             now = self._deps.clock.now()
             try:
                 user = await lock_user(
@@ -155,8 +155,8 @@ class StagedSignIn:
         strategy: Strategy | None,
     ) -> tuple[SignInAttempt, uuid.UUID, str]:
         now = self._deps.clock.now()
+        await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work(write=False) as uow:
-            await require_tenant(uow, tenant_id)
             attempt = await uow.sign_ins.get(tenant_id, attempt_id)
             if attempt is None or attempt.status is not SignInStatus.NEEDS_FACTOR_ONE:
                 raise AttemptNotFound("no sign-in attempt is waiting for a first factor")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import Enum
@@ -22,6 +22,7 @@ from sessiond.domain.tenant import (
 )
 from sessiond.domain.tokens import digest, new_platform_key, new_public_key, new_secret_key
 from sessiond.domain.user import NAME_MAX_LENGTH, check_text
+from sessiond.infra.token_cache import Owner
 from sessiond.services.context import Deps
 from sessiond.store.uow import UnitOfWork
 
@@ -108,19 +109,20 @@ class TenantService:
         return tenant
 
     async def get(self, tenant_id: uuid.UUID) -> Tenant:
-        async with self._deps.store.unit_of_work(write=False) as uow:
-            return await require_tenant(uow, tenant_id)
+        return await known_tenant(self._deps, tenant_id)
 
     async def get_by_slug(self, slug: str) -> Tenant:
-        async with self._deps.store.unit_of_work(write=False) as uow:
-            tenant = await uow.tenants.get_by_slug(slug)
+        tenant = await _cached(
+            self._deps, f"slug:{slug}", lambda uow: uow.tenants.get_by_slug(slug)
+        )
         if tenant is None:
             raise TenantNotFound(f"tenant {slug[:64]!r} does not exist")
         return tenant
 
     async def get_by_public_key(self, public_key: str) -> Tenant:
-        async with self._deps.store.unit_of_work(write=False) as uow:
-            tenant = await uow.tenants.get_by_public_key(public_key)
+        tenant = await _cached(
+            self._deps, f"key:{public_key}", lambda uow: uow.tenants.get_by_public_key(public_key)
+        )
         if tenant is None:
             raise TenantNotFound("no tenant has that public key")
         return tenant
@@ -255,6 +257,33 @@ class TenantService:
 def signing_secret_name(tenant_id: uuid.UUID) -> str:
     """The server secret holding the tenant's JWT signing key (see `services.signing`)."""
     return f"jwt-ed25519-{tenant_id.hex}"
+
+
+async def known_tenant(deps: Deps, tenant_id: uuid.UUID) -> Tenant:
+    """The tenant as `require_tenant` reads it, from this process's cache while the cache is
+    believed: a change to a tenant is an invalidation like any other (see `TokenCache`), so a
+    cached tenant is never older than a token check's answer may be."""
+    tenant = await _cached(deps, f"id:{tenant_id}", lambda uow: uow.tenants.get(tenant_id))
+    if tenant is None:
+        raise TenantNotFound(f"tenant {tenant_id} does not exist")
+    return tenant
+
+
+async def _cached(
+    deps: Deps, key: str, read: Callable[[UnitOfWork], Awaitable[Tenant | None]]
+) -> Tenant | None:
+    """Only tenants that exist are kept: one created later is read the first time it is asked
+    for. The ticket is taken before the read, so an invalidation applied meanwhile wins."""
+    cache = deps.tenant_cache
+    found = cache.get(key)
+    if found is not None:
+        return found
+    ticket = cache.ticket()
+    async with deps.store.unit_of_work(write=False) as uow:
+        tenant = await read(uow)
+    if tenant is not None:
+        cache.put(key, tenant, owner=Owner(tenant.id), ticket=ticket)
+    return tenant
 
 
 async def require_tenant(uow: UnitOfWork, tenant_id: uuid.UUID, *, lock: bool = False) -> Tenant:

@@ -61,7 +61,7 @@ class CacheFeed:
         self,
         *,
         store: Store,
-        cache: TokenCache[Any],
+        caches: Sequence[TokenCache[Any]],
         bus: Bus | None,
         poll_every: float,
         open_store: Callable[[], Store],
@@ -69,7 +69,7 @@ class CacheFeed:
     ) -> None:
         self._store = store
         self._open_store = open_store
-        self._cache = cache
+        self._caches = tuple(caches)
         self._bus = bus
         self._poll_every = poll_every
         self._monotonic = monotonic
@@ -85,7 +85,7 @@ class CacheFeed:
 
     async def committed(self, invalidations: Sequence[Invalidation]) -> None:
         """Hears this process's own commits (`Store.on_commit`)."""
-        self._cache.apply(invalidations)
+        self._apply(invalidations)
         if self._bus is not None:
             await self._bus.publish(invalidations)
 
@@ -119,9 +119,7 @@ class CacheFeed:
         tasks = [asyncio.create_task(self._poll_forever(store))]
         if self._bus is not None:
             listening = self._bus.listen(
-                on_message=self._cache.apply,
-                on_up=self._cache.push_up,
-                on_down=self._cache.push_down,
+                on_message=self._apply, on_up=self._push_up, on_down=self._push_down
             )
             tasks.append(asyncio.create_task(listening))
         self._running.set()
@@ -145,7 +143,7 @@ class CacheFeed:
         not yet committed are waited for like any other gap."""
         started = self._monotonic()
         if self._last_read is not None and started - self._last_read > KEEP_LOG.total_seconds() / 2:
-            self._cache.clear()  # rows this process never read may have been pruned
+            self._clear()  # rows this process never read may have been pruned
             self._last_seq = None
         if self._last_seq is None:
             self._gaps.clear()
@@ -153,10 +151,11 @@ class CacheFeed:
         rows = await reader.since(self._last_seq, also=list(self._gaps), limit=POLL_BATCH)
         self._absorb(rows, started)
         if rows:
-            self._cache.apply([row.invalidation for row in rows])
+            self._apply([row.invalidation for row in rows])
         self._last_read = started
         if len(rows) < POLL_BATCH:
-            self._cache.polled(started=started)
+            for cache in self._caches:
+                cache.polled(started=started)
 
     def _absorb(self, rows: list[Logged], now: float) -> None:
         last = self._last_seq or 0
@@ -170,7 +169,23 @@ class CacheFeed:
         self._gaps = {seq: seen for seq, seen in self._gaps.items() if now - seen < GAP_PATIENCE}
         if len(self._gaps) > MAX_GAPS:
             self._gaps.clear()
-            self._cache.clear()
+            self._clear()
+
+    def _apply(self, invalidations: Sequence[Invalidation]) -> None:
+        for cache in self._caches:
+            cache.apply(invalidations)
+
+    def _clear(self) -> None:
+        for cache in self._caches:
+            cache.clear()
+
+    def _push_up(self) -> None:
+        for cache in self._caches:
+            cache.push_up()
+
+    def _push_down(self) -> None:
+        for cache in self._caches:
+            cache.push_down()
 
     async def _prune(self, store: Store) -> None:
         async with store.unit_of_work() as uow:

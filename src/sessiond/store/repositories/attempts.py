@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, delete, func, insert, select, update
+from sqlalchemy import RowMapping, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.attempts import (
@@ -92,6 +92,14 @@ def _sign_up_values(attempt: SignUpAttempt) -> dict[str, Any]:
     }
 
 
+# Built once, given their values as parameters (see `repositories/sessions.py`); the user id is
+# written only if that user still exists (see `_existing_user`).
+_INSERT_SIGN_IN_ATTEMPT = insert(sign_in_attempts).values(
+    user_id=select(users.c.id).where(users.c.id == bindparam("existing_user_id")).scalar_subquery()
+)
+_INSERT_SIGN_UP_ATTEMPTS = insert(sign_up_attempts)
+
+
 class _TenantRows:
     """Tenant-scoped get, page and delete over one attempts table."""
 
@@ -153,11 +161,12 @@ class SignInAttemptRepository(_TenantRows):
         super().__init__(conn, sign_in_attempts)
 
     async def add(self, attempt: SignInAttempt) -> None:
-        await self._conn.execute(
-            insert(sign_in_attempts).values(
-                id=attempt.id, created_at=attempt.created_at, **_sign_in_values(attempt)
-            )
+        values = _sign_in_values(attempt)
+        del values["user_id"]  # the statement's own, from `existing_user_id`
+        values.update(
+            id=attempt.id, created_at=attempt.created_at, existing_user_id=attempt.user_id
         )
+        await self._conn.execute(_INSERT_SIGN_IN_ATTEMPT, values)
 
     async def update(self, attempt: SignInAttempt, *, from_status: SignInStatus) -> bool:
         """Writes `attempt` only if the stored one is still in `from_status` (one winner)."""
@@ -241,9 +250,8 @@ class SignUpAttemptRepository(_TenantRows):
 
     async def add(self, attempt: SignUpAttempt) -> None:
         await self._conn.execute(
-            insert(sign_up_attempts).values(
-                id=attempt.id, created_at=attempt.created_at, **_sign_up_values(attempt)
-            )
+            _INSERT_SIGN_UP_ATTEMPTS,
+            dict(id=attempt.id, created_at=attempt.created_at, **_sign_up_values(attempt)),
         )
 
     async def update(self, attempt: SignUpAttempt) -> None:

@@ -124,6 +124,11 @@ def state_condition(
     return true()
 
 
+# Built once: a statement given its values as parameters costs a third of one built with them.
+_INSERT_DEVICE = insert(devices)
+_INSERT_SESSION = insert(sessions)
+
+
 class SessionRepository:
     def __init__(
         self, conn: AsyncConnection, *, log: InvalidationLog | Unlogged = UNLOGGED
@@ -136,7 +141,8 @@ class SessionRepository:
         if device is not None:
             agent = device.agent
             await self._conn.execute(
-                insert(devices).values(
+                _INSERT_DEVICE,
+                dict(
                     id=device.id,
                     tenant_id=session.tenant_id,
                     user_agent=agent.raw,
@@ -144,27 +150,28 @@ class SessionRepository:
                     location=device.location,
                     created_at=device.created_at,
                     **{f: getattr(agent, f) for f in _AGENT_FIELDS},
-                )
+                ),
             )
         await self._conn.execute(
-            insert(sessions).values(
-                id=session.id,
-                tenant_id=session.tenant_id,
-                user_id=session.user_id,
-                token_digest=session.token_digest,
-                device_id=None if device is None else device.id,
-                created_at=session.created_at,
-                authenticated_at=session.authenticated_at,
-                issued_at=session.issued_at,
-                expires_at=session.expires_at,
-                last_active_at=session.last_active_at,
-                updated_at=session.updated_at,
-                aal=session.aal.value,
-                methods=_methods_json(session.methods),
-                host=session.host,
-                sign_in_attempt_id=session.sign_in_attempt_id,
-                sign_up_attempt_id=session.sign_up_attempt_id,
-            )
+            _INSERT_SESSION,
+            {
+                "id": session.id,
+                "tenant_id": session.tenant_id,
+                "user_id": session.user_id,
+                "token_digest": session.token_digest,
+                "device_id": None if device is None else device.id,
+                "created_at": session.created_at,
+                "authenticated_at": session.authenticated_at,
+                "issued_at": session.issued_at,
+                "expires_at": session.expires_at,
+                "last_active_at": session.last_active_at,
+                "updated_at": session.updated_at,
+                "aal": session.aal.value,
+                "methods": _methods_json(session.methods),
+                "host": session.host,
+                "sign_in_attempt_id": session.sign_in_attempt_id,
+                "sign_up_attempt_id": session.sign_up_attempt_id,
+            },
         )
 
     async def get(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord | None:

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.ids import new_id
@@ -79,6 +79,32 @@ def user_values(user: User) -> dict[str, Any]:
     }
 
 
+# The lookups a sign-in makes, built once (see `_one`): one user and its addresses.
+_owned_address = user_emails.alias("owned_address")
+_WITH_EMAILS = select(
+    users,
+    user_emails.c.address.label("email_address"),
+    user_emails.c.verified.label("email_verified"),
+).select_from(users.outerjoin(user_emails, user_emails.c.user_id == users.c.id))
+_IN_TENANT = users.c.tenant_id == bindparam("tenant_id")
+_EMAIL_ORDER = user_emails.c.position
+_BY_ID = _WITH_EMAILS.where(_IN_TENANT, users.c.id == bindparam("user_id")).order_by(_EMAIL_ORDER)
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update(of=users)
+_BY_USERNAME = _WITH_EMAILS.where(
+    _IN_TENANT, users.c.username_lower == bindparam("username")
+).order_by(_EMAIL_ORDER)
+_BY_EMAIL = _WITH_EMAILS.where(
+    _IN_TENANT,
+    users.c.id
+    == select(_owned_address.c.user_id)
+    .where(
+        _owned_address.c.tenant_id == bindparam("tenant_id"),
+        _owned_address.c.address_lower == bindparam("address"),
+    )
+    .scalar_subquery(),
+).order_by(_EMAIL_ORDER)
+
+
 class UserRepository:
     def __init__(
         self, conn: AsyncConnection, *, log: InvalidationLog | Unlogged = UNLOGGED
@@ -124,34 +150,21 @@ class UserRepository:
         return True
 
     async def get(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
-        found = await self._select(users.c.tenant_id == tenant_id, users.c.id == user_id)
-        return found[0] if found else None
+        return await self._one(_BY_ID, tenant_id=tenant_id, user_id=user_id)
 
     async def get_for_update(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
         """Locks the user row until the unit of work ends (SQLite holds the write lock anyway)."""
-        found = await self._select(
-            users.c.tenant_id == tenant_id, users.c.id == user_id, for_update=True
-        )
-        return found[0] if found else None
+        return await self._one(_BY_ID_FOR_UPDATE, tenant_id=tenant_id, user_id=user_id)
 
     async def get_by_username(self, tenant_id: uuid.UUID, username: str) -> User | None:
-        found = await self._select(
-            users.c.tenant_id == tenant_id,
-            users.c.username_lower == normalise_identifier(username),
+        return await self._one(
+            _BY_USERNAME, tenant_id=tenant_id, username=normalise_identifier(username)
         )
-        return found[0] if found else None
 
     async def get_by_email(self, tenant_id: uuid.UUID, address: str) -> User | None:
-        owner = (
-            select(user_emails.c.user_id)
-            .where(
-                user_emails.c.tenant_id == tenant_id,
-                user_emails.c.address_lower == normalise_identifier(address),
-            )
-            .scalar_subquery()
+        return await self._one(
+            _BY_EMAIL, tenant_id=tenant_id, address=normalise_identifier(address)
         )
-        found = await self._select(users.c.tenant_id == tenant_id, users.c.id == owner)
-        return found[0] if found else None
 
     async def get_many(
         self, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
@@ -239,6 +252,17 @@ class UserRepository:
             .values(used_at=at)
         )
         return result.rowcount > 0
+
+    async def _one(self, query: Select[Any], **parameters: Any) -> User | None:
+        """The user a prebuilt query finds, with its addresses, in one round trip: the query
+        joins `user_emails`, so the user's row repeats once per address, in their order."""
+        rows = list((await self._conn.execute(query, parameters)).mappings())
+        if not rows:
+            return None
+        emails = [
+            Email(r["email_address"], r["email_verified"]) for r in rows if r["email_address"]
+        ]
+        return user_from_row(rows[0], emails)
 
     async def _select(
         self,
