@@ -15,7 +15,7 @@ from starlette.types import ASGIApp
 
 from sessiond import __version__
 from sessiond.api import kratos, pxyz, rocketchat
-from sessiond.api.doors import Door, DoorDispatch
+from sessiond.api.doors import NO_TELEMETRY, Door, DoorDispatch
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.errors import StorageUnavailable
@@ -62,6 +62,7 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         default_response_class=OrjsonResponse,
+        telemetry=NO_TELEMETRY,
     )
 
     @app.get("/healthz", include_in_schema=False)

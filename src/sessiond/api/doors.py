@@ -11,14 +11,34 @@ import functools
 import uuid
 from dataclasses import dataclass
 
+from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import TrustedProxies, resolve_client
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+
+# FastAPI's own OpenTelemetry hooks ask for the configured providers on every request; sessiond
+# does not set any up, so they stay off.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+def door_app(title: str, *, openapi_url: str | None) -> FastAPI:
+    """A door's FastAPI app: orjson answers, its OpenAPI document where it publishes one, no
+    documentation pages."""
+    return FastAPI(
+        title=title,
+        default_response_class=OrjsonResponse,
+        openapi_url=openapi_url,
+        docs_url=None,
+        redoc_url=None,
+        telemetry=NO_TELEMETRY,
+    )
 
 
 @dataclass(frozen=True, slots=True)

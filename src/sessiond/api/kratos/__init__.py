@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from sessiond.api.doors import Door, ServedTenant
+from sessiond.api.doors import Door, ServedTenant, door_app
 from sessiond.api.fast_lane import FastLane
 from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
 from sessiond.api.kratos.context import DoorConfig
 from sessiond.api.kratos.errors import install_handlers
 from sessiond.api.kratos.nostore import NoStore
-from sessiond.api.responses import OrjsonResponse
 from sessiond.settings import Settings
 
 PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/")
 
 
 def create_door(settings: Settings) -> Door:
-    app = FastAPI(
-        title="sessiond: Ory Kratos",
-        default_response_class=OrjsonResponse,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-    )
+    app = door_app("sessiond: Ory Kratos", openapi_url=None)
     app.state.kratos = DoorConfig(
         tenant=ServedTenant(settings.kratos_tenant), proxies=settings.proxies()
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from sessiond.api.doors import Door
+from sessiond.api.doors import Door, door_app
 from sessiond.api.pxyz import (
     attempts,
     frontend,
@@ -15,20 +13,13 @@ from sessiond.api.pxyz import (
     well_known,
 )
 from sessiond.api.pxyz.errors import install_error_handlers
-from sessiond.api.responses import OrjsonResponse
 from sessiond.settings import Settings
 
 PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/", "/api/.well-known/")
 
 
 def create_door(settings: Settings) -> Door:
-    app = FastAPI(
-        title="sessiond: pxyz",
-        default_response_class=OrjsonResponse,
-        openapi_url="/api/v0/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-    )
+    app = door_app("sessiond: pxyz", openapi_url="/api/v0/openapi.json")
     app.state.platform_key = settings.platform_key
     app.state.proxies = settings.proxies()
     # The tenants other doors serve by configuration: deleting one would take those doors down.

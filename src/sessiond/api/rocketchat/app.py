@@ -8,9 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.doors import BodyTooLarge, Door, ServedTenant
+from sessiond.api.doors import BodyTooLarge, Door, ServedTenant, door_app
 from sessiond.api.fast_lane import FastLane
-from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat import accounts, methods, sessions
 from sessiond.api.rocketchat.caller import MAX_BODY_BYTES, DoorConfig
 from sessiond.api.rocketchat.errors import (
@@ -41,13 +40,7 @@ def create_door(settings: Settings) -> Door:
 
 
 def create_app(config: DoorConfig) -> FastAPI:
-    app = FastAPI(
-        title="sessiond: Rocket.Chat door",
-        default_response_class=OrjsonResponse,
-        openapi_url="/api/v1/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-    )
+    app = door_app("sessiond: Rocket.Chat door", openapi_url="/api/v1/openapi.json")
     app.state.config = config
     app.include_router(accounts.router)
     app.include_router(sessions.router)

@@ -66,7 +66,7 @@ def _existing_user(user_id: uuid.UUID | None) -> Any:
 def _sign_in_values(attempt: SignInAttempt) -> dict[str, Any]:
     return {
         "tenant_id": attempt.tenant_id,
-        "user_id": _existing_user(attempt.user_id),
+        "user_id": attempt.user_id,
         "identifier": attempt.identifier,
         "strategy": attempt.strategy.value,
         "status": attempt.status.value,
@@ -162,9 +162,8 @@ class SignInAttemptRepository(_TenantRows):
 
     async def add(self, attempt: SignInAttempt) -> None:
         values = _sign_in_values(attempt)
-        del values["user_id"]  # the statement's own, from `existing_user_id`
         values.update(
-            id=attempt.id, created_at=attempt.created_at, existing_user_id=attempt.user_id
+            id=attempt.id, created_at=attempt.created_at, existing_user_id=values.pop("user_id")
         )
         await self._conn.execute(_INSERT_SIGN_IN_ATTEMPT, values)
 
@@ -176,7 +175,7 @@ class SignInAttemptRepository(_TenantRows):
                 sign_in_attempts.c.id == attempt.id,
                 sign_in_attempts.c.status == from_status.value,
             )
-            .values(**_sign_in_values(attempt))
+            .values({**_sign_in_values(attempt), "user_id": _existing_user(attempt.user_id)})
         )
         return result.rowcount > 0
 
