@@ -26,6 +26,7 @@ from sessiond.domain.tenant import SessionSettings
 from sessiond.infra import useragent
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.settings import Settings
 
 T = TypeVar("T")
@@ -74,8 +75,13 @@ def sign_in(
 
     async def use(services: Services) -> str:
         found = await services.tenants.get_by_slug(tenant)
-        result = await services.auth.sign_in_password(
-            found.id, identifier=username, password=password, client=Client(user_agent=ua, ip=ip)
+        result = await services.sign_ins.password(
+            PasswordSignIn(
+                found.id,
+                identifier=username,
+                password=password,
+                client=Client(user_agent=ua, ip=ip),
+            )
         )
         assert result.issued is not None
         return render_canonical(result.issued.record.session.id)
@@ -386,8 +392,8 @@ def test_users_create_reads_the_password_from_stdin(ok: Invoke, url: str) -> Non
     async def dash_is_not_the_password(services: Services) -> None:
         tenant = await services.tenants.get_by_slug("default")
         with pytest.raises(AuthenticationFailed):
-            await services.auth.sign_in_password(
-                tenant.id, identifier="dave", password="-", client=Client()
+            await services.sign_ins.password(
+                PasswordSignIn(tenant.id, identifier="dave", password="-", client=Client())
             )
 
     with_services(url, dash_is_not_the_password)

@@ -30,6 +30,7 @@ from sessiond.services.context import Client
 from sessiond.services.keyset import PageRequest
 from sessiond.services.owners import Owned
 from sessiond.services.providers import ProviderChanges
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser, UserChanges
 from sessiond.settings import Settings
 from tests.conftest import unique_slug
@@ -57,7 +58,7 @@ async def test_rename_refuses_a_taken_slug_and_delete_removes_everything(
     renamed = await services.tenants.rename(other.id, name="Other Co")
     assert renamed.name == "Other Co"
     assert renamed.slug == other.slug
-    await services.auth.sign_up_password(
+    await services.sign_ups.sign_up_password(
         other.id, NewUser(username="u", password=PASSWORD), client=CLIENT
     )
     await services.signer.sign(other.id, {"x": 1}, ttl=timedelta(minutes=1))
@@ -71,7 +72,7 @@ async def test_rename_refuses_a_taken_slug_and_delete_removes_everything(
 async def test_session_lifetimes_apply_to_live_sessions(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    up = await services.auth.sign_up_password(
+    up = await services.sign_ups.sign_up_password(
         tenant.id, NewUser(username="life", password=PASSWORD), client=CLIENT
     )
     session = up.issued.record.session
@@ -117,8 +118,8 @@ async def test_attempts_and_users_walk_in_keyset_pages(
     for n in range(5):
         await services.users.create(tenant.id, NewUser(username=f"user{n}"))
         with pytest.raises(AuthenticationFailed):
-            await services.auth.sign_in_password(
-                tenant.id, identifier=f"user{n}", password="wrong", client=CLIENT
+            await services.sign_ins.password(
+                PasswordSignIn(tenant.id, identifier=f"user{n}", password="wrong", client=CLIENT)
             )
     first, related = await services.attempts.list_sign_ins(tenant.id, PageRequest(2))
     assert first.total == 5
@@ -157,7 +158,7 @@ async def test_sessions_by_day_counts_utc_days(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
     for n in range(3):
-        await services.auth.sign_up_password(
+        await services.sign_ups.sign_up_password(
             tenant.id, NewUser(username=f"d{n}", password=PASSWORD), client=CLIENT
         )
         clock.advance(timedelta(days=1))

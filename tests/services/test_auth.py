@@ -25,9 +25,9 @@ from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import Email, Totp, User, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.totp import backup_code_digest, generate_backup_codes, new_totp_secret
-from sessiond.services.auth import SignInResult
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.sign_in import PasswordSignIn, SignInResult
 from sessiond.services.users import NewUser
 from sessiond.store.repositories.sessions import SessionRepository
 from sessiond.store.tables import devices
@@ -67,8 +67,10 @@ async def sign_in(
     *,
     strategy: Strategy = Strategy.USERNAME_PASSWORD,
 ) -> SignInResult:
-    return await services.auth.sign_in_password(
-        tenant.id, identifier=identifier, password=password, client=CLIENT, strategy=strategy
+    return await services.sign_ins.password(
+        PasswordSignIn(
+            tenant.id, identifier=identifier, password=password, client=CLIENT, strategy=strategy
+        )
     )
 
 
@@ -324,7 +326,7 @@ async def test_a_right_totp_code_issues_an_aal2_session(
     waiting = await sign_in(services, tenant)
     clock.advance(timedelta(seconds=20))
 
-    done = await services.auth.attempt_second_factor(
+    done = await services.sign_ins.second_factor(
         tenant.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
     )
 
@@ -348,11 +350,11 @@ async def test_a_totp_code_never_works_twice(
     secret = await enable_totp(services, tenant, user)
     code = pyotp.TOTP(secret).at(clock.now())
     first = await sign_in(services, tenant)
-    await services.auth.attempt_second_factor(tenant.id, first.attempt.id, code=code, client=CLIENT)
+    await services.sign_ins.second_factor(tenant.id, first.attempt.id, code=code, client=CLIENT)
     second = await sign_in(services, tenant)
 
     with pytest.raises(SecondFactorFailed):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             tenant.id, second.attempt.id, code=code, client=CLIENT
         )
 
@@ -373,7 +375,7 @@ async def test_one_code_sent_to_two_attempts_at_once_works_once(
 
     results = await asyncio.gather(
         *(
-            services.auth.attempt_second_factor(tenant.id, w.attempt.id, code=code, client=CLIENT)
+            services.sign_ins.second_factor(tenant.id, w.attempt.id, code=code, client=CLIENT)
             for w in waiting
         ),
         return_exceptions=True,
@@ -396,13 +398,13 @@ async def test_wrong_codes_are_refused_every_time(
 
     for attempt_number in range(1, 6):
         with pytest.raises(SecondFactorFailed) as refused:
-            await services.auth.attempt_second_factor(
+            await services.sign_ins.second_factor(
                 tenant.id, waiting.attempt.id, code=code, client=CLIENT
             )
         assert refused.value.exhausted is (attempt_number == 5)
     for late_code in (code, pyotp.TOTP(secret).at(clock.now())):
         with pytest.raises(AttemptNotFound):
-            await services.auth.attempt_second_factor(
+            await services.sign_ins.second_factor(
                 tenant.id, waiting.attempt.id, code=late_code, client=CLIENT
             )
 
@@ -420,13 +422,13 @@ async def test_a_completed_attempt_cannot_complete_again(
     secret = await enable_totp(services, tenant, user)
     waiting = await sign_in(services, tenant)
     totp = pyotp.TOTP(secret)
-    await services.auth.attempt_second_factor(
+    await services.sign_ins.second_factor(
         tenant.id, waiting.attempt.id, code=totp.at(clock.now()), client=CLIENT
     )
     clock.advance(timedelta(seconds=30))
 
     with pytest.raises(AttemptNotFound):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             tenant.id, waiting.attempt.id, code=totp.at(clock.now()), client=CLIENT
         )
 
@@ -439,7 +441,7 @@ async def test_a_backup_code_works_once(services: Services, tenant: Tenant) -> N
     await enable_totp(services, tenant, user, codes)
     first = await sign_in(services, tenant)
 
-    done = await services.auth.attempt_second_factor(
+    done = await services.sign_ins.second_factor(
         tenant.id, first.attempt.id, code=codes[1].upper(), client=CLIENT
     )
 
@@ -451,10 +453,10 @@ async def test_a_backup_code_works_once(services: Services, tenant: Tenant) -> N
     assert method_names(stored) == method_names(session)
     second = await sign_in(services, tenant)
     with pytest.raises(SecondFactorFailed):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             tenant.id, second.attempt.id, code=codes[1], client=CLIENT
         )
-    other = await services.auth.attempt_second_factor(
+    other = await services.sign_ins.second_factor(
         tenant.id, second.attempt.id, code=codes[2], client=CLIENT
     )
     assert other.issued is not None
@@ -475,14 +477,14 @@ async def test_an_attempt_waits_ten_minutes_for_its_second_factor(
     code = pyotp.TOTP(secret).at(clock.now())
 
     if accepted:
-        done = await services.auth.attempt_second_factor(
+        done = await services.sign_ins.second_factor(
             tenant.id, waiting.attempt.id, code=code, client=CLIENT
         )
         assert done.issued is not None
         assert await count_sessions(services, tenant) == 1
     else:
         with pytest.raises(AttemptNotFound, match="expired"):
-            await services.auth.attempt_second_factor(
+            await services.sign_ins.second_factor(
                 tenant.id, waiting.attempt.id, code=code, client=CLIENT
             )
         assert await count_sessions(services, tenant) == 0
@@ -497,7 +499,7 @@ async def test_an_attempt_of_another_tenant_is_not_found(
     waiting = await sign_in(services, tenant)
 
     with pytest.raises(AttemptNotFound):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             other.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
         )
 
@@ -513,7 +515,7 @@ async def test_a_user_suspended_while_waiting_cannot_complete(
     await services.users.set_state(tenant.id, user.id, UserState.SUSPENDED, by="admin")
 
     with pytest.raises(AuthenticationFailed):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             tenant.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
         )
 
@@ -530,7 +532,7 @@ async def test_sign_up_creates_the_user_and_a_first_session(
         username="dave", password=PASSWORD, emails=(Email("Dave@Example.org"),), name="Dave"
     )
 
-    result = await services.auth.sign_up_password(tenant.id, new, client=CLIENT)
+    result = await services.sign_ups.sign_up_password(tenant.id, new, client=CLIENT)
 
     user = await services.users.get(tenant.id, result.user.id)
     assert (user.username, user.name, user.primary_email) == ("dave", "Dave", "Dave@Example.org")
@@ -572,7 +574,7 @@ async def test_sign_up_with_a_taken_name_writes_nothing(
     )
 
     with pytest.raises(Conflict) as caught:
-        await services.auth.sign_up_password(tenant.id, new, client=CLIENT)
+        await services.sign_ups.sign_up_password(tenant.id, new, client=CLIENT)
 
     assert caught.value.field == field
     assert "already taken" in caught.value.message
@@ -592,7 +594,7 @@ async def test_the_same_username_in_another_tenant_is_free(
     other = (await services.tenants.create(slug=unique_slug())).tenant
     await add_user(services, other, "alice", emails=("alice@example.com",))
 
-    result = await services.auth.sign_up_password(
+    result = await services.sign_ups.sign_up_password(
         tenant.id,
         NewUser(username="alice", password=PASSWORD, emails=(Email("alice@example.com"),)),
         client=CLIENT,

@@ -44,6 +44,7 @@ from sessiond.domain.user import Email, User, UserState
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
 from tests.conftest import unique_slug
 
@@ -81,8 +82,8 @@ async def add_user(services: Services, tenant: Tenant, username: str = "alice") 
 
 
 async def sign_in(services: Services, tenant: Tenant, username: str = "alice") -> IssuedSession:
-    result = await services.auth.sign_in_password(
-        tenant.id, identifier=username, password=PASSWORD, client=CLIENT
+    result = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier=username, password=PASSWORD, client=CLIENT)
     )
     assert result.issued is not None
     return result.issued
@@ -116,13 +117,13 @@ UNKNOWN_TENANT_CALLS: dict[str, TenantCall] = {
     "users.change_password": lambda s, t, k: s.users.change_password(
         t, k.user.id, "brand new password", end_sessions=True
     ),
-    "auth.sign_in_password": lambda s, t, k: s.auth.sign_in_password(
-        t, identifier="alice", password=PASSWORD, client=CLIENT
+    "sign_ins.password": lambda s, t, k: s.sign_ins.password(
+        PasswordSignIn(t, identifier="alice", password=PASSWORD, client=CLIENT)
     ),
-    "auth.attempt_second_factor": lambda s, t, k: s.auth.attempt_second_factor(
+    "sign_ins.second_factor": lambda s, t, k: s.sign_ins.second_factor(
         t, k.issued.record.session.sign_in_attempt_id or uuid.uuid4(), code="123456", client=CLIENT
     ),
-    "auth.sign_up_password": lambda s, t, k: s.auth.sign_up_password(
+    "sign_ups.sign_up_password": lambda s, t, k: s.sign_ups.sign_up_password(
         t, NewUser("zed", PASSWORD), client=CLIENT
     ),
     "sessions.authenticate": lambda s, t, k: s.sessions.authenticate(t, k.issued.token),
@@ -173,7 +174,7 @@ async def test_other_unknown_things_are_not_found(services: Services, tenant: Te
     with pytest.raises(SessionNotFound):
         await services.sessions.extend(tenant.id, missing)
     with pytest.raises(AttemptNotFound) as attempt_error:
-        await services.auth.attempt_second_factor(tenant.id, missing, code="123456", client=CLIENT)
+        await services.sign_ins.second_factor(tenant.id, missing, code="123456", client=CLIENT)
     with pytest.raises(TenantNotFound) as slug_error:
         await services.tenants.get_by_slug("no-such-tenant")
     with pytest.raises(TenantNotFound):
@@ -196,8 +197,10 @@ async def test_a_wrong_password_is_authentication_failed(
     await add_user(services, tenant)
 
     with pytest.raises(AuthenticationFailed) as caught:
-        await services.auth.sign_in_password(
-            tenant.id, identifier="alice", password="not the password", client=CLIENT
+        await services.sign_ins.password(
+            PasswordSignIn(
+                tenant.id, identifier="alice", password="not the password", client=CLIENT
+            )
         )
 
     assert_clear(caught.value)
@@ -218,8 +221,8 @@ async def test_a_bad_identifier_is_invalid_input(
     services: Services, tenant: Tenant, identifier: str, strategy: str
 ) -> None:
     with pytest.raises(InvalidInput, match="identifier") as caught:
-        await services.auth.sign_in_password(
-            tenant.id, identifier=identifier, password=PASSWORD, client=CLIENT
+        await services.sign_ins.password(
+            PasswordSignIn(tenant.id, identifier=identifier, password=PASSWORD, client=CLIENT)
         )
     assert caught.value.field == "identifier"
 
@@ -230,12 +233,14 @@ async def test_a_strategy_without_a_password_is_invalid_input(
     from sessiond.domain.attempts import Strategy
 
     with pytest.raises(InvalidInput, match="not a password strategy"):
-        await services.auth.sign_in_password(
-            tenant.id,
-            identifier="alice",
-            password=PASSWORD,
-            client=CLIENT,
-            strategy=Strategy.OAUTH,
+        await services.sign_ins.password(
+            PasswordSignIn(
+                tenant.id,
+                identifier="alice",
+                password=PASSWORD,
+                client=CLIENT,
+                strategy=Strategy.OAUTH,
+            )
         )
 
 
@@ -245,8 +250,8 @@ async def test_a_nul_character_in_an_identifier_is_refused_clearly(
     await add_user(services, tenant)
 
     with pytest.raises(SessiondError) as caught:
-        await services.auth.sign_in_password(
-            tenant.id, identifier="ali\x00ce", password=PASSWORD, client=CLIENT
+        await services.sign_ins.password(
+            PasswordSignIn(tenant.id, identifier="ali\x00ce", password=PASSWORD, client=CLIENT)
         )
 
     assert isinstance(caught.value, AuthenticationFailed | InvalidInput), caught.value
@@ -472,7 +477,7 @@ async def test_a_weak_password_is_refused_everywhere(
     with pytest.raises(WeakPassword) as created:
         await services.users.create(tenant.id, NewUser(username="bob", password=password))
     with pytest.raises(WeakPassword):
-        await services.auth.sign_up_password(
+        await services.sign_ups.sign_up_password(
             tenant.id, NewUser(username="bob", password=password), client=CLIENT
         )
     with pytest.raises(WeakPassword):
@@ -507,7 +512,7 @@ async def test_bad_usernames_and_emails_are_invalid_input(
     with pytest.raises(InvalidInput) as created:
         await services.users.create(tenant.id, new)
     with pytest.raises(InvalidInput):
-        await services.auth.sign_up_password(tenant.id, new, client=CLIENT)
+        await services.sign_ups.sign_up_password(tenant.id, new, client=CLIENT)
 
     assert_clear(created.value)
     assert created.value.field == field
@@ -520,7 +525,7 @@ async def test_sign_up_without_a_password_is_invalid_input(
     services: Services, tenant: Tenant
 ) -> None:
     with pytest.raises(InvalidInput, match="password is required"):
-        await services.auth.sign_up_password(tenant.id, NewUser(username="bob"), client=CLIENT)
+        await services.sign_ups.sign_up_password(tenant.id, NewUser(username="bob"), client=CLIENT)
 
 
 @pytest.mark.parametrize(
@@ -661,8 +666,8 @@ async def test_unstorable_client_values_are_stored_as_far_as_they_fit(
 ) -> None:
     await add_user(services, tenant)
 
-    result = await services.auth.sign_in_password(
-        tenant.id, identifier="alice", password=PASSWORD, client=client
+    result = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier="alice", password=PASSWORD, client=client)
     )
 
     if result is not None:

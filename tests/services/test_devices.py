@@ -13,6 +13,7 @@ from sessiond.domain.listing import OffsetPage, SessionQuery
 from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
 from tests.user_agents import CORPUS, Case
 
@@ -81,11 +82,13 @@ async def test_thousand_sign_ins_store_the_parsed_device(
     plan = list(islice(cycle(CORPUS), SIGN_INS))
 
     async def sign_in(index: int, case: Case) -> tuple[str, Case]:
-        result = await services.auth.sign_in_password(
-            tenant.id,
-            identifier=f"device-user-{index % USERS}",
-            password="a long password",
-            client=Client(user_agent=case.ua, ip=f"198.51.100.{index % 250}", host="test"),
+        result = await services.sign_ins.password(
+            PasswordSignIn(
+                tenant.id,
+                identifier=f"device-user-{index % USERS}",
+                password="a long password",
+                client=Client(user_agent=case.ua, ip=f"198.51.100.{index % 250}", host="test"),
+            )
         )
         assert result.issued is not None
         return result.issued.record.session.id.hex, case

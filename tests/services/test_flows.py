@@ -26,10 +26,10 @@ from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import Email, Totp, User, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.totp import backup_code_digest, generate_backup_codes, new_totp_secret
-from sessiond.services.auth import SignUpResult
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
+from sessiond.services.sign_up import SignUpResult
 from sessiond.services.users import NewUser, ProfileChange
 from tests.services.test_auth import PASSWORD, add_user
 

@@ -27,8 +27,8 @@ from sessiond.domain.user import Email, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.totp import generate_backup_codes
-from sessiond.services.auth import AuthService
 from sessiond.services.container import Services
+from sessiond.services.sign_in import SignInPipeline
 from sessiond.services.users import NewUser
 from tests.conftest import tenant_with
 from tests.services.test_auth import (
@@ -59,7 +59,7 @@ class _InterruptedHasher(PasswordHasher):
 def _racing(services: Services, meanwhile: Callable[[], Awaitable[None]]) -> Services:
     """The same store and services, but sign-in pauses for `meanwhile` after the password check."""
     deps = dataclasses.replace(services.deps, passwords=_InterruptedHasher(meanwhile))
-    return dataclasses.replace(services, auth=AuthService(deps=deps, users=services.users))
+    return dataclasses.replace(services, sign_ins=SignInPipeline(deps=deps))
 
 
 async def test_a_user_suspended_during_sign_in_gets_no_session(
@@ -122,9 +122,7 @@ async def test_concurrent_wrong_codes_get_five_tries_in_all(
 
     results = await asyncio.gather(
         *(
-            services.auth.attempt_second_factor(
-                tenant.id, waiting.attempt.id, code=code, client=CLIENT
-            )
+            services.sign_ins.second_factor(tenant.id, waiting.attempt.id, code=code, client=CLIENT)
             for _ in range(20)
         ),
         return_exceptions=True,
@@ -139,7 +137,7 @@ async def test_concurrent_wrong_codes_get_five_tries_in_all(
     assert attempt.status is SignInStatus.FAILED
     assert attempt.factor_tries == 5
     with pytest.raises(AttemptNotFound):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             tenant.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
         )
 
@@ -152,20 +150,20 @@ async def test_a_refused_session_does_not_burn_the_backup_code(services: Service
     codes = generate_backup_codes(2)
     await enable_totp(services, tenant, user, codes)
     first_waiting = await sign_in(services, tenant)
-    first = await services.auth.attempt_second_factor(
+    first = await services.sign_ins.second_factor(
         tenant.id, first_waiting.attempt.id, code=codes[1], client=CLIENT
     )
     assert first.issued is not None
 
     refused = await sign_in(services, tenant)
     with pytest.raises(SessionLimitReached):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             tenant.id, refused.attempt.id, code=codes[0], client=CLIENT
         )
 
     await services.sessions.end_for_user(tenant.id, user.id, reason=EndReason.REVOKED, by="test")
     retry = await sign_in(services, tenant)
-    done = await services.auth.attempt_second_factor(
+    done = await services.sign_ins.second_factor(
         tenant.id, retry.attempt.id, code=codes[0], client=CLIENT
     )
     assert done.issued is not None
@@ -265,7 +263,7 @@ async def test_an_expired_waiting_attempt_is_closed(
     clock.advance(timedelta(minutes=11))
 
     with pytest.raises(AttemptNotFound, match="expired"):
-        await services.auth.attempt_second_factor(
+        await services.sign_ins.second_factor(
             tenant.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
         )
 

@@ -36,6 +36,7 @@ from sessiond.infra.totp import backup_code_digest
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
 from sessiond.store.tables import devices, metadata
 from tests.conftest import START, tenant_with, unique_slug
@@ -69,8 +70,8 @@ async def add_user(services: Services, tenant: Tenant, username: str = "alice") 
 async def sign_in(
     services: Services, tenant: Tenant, username: str = "alice", user_agent: str = USER_AGENTS[0]
 ) -> IssuedSession:
-    result = await services.auth.sign_in_password(
-        tenant.id, identifier=username, password=PASSWORD, client=client(user_agent)
+    result = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier=username, password=PASSWORD, client=client(user_agent))
     )
     assert result.issued is not None
     return result.issued
@@ -124,7 +125,7 @@ async def test_raw_tokens_and_secrets_are_stored_nowhere(
     secret_key = created.secret_key.raw
     user = await add_user(services, tenant)
     signed_in = await sign_in(services, tenant)
-    signed_up = await services.auth.sign_up_password(
+    signed_up = await services.sign_ups.sign_up_password(
         tenant.id, NewUser(username="bob", password="another password"), client=client()
     )
     backup_code = "k3x9p2m7"

@@ -30,6 +30,7 @@ from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
 from sessiond.services.sessions import Authenticated
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser, ProfileChange
 from sessiond.settings import Settings
 from tests.conftest import tenant_with
@@ -69,8 +70,8 @@ async def node_b(settings: Settings, clock: FrozenClock, ticker: Ticker) -> Asyn
 
 
 async def sign_in(services: Services, tenant: Tenant, username: str = "alice") -> IssuedSession:
-    result = await services.auth.sign_in_password(
-        tenant.id, identifier=username, password=PASSWORD, client=CLIENT
+    result = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier=username, password=PASSWORD, client=CLIENT)
     )
     assert result.issued is not None
     return result.issued

@@ -28,6 +28,7 @@ from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
 from sessiond.services.email_codes import EmailCodes
 from sessiond.services.sessions import Authenticated
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.totp_enrolment import TotpEnrolment
 from sessiond.services.two_factor import TwoFactorService
 from sessiond.store.tables import email_codes, factor_tries
@@ -65,15 +66,15 @@ async def _code_rows(services: Services, auth: Authenticated) -> list[dict[str, 
 async def _email_user(
     services: Services, tenant: Tenant, mailer: RecordingMailer
 ) -> tuple[TwoFactorService, Authenticated]:
-    two_factor = TwoFactorService(deps=services.deps, auth=services.auth, mailer=mailer)
+    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=mailer)
     auth = await signed_in(services, tenant)
     await two_factor.set_email(tenant.id, auth.record.user.id, enabled=True)
     return two_factor, auth
 
 
 async def _another_session(services: Services, tenant: Tenant) -> Authenticated:
-    result = await services.auth.sign_in_password(
-        tenant.id, identifier="alice", password=PASSWORD, client=CLIENT
+    result = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier="alice", password=PASSWORD, client=CLIENT)
     )
     assert result.issued is not None
     return await services.sessions.authenticate(tenant.id, result.issued.token)
@@ -166,7 +167,7 @@ async def test_concurrent_requests_mint_one_code(
 async def test_fifty_wrong_codes_lock_out_even_the_right_one_until_the_cool_down(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    two_factor = TwoFactorService(deps=services.deps, auth=services.auth, mailer=None)
+    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=None)
     auth = await signed_in(services, tenant)
     right = password_digest(PASSWORD)
     wrong = password_digest("not the password")
@@ -189,7 +190,7 @@ async def test_fifty_wrong_codes_lock_out_even_the_right_one_until_the_cool_down
 async def test_login_codes_and_totp_set_up_share_the_budget(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    two_factor = TwoFactorService(deps=services.deps, auth=services.auth, mailer=None)
+    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=None)
     auth = await signed_in(services, tenant)
     user_id = auth.record.user.id
     enrolment = TotpEnrolment(deps=services.deps)
@@ -202,8 +203,8 @@ async def test_login_codes_and_totp_set_up_share_the_budget(
             await enrolment.regenerate_codes(tenant.id, user_id, "000000")
     refusals = []
     for _ in range(3):
-        waiting = await services.auth.sign_in_password(
-            tenant.id, identifier="alice", password=PASSWORD, client=CLIENT
+        waiting = await services.sign_ins.password(
+            PasswordSignIn(tenant.id, identifier="alice", password=PASSWORD, client=CLIENT)
         )
         assert waiting.attempt.status is SignInStatus.NEEDS_FACTOR_TWO
         for _ in range(3):
@@ -212,8 +213,8 @@ async def test_login_codes_and_totp_set_up_share_the_budget(
             except SecondFactorRefused as refused:
                 refusals.append(refused.refusal)
     assert refusals[-3:] == [Refusal.MAX_ATTEMPTS] * 3
-    waiting = await services.auth.sign_in_password(
-        tenant.id, identifier="alice", password=PASSWORD, client=CLIENT
+    waiting = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier="alice", password=PASSWORD, client=CLIENT)
     )
     with pytest.raises(SecondFactorRefused) as locked:
         await two_factor.complete_sign_in(waiting, totp.at(clock.now()), client=CLIENT)
@@ -223,8 +224,8 @@ async def test_login_codes_and_totp_set_up_share_the_budget(
     assert exhausted.value.exhausted
 
     clock.advance(FACTOR_TRY_WINDOW)
-    waiting = await services.auth.sign_in_password(
-        tenant.id, identifier="alice", password=PASSWORD, client=CLIENT
+    waiting = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier="alice", password=PASSWORD, client=CLIENT)
     )
     signed = await two_factor.complete_sign_in(waiting, totp.at(clock.now()), client=CLIENT)
     assert signed.issued is not None

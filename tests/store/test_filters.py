@@ -18,6 +18,7 @@ from sessiond.domain.tenant import Tenant
 from sessiond.infra.regex import compile_filter, for_database
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
 
 PASSWORD = "correct horse battery"
@@ -171,11 +172,13 @@ async def sign_in_everyone(services: Services, tenant: Tenant) -> list[SessionRe
         await services.users.create(
             tenant.id, NewUser(username=username, password=PASSWORD, name=name)
         )
-        await services.auth.sign_in_password(
-            tenant.id,
-            identifier=username,
-            password=PASSWORD,
-            client=Client(user_agent=user_agent, ip="203.0.113.7"),
+        await services.sign_ins.password(
+            PasswordSignIn(
+                tenant.id,
+                identifier=username,
+                password=PASSWORD,
+                client=Client(user_agent=user_agent, ip="203.0.113.7"),
+            )
         )
     query = SessionQuery(tenant.id, state=SessionState.ALL)
     page = await services.sessions.list_offset(query, OffsetPage(limit=100))

@@ -14,6 +14,7 @@ from sessiond.domain.two_factor import EMAIL_CODE_MAX_TRIES, EmailCode
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
 
 PASSWORD = "correct horse battery"
@@ -21,8 +22,8 @@ PASSWORD = "correct horse battery"
 
 async def _session(services: Services, tenant: Tenant) -> tuple[uuid.UUID, uuid.UUID]:
     user = await services.users.create(tenant.id, NewUser(username="alice", password=PASSWORD))
-    result = await services.auth.sign_in_password(
-        tenant.id, identifier="alice", password=PASSWORD, client=Client()
+    result = await services.sign_ins.password(
+        PasswordSignIn(tenant.id, identifier="alice", password=PASSWORD, client=Client())
     )
     assert result.issued is not None
     return user.id, result.issued.record.session.id

@@ -16,6 +16,16 @@ class SignInStatus(StrEnum):
     FAILED = "failed"
 
 
+class FailureReason(StrEnum):
+    """Why a sign-in attempt failed."""
+
+    INVALID_CREDENTIALS = "invalid_credentials"
+    USER_SUSPENDED = "user_suspended"
+    SESSION_LIMIT = "session_limit"
+    TOO_MANY_CODES = "too_many_codes"
+    EXPIRED = "expired"
+
+
 class SignUpStatus(StrEnum):
     MISSING_REQUIREMENTS = "missing_requirements"
     NEEDS_VERIFICATION = "needs_verification"
@@ -53,7 +63,7 @@ class SignInAttempt:
     ip: str | None = None
     user_agent: str | None = None
     oauth_provider_id: uuid.UUID | None = None
-    failure_reason: str | None = None
+    failure_reason: FailureReason | None = None
     factor_tries: int = 0
     # Set on an attempt that is an open login flow (see domain/flows.py).
     requested_aal: AAL | None = None

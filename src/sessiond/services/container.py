@@ -3,12 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sessiond.services.attempts import AttemptService
-from sessiond.services.auth import AuthService
 from sessiond.services.context import Deps
 from sessiond.services.flows import FlowService
 from sessiond.services.owners import OwnerService
 from sessiond.services.providers import ProviderService
 from sessiond.services.sessions import SessionService
+from sessiond.services.sign_in import SignInPipeline
+from sessiond.services.sign_up import SignUpService
 from sessiond.services.signing import TenantSigner
 from sessiond.services.staged_sign_in import StagedSignIn
 from sessiond.services.stats import StatsService
@@ -22,7 +23,8 @@ class Services:
     deps: Deps
     tenants: TenantService
     users: UserService
-    auth: AuthService
+    sign_ins: SignInPipeline
+    sign_ups: SignUpService
     sessions: SessionService
     attempts: AttemptService
     providers: ProviderService
@@ -36,21 +38,23 @@ class Services:
     @classmethod
     def build(cls, deps: Deps, *, feed: CacheFeed) -> Services:
         users = UserService(deps=deps)
-        auth = AuthService(deps=deps, users=users)
+        sign_ins = SignInPipeline(deps=deps)
+        sign_ups = SignUpService(deps=deps, users=users)
         sessions = SessionService(deps=deps)
         return cls(
             deps=deps,
             tenants=TenantService(deps=deps),
             users=users,
-            auth=auth,
+            sign_ins=sign_ins,
+            sign_ups=sign_ups,
             sessions=sessions,
             attempts=AttemptService(deps=deps),
             providers=ProviderService(deps=deps),
             stats=StatsService(deps=deps),
             signer=TenantSigner(deps=deps),
             owners=OwnerService(deps=deps),
-            staged=StagedSignIn(deps=deps, auth=auth),
-            flows=FlowService(deps=deps, auth=auth, sessions=sessions),
+            staged=StagedSignIn(deps=deps, sign_ins=sign_ins),
+            flows=FlowService(deps=deps, sign_ins=sign_ins, sign_ups=sign_ups, sessions=sessions),
             feed=feed,
         )
 

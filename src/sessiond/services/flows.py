@@ -1,10 +1,10 @@
 """Login and registration flows (opened, then submitted) and the AAL2 step-up of a session.
 
 Flows are sign-in and sign-up attempts kept open (domain/flows.py). A password submitted on a login
-flow signs in through AuthService, which records its own attempt and consumes the flow in the unit
-of work that issues the session: a flow serves one sign-in or sign-up, however many race for it. A
-flow that asks for AAL2 raises the level of the session that opened it once a second factor is
-proved.
+flow signs in through the sign-in pipeline (`sign_in.py`), which records its own attempt and
+consumes the flow in the unit of work that issues the session: a flow serves one sign-in or
+sign-up, however many race for it. A flow that asks for AAL2 raises the level of the session that
+opened it once a second factor is proved.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime
-from typing import NoReturn
 
 from sessiond.domain.attempts import (
+    FailureReason,
     SignInAttempt,
     SignInStatus,
     SignUpAttempt,
@@ -36,11 +36,18 @@ from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import AAL, Session
 from sessiond.domain.user import User
 from sessiond.infra.totp import TOTP_DIGITS, is_backup_code_shaped
-from sessiond.services.auth import MAX_FACTOR_TRIES, AuthService, Claim, SignUpResult
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
 from sessiond.services.issuing import IssuedSession, lock_user
 from sessiond.services.sessions import SessionService
+from sessiond.services.sign_in import (
+    MAX_FACTOR_TRIES,
+    DoorStep,
+    PasswordSignIn,
+    SecondFactorDue,
+    SignInPipeline,
+)
 from sessiond.services.sign_in_steps import check_second_factor
+from sessiond.services.sign_up import SignUpResult, SignUpService
 from sessiond.services.tenants import known_tenant
 from sessiond.services.users import NewUser
 from sessiond.store.uow import UnitOfWork
@@ -49,9 +56,17 @@ SECOND_FACTOR_METHODS = frozenset({"totp", "lookup_secret"})
 
 
 class FlowService:
-    def __init__(self, *, deps: Deps, auth: AuthService, sessions: SessionService) -> None:
+    def __init__(
+        self,
+        *,
+        deps: Deps,
+        sign_ins: SignInPipeline,
+        sign_ups: SignUpService,
+        sessions: SessionService,
+    ) -> None:
         self._deps = deps
-        self._auth = auth
+        self._sign_ins = sign_ins
+        self._sign_ups = sign_ups
         self._sessions = sessions
 
     async def start_login(
@@ -113,15 +128,17 @@ class FlowService:
         if flow.requested_aal is AAL.AAL2:
             raise InvalidInput("this flow asks for a second factor", field="method")
         strategy = Strategy.EMAIL_PASSWORD if "@" in identifier else Strategy.USERNAME_PASSWORD
-        result = await self._auth.sign_in_password(
-            tenant_id,
-            identifier=identifier,
-            password=password,
-            client=client,
-            strategy=strategy,
-            token_format=token_format,
-            defer_second_factor=True,
-            claim=_claim_login(tenant_id, flow.id),
+        result = await self._sign_ins.password(
+            PasswordSignIn(
+                tenant_id,
+                identifier=identifier,
+                password=password,
+                client=client,
+                strategy=strategy,
+                token_format=token_format,
+                second_factor=SecondFactorDue.AFTER_SESSION,
+                door_step=_claim_login(tenant_id, flow.id),
+            )
         )
         if result.issued is None:
             raise AttemptNotFound("the sign-in did not complete")
@@ -151,7 +168,11 @@ class FlowService:
             if _shaped(method, code):
                 proved = await check_second_factor(uow, user, code, now=now)
             if proved is None:
-                await _refuse(uow, flow, exhausted=tries >= MAX_FACTOR_TRIES)
+                exhausted = tries >= MAX_FACTOR_TRIES
+                if exhausted:
+                    await _close(uow, flow)
+                await uow.commit()  # the counted try stays counted
+                raise _wrong_code(exhausted=exhausted)
             session = stepped_up(record.session, method=proved, now=now)
             await _complete_step_up(uow, flow, session, user, now=now)
             await uow.commit()
@@ -194,13 +215,13 @@ class FlowService:
         of work."""
         flow = await self.registration_flow(tenant_id, flow_id)
         strategy = Strategy.USERNAME_PASSWORD if new.username else Strategy.EMAIL_PASSWORD
-        return await self._auth.sign_up_password(
+        return await self._sign_ups.sign_up_password(
             tenant_id,
             new,
             client=client,
             strategy=strategy,
             token_format=token_format,
-            claim=_claim_registration(tenant_id, flow.id),
+            door_step=_claim_registration(tenant_id, flow.id),
         )
 
     def _new_login(
@@ -223,7 +244,7 @@ class FlowService:
         )
 
 
-def _claim_login(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> Claim:
+def _claim_login(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> DoorStep:
     async def claim(uow: UnitOfWork) -> None:
         if not await uow.sign_ins.delete_open(tenant_id, flow_id):
             raise AttemptNotFound("no login flow with that id is open")
@@ -231,7 +252,7 @@ def _claim_login(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> Claim:
     return claim
 
 
-def _claim_registration(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> Claim:
+def _claim_registration(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> DoorStep:
     async def claim(uow: UnitOfWork) -> None:
         if not await uow.sign_ups.delete_open(tenant_id, flow_id):
             raise AttemptNotFound("no registration flow with that id is open")
@@ -281,12 +302,13 @@ def _shaped(method: str, code: str) -> bool:
     return is_backup_code_shaped(code)
 
 
-async def _refuse(uow: UnitOfWork, flow: SignInAttempt, *, exhausted: bool) -> NoReturn:
-    """Keeps the counted try; the last one closes the flow. Always raises."""
+async def _close(uow: UnitOfWork, flow: SignInAttempt) -> None:
+    """The last wrong code closes the flow."""
+    failed = replace(flow, status=SignInStatus.FAILED, failure_reason=FailureReason.TOO_MANY_CODES)
+    await uow.sign_ins.update(failed, from_status=SignInStatus.NEEDS_IDENTIFIER)
+
+
+def _wrong_code(*, exhausted: bool) -> SecondFactorFailed:
     if exhausted:
-        failed = replace(flow, status=SignInStatus.FAILED, failure_reason="too_many_codes")
-        await uow.sign_ins.update(failed, from_status=SignInStatus.NEEDS_IDENTIFIER)
-    await uow.commit()
-    if exhausted:
-        raise SecondFactorFailed("too many wrong codes: start a new flow", exhausted=True)
-    raise SecondFactorFailed("the code is wrong or was already used")
+        return SecondFactorFailed("too many wrong codes: start a new flow", exhausted=True)
+    return SecondFactorFailed("the code is wrong or was already used")

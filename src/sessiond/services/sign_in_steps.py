@@ -1,18 +1,13 @@
-"""Steps every sign-in path shares (password, staged, flows, REST two-factor): the identifier
-check, a second-factor code check that never replays, and how a failure is recorded."""
+"""Checks the sign-in pipeline and the doors' second-factor steps share: the identifier, and a
+second-factor code that never replays."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import datetime
 
-from sessiond.domain.attempts import SignInAttempt, SignInStatus
 from sessiond.domain.errors import (
     InvalidInput,
-    SecondFactorFailed,
-    SessionLimitReached,
-    UserSuspended,
 )
 from sessiond.domain.user import IDENTIFIER_MAX_LENGTH, User, check_text
 from sessiond.infra.totp import backup_code_digest, is_backup_code_shaped, totp_step
@@ -24,24 +19,6 @@ def checked_identifier(identifier: str) -> str:
     if not checked:
         raise InvalidInput("the identifier must not be empty", field="identifier")
     return checked
-
-
-def failure_reason(exc: Exception) -> str:
-    if isinstance(exc, UserSuspended):
-        return "user_suspended"
-    if isinstance(exc, SecondFactorFailed):
-        return "too_many_codes"
-    if isinstance(exc, SessionLimitReached):
-        return "session_limit"
-    return "invalid_credentials"
-
-
-async def fail_waiting(uow: UnitOfWork, attempt: SignInAttempt, reason: str) -> None:
-    """Fails a stored attempt still at its status (waiting for a factor) and commits; an
-    attempt another request has moved on meanwhile stays as that request left it."""
-    failed = replace(attempt, status=SignInStatus.FAILED, failure_reason=reason)
-    await uow.sign_ins.update(failed, from_status=attempt.status)
-    await uow.commit()
 
 
 async def check_second_factor(

@@ -21,11 +21,11 @@ from sessiond.domain.two_factor import (
     client_fingerprint,
 )
 from sessiond.domain.user import User
-from sessiond.services.auth import AuthService, SignInResult
 from sessiond.services.context import Client, Deps
 from sessiond.services.email_codes import EmailCodes, Mailer, Verdict, verified_addresses
 from sessiond.services.factor_tries import LockedOut, forget_tries, reserve_try_now
 from sessiond.services.sessions import Authenticated
+from sessiond.services.sign_in import SignInPipeline, SignInResult
 from sessiond.services.sign_in_steps import check_second_factor
 from sessiond.services.users import find_by_identifier, require_user
 from sessiond.store.uow import UnitOfWork
@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 
 
 class TwoFactorService:
-    def __init__(self, *, deps: Deps, auth: AuthService, mailer: Mailer | None) -> None:
+    def __init__(self, *, deps: Deps, sign_ins: SignInPipeline, mailer: Mailer | None) -> None:
         self._deps = deps
-        self._auth = auth
+        self._sign_ins = sign_ins
         self._codes = EmailCodes(deps=deps, mailer=mailer) if mailer is not None else None
 
     async def require(
@@ -78,7 +78,7 @@ class TwoFactorService:
             raise SecondFactorRefused(Refusal.REQUIRED, challenge)
         tries = await self._reserve(user, challenge)
         try:
-            result = await self._auth.attempt_second_factor(
+            result = await self._sign_ins.second_factor(
                 attempt.tenant_id, attempt.id, code=code, client=client
             )
         except SecondFactorFailed as exc:

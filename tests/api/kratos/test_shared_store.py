@@ -12,14 +12,17 @@ from sqlalchemy import select
 from sessiond.domain.errors import SessionNotLive
 from sessiond.domain.session import EndReason
 from sessiond.services.context import Client
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.store.tables import sessions
 from tests.api.kratos.conftest import PASSWORD, Door
 
 
 async def test_sessions_cross_doors_both_ways(door: Door) -> None:
     user = await door.user()
-    elsewhere = await door.services.auth.sign_in_password(
-        door.tenant.id, identifier="ada", password=PASSWORD, client=Client(user_agent="pxyz-js")
+    elsewhere = await door.services.sign_ins.password(
+        PasswordSignIn(
+            door.tenant.id, identifier="ada", password=PASSWORD, client=Client(user_agent="pxyz-js")
+        )
     )
     assert elsewhere.issued is not None
     other_token, other_id = elsewhere.issued.token, str(elsewhere.issued.record.session.id)

@@ -121,7 +121,7 @@ async def get_sign_in(id: str, request: Request) -> OrjsonResponse:
 @router.post("/sign-ins/{id}/attempt-second-factor")
 async def attempt_second_factor(id: str, body: SecondFactor, request: Request) -> OrjsonResponse:
     tenant = await public_tenant(request)
-    result = await services_of(request).auth.attempt_second_factor(
+    result = await services_of(request).sign_ins.second_factor(
         tenant.id,
         parse_id(id),
         code=body.code,
@@ -139,7 +139,7 @@ async def create_sign_up(body: CreateSignUp, request: Request) -> OrjsonResponse
         emails=(Email(body.email),) if body.email else (),
         name=body.name or "",
     )
-    result = await services_of(request).auth.sign_up_password(
+    result = await services_of(request).sign_ups.sign_up_password(
         tenant.id,
         new,
         client=request_client(request, request.app.state.proxies),

@@ -16,8 +16,8 @@ from sessiond.domain.errors import InvalidInput
 from sessiond.domain.session import Session
 from sessiond.domain.user import User
 from sessiond.services.attempts import Related
-from sessiond.services.auth import SignInResult
 from sessiond.services.issuing import IssuedSession
+from sessiond.services.sign_in import SignInResult
 
 SIGN_IN_JWT_TTL = timedelta(seconds=60)
 

@@ -33,6 +33,7 @@ from sessiond.domain.permissions import Permission
 from sessiond.domain.session import EndReason
 from sessiond.domain.two_factor import SecondFactorRefused
 from sessiond.domain.user import Email
+from sessiond.services.sign_in import PasswordForm, PasswordSignIn
 from sessiond.services.users import NewUser
 
 # The Rocket.Chat REST API version this door speaks (device management arrived in 5.0).
@@ -55,20 +56,22 @@ async def login(request: Request) -> OrjsonResponse:
     body = await json_body(request)
     body_fields(body, allowed=LOGIN_FIELDS)
     identifier = _login_identifier(body)
-    password, prehashed = _login_password(body.get("password"))
+    password, password_form = _login_password(body.get("password"))
     code = optional_text(body, "code") or request.headers.get("x-2fa-code")
     tenant = await tenant_of(request)
     services = services_of(request)
     client = client_of(request)
     two_factor = two_factor_of(request)
     try:
-        result = await services.auth.sign_in_password(
-            tenant.id,
-            identifier=identifier,
-            password=password,
-            client=client,
-            strategy=password_strategy(identifier),
-            prehashed=prehashed,
+        result = await services.sign_ins.password(
+            PasswordSignIn(
+                tenant.id,
+                identifier=identifier,
+                password=password,
+                client=client,
+                strategy=password_strategy(identifier),
+                password_form=password_form,
+            )
         )
         if result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO:
             result = await two_factor.complete_sign_in(result, code, client=client)
@@ -137,17 +140,17 @@ def _login_identifier(body: dict[str, Any]) -> str:
     raise invalid_params("must have required property 'user'")
 
 
-def _login_password(value: object) -> tuple[str, bool]:
-    """A plain password, or `{"digest": sha256hex, "algorithm": "sha-256"}` (prehashed)."""
+def _login_password(value: object) -> tuple[str, PasswordForm]:
+    """A plain password, or `{"digest": sha256hex, "algorithm": "sha-256"}`."""
     if isinstance(value, str) and value:
-        return value, False
+        return value, PasswordForm.PLAIN
     if (
         isinstance(value, dict)
         and set(value) == {"digest", "algorithm"}
         and value["algorithm"] == "sha-256"
         and isinstance(value["digest"], str)
     ):
-        return value["digest"], True
+        return value["digest"], PasswordForm.SHA256_HEX
     raise invalid_params("must have required property 'password'")
 
 

@@ -76,7 +76,9 @@ class DoorServices:
     def build(cls, services: Services, *, mailer: Mailer | None) -> DoorServices:
         return cls(
             services=services,
-            two_factor=TwoFactorService(deps=services.deps, auth=services.auth, mailer=mailer),
+            two_factor=TwoFactorService(
+                deps=services.deps, sign_ins=services.sign_ins, mailer=mailer
+            ),
             enrolment=TotpEnrolment(deps=services.deps),
         )
 

@@ -9,6 +9,7 @@ from sqlalchemy import RowMapping, Table, bindparam, delete, func, insert, selec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.attempts import (
+    FailureReason,
     SignInAttempt,
     SignInStatus,
     SignUpAttempt,
@@ -34,7 +35,9 @@ def _sign_in(row: RowMapping) -> SignInAttempt:
         ip=row["ip"],
         user_agent=row["user_agent"],
         oauth_provider_id=row["oauth_provider_id"],
-        failure_reason=row["failure_reason"],
+        failure_reason=None
+        if row["failure_reason"] is None
+        else FailureReason(row["failure_reason"]),
         factor_tries=row["factor_tries"],
         requested_aal=None if row["requested_aal"] is None else AAL(row["requested_aal"]),
         step_up_session_id=row["step_up_session_id"],
@@ -70,7 +73,7 @@ def _sign_in_values(attempt: SignInAttempt) -> dict[str, Any]:
         "identifier": attempt.identifier,
         "strategy": attempt.strategy.value,
         "status": attempt.status.value,
-        "failure_reason": attempt.failure_reason,
+        "failure_reason": None if attempt.failure_reason is None else attempt.failure_reason.value,
         "ip": attempt.ip,
         "user_agent": attempt.user_agent,
         "oauth_provider_id": attempt.oauth_provider_id,
