@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import Clock, SystemClock
+from sessiond.infra.mail import SmtpMailer
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.redis_bus import RedisBus
@@ -90,4 +91,5 @@ async def open_services(
         token_cache=cache,
         tenant_cache=tenant_cache,
     )
-    return Services.build(deps, feed=feed)
+    mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
+    return Services.build(deps, feed=feed, mailer=mailer)

@@ -15,6 +15,8 @@ from sessiond.services.staged_sign_in import StagedSignIn
 from sessiond.services.stats import StatsService
 from sessiond.services.tenants import TenantService
 from sessiond.services.token_checks import CacheFeed
+from sessiond.services.totp_enrolment import TotpEnrolment
+from sessiond.services.two_factor import Mailer, TwoFactorService
 from sessiond.services.users import UserService
 
 
@@ -33,10 +35,13 @@ class Services:
     owners: OwnerService
     staged: StagedSignIn
     flows: FlowService
+    two_factor: TwoFactorService
+    totp_enrolment: TotpEnrolment
     feed: CacheFeed
 
     @classmethod
-    def build(cls, deps: Deps, *, feed: CacheFeed) -> Services:
+    def build(cls, deps: Deps, *, feed: CacheFeed, mailer: Mailer | None = None) -> Services:
+        """`mailer` sends Rocket.Chat's second-factor codes by email; without one there are none."""
         users = UserService(deps=deps)
         sign_ins = SignInPipeline(deps=deps)
         sign_ups = SignUpService(deps=deps, users=users)
@@ -55,6 +60,8 @@ class Services:
             owners=OwnerService(deps=deps),
             staged=StagedSignIn(deps=deps, sign_ins=sign_ins),
             flows=FlowService(deps=deps, sign_ins=sign_ins, sign_ups=sign_ups, sessions=sessions),
+            two_factor=TwoFactorService(deps=deps, sign_ins=sign_ins, mailer=mailer),
+            totp_enrolment=TotpEnrolment(deps=deps),
             feed=feed,
         )
 

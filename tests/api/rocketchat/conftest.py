@@ -77,8 +77,14 @@ async def rc_tenant(services: Services) -> Tenant:
 
 
 @pytest.fixture
-def rc_settings(settings: Settings, rc_tenant: Tenant, inbox: Inbox) -> Settings:
-    return replace(settings, rocketchat_tenant=rc_tenant.slug, smtp_url=inbox.url)
+def settings(settings: Settings, inbox: Inbox) -> Settings:
+    """Services that mail second-factor codes to the SMTP server on loopback."""
+    return replace(settings, smtp_url=inbox.url)
+
+
+@pytest.fixture
+def rc_settings(settings: Settings, rc_tenant: Tenant) -> Settings:
+    return replace(settings, rocketchat_tenant=rc_tenant.slug)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import httpx
 import pyotp
 import pytest
 
+from sessiond.compose import open_services
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
@@ -268,6 +269,7 @@ async def test_email_is_offered_only_with_smtp_a_verified_address_and_the_method
     rc_tenant: Tenant,
     rc_settings: Settings,
     inbox: Inbox,
+    clock: FrozenClock,
 ) -> None:
     await make_user(services, rc_tenant, "nomail", roles=("admin",))
     await make_user(services, rc_tenant, "mailer", roles=("admin",), email_address="m@example.test")
@@ -278,9 +280,14 @@ async def test_email_is_offered_only_with_smtp_a_verified_address_and_the_method
     offered = (await rc.get(LIST_ALL, headers=mailer)).json()["details"]
     assert (offered["method"], offered["availableMethods"]) == ("email", ["email"])
 
-    async with app_client(replace(rc_settings, smtp_url=None), services) as no_smtp:
-        plain = await no_smtp.get(LIST_ALL, headers={**mailer, "user-agent": "x"})
-        assert plain.json() == SEED_TOTP_REQUIRED
+    no_smtp_settings = replace(rc_settings, smtp_url=None)
+    no_smtp_services = await open_services(no_smtp_settings, clock=clock)
+    try:
+        async with app_client(no_smtp_settings, no_smtp_services) as no_smtp:
+            plain = await no_smtp.get(LIST_ALL, headers={**mailer, "user-agent": "x"})
+            assert plain.json() == SEED_TOTP_REQUIRED
+    finally:
+        await no_smtp_services.close()
 
     off = await rc.post("/api/v1/users.2fa.disableEmail", headers=mailer)
     assert off.json()["errorType"] == "totp-required"

@@ -97,23 +97,3 @@ async def test_login_codes_and_ddp_methods_stop_after_the_try_budget(
 
     clock.advance(FACTOR_TRY_WINDOW + timedelta(seconds=1))
     await login(rc, "root", code=totp.at(clock.now()))
-
-
-async def test_the_door_builds_its_two_factor_services_once(
-    rc_settings: Settings, services: Services
-) -> None:
-    from starlette.requests import Request
-
-    from sessiond.api.rocketchat.app import create_door
-    from sessiond.api.rocketchat.caller import enrolment_of, two_factor_of
-
-    door = create_door(rc_settings)
-
-    framework = door.app.app  # type: ignore[attr-defined]  # the door's app, behind its fast lane
-
-    def request() -> Request:
-        return Request({"type": "http", "app": framework, "state": {"services": services}})
-
-    first, second = request(), request()
-    assert two_factor_of(first) is two_factor_of(second)
-    assert enrolment_of(first) is enrolment_of(second)

@@ -20,17 +20,13 @@ from sessiond.api.rocketchat.errors import (
     invalid_params,
 )
 from sessiond.domain.errors import SessiondError
-from sessiond.infra.mail import SmtpMailer
 from sessiond.settings import Settings
 
 PREFIXES = ("/api/v1/", "/api/info")
 
 
 def create_door(settings: Settings) -> Door:
-    mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
-    config = DoorConfig(
-        tenant=ServedTenant(settings.rocketchat_tenant), proxies=settings.proxies(), mailer=mailer
-    )
+    config = DoorConfig(tenant=ServedTenant(settings.rocketchat_tenant), proxies=settings.proxies())
     return Door(
         name="rocketchat",
         prefixes=PREFIXES,

@@ -25,7 +25,7 @@ from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sessions import Authenticated
 from sessiond.services.totp_enrolment import TotpEnrolment
-from sessiond.services.two_factor import Mailer, TwoFactorService
+from sessiond.services.two_factor import TwoFactorService
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -34,7 +34,6 @@ MAX_BODY_BYTES = 64 * 1024
 class DoorConfig:
     tenant: ServedTenant
     proxies: TrustedProxies
-    mailer: Mailer | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,41 +63,12 @@ async def tenant_of(request: Request) -> Tenant:
     return await config_of(request).tenant.get(services_of(request))
 
 
-@dataclass(frozen=True, slots=True)
-class DoorServices:
-    """The door's own use cases, built once from the root app's services and the door's mailer."""
-
-    services: Services
-    two_factor: TwoFactorService
-    enrolment: TotpEnrolment
-
-    @classmethod
-    def build(cls, services: Services, *, mailer: Mailer | None) -> DoorServices:
-        return cls(
-            services=services,
-            two_factor=TwoFactorService(
-                deps=services.deps, sign_ins=services.sign_ins, mailer=mailer
-            ),
-            enrolment=TotpEnrolment(deps=services.deps),
-        )
-
-
-def door_services_of(request: Request) -> DoorServices:
-    """Built on the first request, once the root app's lifespan opened the services."""
-    services = services_of(request)
-    built: DoorServices | None = getattr(request.app.state, "door_services", None)
-    if built is None or built.services is not services:
-        built = DoorServices.build(services, mailer=config_of(request).mailer)
-        request.app.state.door_services = built
-    return built
-
-
 def two_factor_of(request: Request) -> TwoFactorService:
-    return door_services_of(request).two_factor
+    return services_of(request).two_factor
 
 
 def enrolment_of(request: Request) -> TotpEnrolment:
-    return door_services_of(request).enrolment
+    return services_of(request).totp_enrolment
 
 
 async def caller_of(request: Request) -> Caller:
