@@ -21,6 +21,7 @@ from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.email_codes import EmailCodes
 from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.totp_enrolment import TotpEnrolment
@@ -64,7 +65,11 @@ async def test_concurrent_wrong_email_codes_count_at_most_five(
     services: Services, tenant: Tenant
 ) -> None:
     mailer = RecordingMailer()
-    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=mailer)
+    two_factor = TwoFactorService(
+        deps=services.deps,
+        sign_ins=services.sign_ins,
+        codes=EmailCodes(deps=services.deps, mailer=mailer),
+    )
     auth = await signed_in(services, tenant)
     await two_factor.set_email(tenant.id, auth.record.user.id, enabled=True)
     with pytest.raises(SecondFactorRefused):
@@ -92,11 +97,11 @@ async def test_a_proof_is_honoured_by_another_node(
     services: Services, tenant: Tenant, settings: Settings, clock: FrozenClock
 ) -> None:
     auth = await signed_in(services, tenant)
-    first = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=None)
+    first = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, codes=None)
     await first.require(auth, code=password_digest(PASSWORD), method=None, client=CLIENT)
     other = await open_services(settings, clock=clock)
     try:
-        second = TwoFactorService(deps=other.deps, sign_ins=other.sign_ins, mailer=None)
+        second = TwoFactorService(deps=other.deps, sign_ins=other.sign_ins, codes=None)
         await second.require(auth, code=None, method=None, client=CLIENT)
         elsewhere = Client(user_agent="test agent", ip="192.0.2.2")
         with pytest.raises(SecondFactorRefused) as caught:

@@ -66,7 +66,11 @@ async def _code_rows(services: Services, auth: Authenticated) -> list[dict[str, 
 async def _email_user(
     services: Services, tenant: Tenant, mailer: RecordingMailer
 ) -> tuple[TwoFactorService, Authenticated]:
-    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=mailer)
+    two_factor = TwoFactorService(
+        deps=services.deps,
+        sign_ins=services.sign_ins,
+        codes=EmailCodes(deps=services.deps, mailer=mailer),
+    )
     auth = await signed_in(services, tenant)
     await two_factor.set_email(tenant.id, auth.record.user.id, enabled=True)
     return two_factor, auth
@@ -167,7 +171,7 @@ async def test_concurrent_requests_mint_one_code(
 async def test_fifty_wrong_codes_lock_out_even_the_right_one_until_the_cool_down(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=None)
+    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, codes=None)
     auth = await signed_in(services, tenant)
     right = password_digest(PASSWORD)
     wrong = password_digest("not the password")
@@ -190,7 +194,7 @@ async def test_fifty_wrong_codes_lock_out_even_the_right_one_until_the_cool_down
 async def test_login_codes_and_totp_set_up_share_the_budget(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, mailer=None)
+    two_factor = TwoFactorService(deps=services.deps, sign_ins=services.sign_ins, codes=None)
     auth = await signed_in(services, tenant)
     user_id = auth.record.user.id
     enrolment = TotpEnrolment(deps=services.deps)

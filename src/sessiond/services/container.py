@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sessiond.services.attempts import AttemptService
 from sessiond.services.context import Deps
+from sessiond.services.email_codes import EmailCodes
 from sessiond.services.flows import FlowService
 from sessiond.services.owners import OwnerService
 from sessiond.services.providers import ProviderService
@@ -60,7 +61,11 @@ class Services:
             owners=OwnerService(deps=deps),
             staged=StagedSignIn(deps=deps, sign_ins=sign_ins),
             flows=FlowService(deps=deps, sign_ins=sign_ins, sign_ups=sign_ups, sessions=sessions),
-            two_factor=TwoFactorService(deps=deps, sign_ins=sign_ins, mailer=mailer),
+            two_factor=TwoFactorService(
+                deps=deps,
+                sign_ins=sign_ins,
+                codes=None if mailer is None else EmailCodes(deps=deps, mailer=mailer),
+            ),
             totp_enrolment=TotpEnrolment(deps=deps),
             feed=feed,
         )

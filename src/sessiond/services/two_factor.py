@@ -36,10 +36,11 @@ log = logging.getLogger(__name__)
 
 
 class TwoFactorService:
-    def __init__(self, *, deps: Deps, sign_ins: SignInPipeline, mailer: Mailer | None) -> None:
+    def __init__(self, *, deps: Deps, sign_ins: SignInPipeline, codes: EmailCodes | None) -> None:
+        """`codes` mails codes to verified addresses; without it (no SMTP) email is no method."""
         self._deps = deps
         self._sign_ins = sign_ins
-        self._codes = EmailCodes(deps=deps, mailer=mailer) if mailer is not None else None
+        self._codes = codes
 
     async def require(
         self, auth: Authenticated, *, code: str | None, method: str | None, client: Client
