@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sessiond.domain.errors import InvalidInput
-from sessiond.infra.mail import MailUnavailable, SmtpMailer
+from sessiond.domain.errors import InvalidInput, MailUnavailable
+from sessiond.infra.mail import SmtpMailer
 from tests.api.rocketchat.conftest import Inbox, inbox
 from tests.live import free_port
 

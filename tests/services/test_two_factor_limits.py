@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from sessiond.domain.attempts import SignInStatus
-from sessiond.domain.errors import SecondFactorFailed
+from sessiond.domain.errors import MailUnavailable, SecondFactorFailed
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.two_factor import (
     EMAIL_CODE_MAX_TRIES,
@@ -23,7 +23,6 @@ from sessiond.domain.two_factor import (
     SecondFactorRefused,
 )
 from sessiond.infra.clock import FrozenClock
-from sessiond.infra.mail import MailUnavailable
 from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
 from sessiond.services.email_codes import EmailCodes

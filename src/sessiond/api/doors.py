@@ -8,15 +8,19 @@ Kratos owns `/admin/...` and `/sessions/...` alike and must tell them apart).
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sessiond.api.errors import log_fault, request_id
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import TrustedProxies, resolve_client
@@ -48,6 +52,8 @@ class Door:
     app: ASGIApp
     # A door may read less than the dispatcher's limit (Rocket.Chat: 64 KiB); None keeps it.
     max_body_bytes: int | None = None
+    # The door's 500, for a fault that escaped before the door could answer (given the request id).
+    fault: Callable[[str], Response] | None = None
 
     def owns(self, path: str) -> int:
         """The length of the longest prefix of this door that `path` falls under, else 0."""
@@ -60,6 +66,7 @@ class Door:
 
 
 MAX_BODY_BYTES = 1024 * 1024
+log = logging.getLogger("sessiond.api")
 
 
 class BodyTooLarge(HTTPException):
@@ -92,7 +99,7 @@ class DoorDispatch:
             if door is not None:
                 if scope["type"] == "http":
                     receive = _bounded(scope, receive, door.max_body_bytes or self.max_body_bytes)
-                await door.app(scope, receive, send)
+                await _guarded(door, scope, receive, send)
                 return
         await self.fallback(scope, receive, send)
 
@@ -100,6 +107,26 @@ class DoorDispatch:
         ranked = [(door.owns(path), door) for door in self.doors]
         best = max(ranked, key=lambda pair: pair[0], default=(0, None))
         return best[1] if best[0] else None
+
+
+async def _guarded(door: Door, scope: Scope, receive: Receive, send: Send) -> None:
+    """Runs the door; a fault that escapes it is logged here, once (see `api/errors.py`). The
+    door has answered its own 500 by then, unless the answer had not begun."""
+    started = False
+
+    async def watched(message: Message) -> None:
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await door.app(scope, receive, watched)
+    except ClientDisconnect:
+        log.info("%s: the client went away before its request was read", door.name)
+    except Exception as exc:
+        log_fault(door.name, scope, exc)
+        if not started and door.fault is not None and scope["type"] == "http":
+            await door.fault(request_id(scope))(scope, receive, send)
 
 
 def _bounded(scope: Scope, receive: Receive, limit: int) -> Receive:

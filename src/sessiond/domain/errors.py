@@ -134,3 +134,7 @@ class SessionLimitReached(SessiondError):
 
 class StorageUnavailable(SessiondError):
     pass
+
+
+class MailUnavailable(StorageUnavailable):
+    """The mail server could not be reached or refused the message."""

@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sessiond.domain.errors import InvalidInput, StorageUnavailable
+from sessiond.domain.errors import InvalidInput, MailUnavailable
 
 DEFAULT_FROM = "sessiond@localhost"
 TIMEOUT_SECONDS = 10.0
-
-
-class MailUnavailable(StorageUnavailable):
-    """The mail server could not be reached or refused the message."""
 
 
 @dataclass(frozen=True, slots=True)

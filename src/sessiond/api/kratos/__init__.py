@@ -6,7 +6,7 @@ from sessiond.api.doors import Door, ServedTenant, door_app
 from sessiond.api.fast_lane import FastLane
 from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
 from sessiond.api.kratos.context import DoorConfig
-from sessiond.api.kratos.errors import install_handlers
+from sessiond.api.kratos.errors import install_handlers, internal_error
 from sessiond.api.kratos.nostore import NoStore
 from sessiond.settings import Settings
 
@@ -22,4 +22,4 @@ def create_door(settings: Settings) -> Door:
     for module in (public, admin_sessions, identities, selfservice, schema):
         app.include_router(module.router)
     fast = FastLane(app, gets={"/sessions/whoami": public.whoami})
-    return Door(name="kratos", prefixes=PREFIXES, app=NoStore(fast))
+    return Door(name="kratos", prefixes=PREFIXES, app=NoStore(fast), fault=internal_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,22 +11,35 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.errors import REQUEST_ID_HEADER, ErrorTable, request_id
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
     AttemptExpired,
+    AttemptNotFound,
     AuthenticationFailed,
     Conflict,
+    InvalidFilter,
     InvalidId,
     InvalidInput,
     InvalidPageToken,
+    InvalidSort,
+    MailUnavailable,
     NotFound,
+    SecondFactorFailed,
     SessiondError,
     SessionLimitReached,
+    SessionNotFound,
     SessionNotLive,
     StorageUnavailable,
     TenantNotFound,
+    UserNotFound,
+    UserSuspended,
+    WeakPassword,
 )
+from sessiond.domain.two_factor import SecondFactorRefused
+from sessiond.services.factor_tries import LockedOut
+from sessiond.services.providers import ProviderNotFound
 
 STATUS_TEXT = {
     400: "Bad Request",
@@ -94,42 +108,72 @@ def error_response(error: KratosError) -> OrjsonResponse:
     return OrjsonResponse(error_body(error), status_code=error.code)
 
 
+def internal_error(request: str) -> Response:
+    """Kratos's 500, naming the request id the log line carries."""
+    response = error_response(KratosError(500))
+    response.headers[REQUEST_ID_HEADER] = request
+    return response
+
+
 def no_session() -> KratosError:
     return KratosError(401, reason=NO_SESSION_REASON)
 
 
-def from_domain(exc: Exception) -> KratosError:
-    if isinstance(exc, AlreadySignedIn):
-        return KratosError(400, error_id="session_already_available", reason=ALREADY_REASON)
-    if isinstance(exc, InvalidPageToken):
-        return KratosError(400, reason=exc.message)
-    if isinstance(exc, InvalidId):
-        return KratosError(400, message=exc.message)
-    if isinstance(exc, InvalidInput):
-        return KratosError(400, reason=exc.message)
-    if isinstance(exc, AttemptExpired):
-        return KratosError(410, error_id="self_service_flow_expired", reason=exc.message)
-    if isinstance(exc, TenantNotFound):
-        return KratosError(404, reason=exc.message)
-    if isinstance(exc, NotFound):
-        return KratosError(404)
-    if isinstance(exc, Conflict):
-        return KratosError(409, reason=exc.message)
-    if isinstance(exc, SessionNotLive):
-        return no_session()
-    if isinstance(exc, AuthenticationFailed):
-        return KratosError(401, reason=exc.message)
-    if isinstance(exc, SessionLimitReached):
-        return KratosError(403, reason=exc.message)
-    if isinstance(exc, StorageUnavailable):
-        return KratosError(503)
-    return KratosError(500)
+def _with_reason(code: int) -> Callable[[SessiondError], KratosError]:
+    return lambda exc: KratosError(code, reason=exc.message)
+
+
+def _plain(code: int) -> Callable[[SessiondError], KratosError]:
+    return lambda exc: KratosError(code)
+
+
+ERRORS = ErrorTable(
+    "kratos",
+    {
+        AlreadySignedIn: lambda exc: KratosError(
+            400, error_id="session_already_available", reason=ALREADY_REASON
+        ),
+        InvalidPageToken: _with_reason(400),
+        InvalidId: lambda exc: KratosError(400, message=exc.message),
+        InvalidInput: _with_reason(400),
+        InvalidFilter: _with_reason(400),
+        InvalidSort: _with_reason(400),
+        WeakPassword: _with_reason(400),
+        AttemptExpired: lambda exc: KratosError(
+            410, error_id="self_service_flow_expired", reason=exc.message
+        ),
+        TenantNotFound: _with_reason(404),
+        NotFound: _plain(404),
+        UserNotFound: _plain(404),
+        SessionNotFound: _plain(404),
+        AttemptNotFound: _plain(404),
+        ProviderNotFound: _plain(404),
+        Conflict: _with_reason(409),
+        SessionNotLive: lambda exc: no_session(),
+        AuthenticationFailed: _with_reason(401),
+        UserSuspended: _with_reason(401),
+        SecondFactorFailed: _with_reason(401),
+        LockedOut: _with_reason(401),
+        SecondFactorRefused: _with_reason(403),
+        SessionLimitReached: _with_reason(403),
+        StorageUnavailable: _plain(503),
+        MailUnavailable: _plain(503),
+        SessiondError: _plain(500),
+    },
+)
 
 
 def install_handlers(app: FastAPI) -> None:
     async def kratos(request: Request, exc: Exception) -> Response:
-        error = exc if isinstance(exc, KratosError) else from_domain(exc)
-        return error_response(error)
+        assert isinstance(exc, KratosError)
+        return error_response(exc)
+
+    async def domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SessiondError)
+        return error_response(ERRORS.answer(request, exc))
+
+    async def fault(request: Request, exc: Exception) -> Response:
+        return internal_error(request_id(request.scope))
 
     async def http(request: Request, exc: Exception) -> Response:
         code = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -139,7 +183,7 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(KratosError(400, reason="the request could not be parsed"))
 
     app.add_exception_handler(KratosError, kratos)
-    app.add_exception_handler(SessiondError, kratos)
-    app.add_exception_handler(Exception, kratos)  # the last resort: a 500 in Kratos's shape
+    app.add_exception_handler(SessiondError, domain)
+    app.add_exception_handler(Exception, fault)  # the last resort, logged by the dispatcher
     app.add_exception_handler(HTTPException, http)
     app.add_exception_handler(RequestValidationError, validation)

@@ -12,7 +12,7 @@ from sessiond.api.pxyz import (
     users,
     well_known,
 )
-from sessiond.api.pxyz.errors import install_error_handlers
+from sessiond.api.pxyz.errors import install_error_handlers, internal_error
 from sessiond.settings import Settings
 
 PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/", "/api/.well-known/")
@@ -27,4 +27,4 @@ def create_door(settings: Settings) -> Door:
     install_error_handlers(app)
     for module in (sessions, attempts, users, providers, tenants, frontend, well_known):
         app.include_router(module.router)
-    return Door(name="pxyz", prefixes=PREFIXES, app=app)
+    return Door(name="pxyz", prefixes=PREFIXES, app=app, fault=internal_error)

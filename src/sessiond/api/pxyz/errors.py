@@ -3,27 +3,43 @@ errors to it. Codes are tRPC's, as pxyz's server (tRPC-OpenAPI) answers them."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
+from sessiond.api.errors import REQUEST_ID_HEADER, ErrorTable, request_id
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
+    AlreadySignedIn,
+    AttemptExpired,
+    AttemptNotFound,
     AuthenticationFailed,
     Conflict,
+    InvalidFilter,
+    InvalidId,
     InvalidInput,
+    InvalidPageToken,
+    InvalidSort,
+    MailUnavailable,
     NotFound,
+    SecondFactorFailed,
     SessiondError,
     SessionLimitReached,
+    SessionNotFound,
     SessionNotLive,
     StorageUnavailable,
+    TenantNotFound,
+    UserNotFound,
     UserSuspended,
+    WeakPassword,
 )
-
-log = logging.getLogger(__name__)
+from sessiond.domain.two_factor import SecondFactorRefused
+from sessiond.services.factor_tries import LockedOut
+from sessiond.services.providers import ProviderNotFound
 
 _CODES = {
     400: "BAD_REQUEST",
@@ -55,28 +71,46 @@ def error_response(
     return OrjsonResponse(body, status_code=status)
 
 
-def status_of(exc: SessiondError) -> int:
-    if isinstance(exc, InvalidInput):
-        return 400
-    if isinstance(exc, UserSuspended | SessionLimitReached | Forbidden):
-        return 403
-    if isinstance(exc, AuthenticationFailed | SessionNotLive):
-        return 401
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, StorageUnavailable):
-        return 503
-    return 400
+def _status(status: int) -> Callable[[SessiondError], OrjsonResponse]:
+    return lambda exc: error_response(status, exc.message)
+
+
+ERRORS = ErrorTable(
+    "pxyz",
+    {
+        InvalidInput: _status(400),
+        InvalidId: _status(400),
+        InvalidFilter: _status(400),
+        InvalidPageToken: _status(400),
+        InvalidSort: _status(400),
+        WeakPassword: _status(400),
+        AlreadySignedIn: _status(400),
+        UserSuspended: _status(403),
+        SessionLimitReached: _status(403),
+        Forbidden: _status(403),
+        AuthenticationFailed: _status(401),
+        SecondFactorFailed: _status(401),
+        LockedOut: _status(401),
+        SessionNotLive: _status(401),
+        NotFound: _status(404),
+        TenantNotFound: _status(404),
+        UserNotFound: _status(404),
+        SessionNotFound: _status(404),
+        AttemptNotFound: _status(404),
+        AttemptExpired: _status(404),
+        ProviderNotFound: _status(404),
+        Conflict: _status(409),
+        StorageUnavailable: _status(503),
+        MailUnavailable: _status(503),
+        SecondFactorRefused: _status(400),
+        SessiondError: _status(400),
+    },
+)
 
 
 async def _domain(request: Request, exc: Exception) -> OrjsonResponse:
     assert isinstance(exc, SessiondError)
-    status = status_of(exc)
-    if status == 503:
-        log.warning("pxyz: %s", exc.message)
-    return error_response(status, exc.message)
+    return ERRORS.answer(request, exc)
 
 
 async def _validation(request: Request, exc: Exception) -> OrjsonResponse:
@@ -92,9 +126,16 @@ async def _http(request: Request, exc: Exception) -> OrjsonResponse:
     return error_response(exc.status_code, message)
 
 
-async def _unexpected(request: Request, exc: Exception) -> OrjsonResponse:
-    log.exception("pxyz: unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, "an unexpected error occurred")
+def internal_error(request: str) -> Response:
+    """pxyz's 500, naming the request id the log line carries."""
+    response = error_response(500, "an unexpected error occurred")
+    response.headers[REQUEST_ID_HEADER] = request
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """The last resort; the door dispatcher logs the fault once."""
+    return internal_error(request_id(request.scope))
 
 
 def install_error_handlers(app: FastAPI) -> None:

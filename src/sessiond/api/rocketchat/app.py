@@ -9,14 +9,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sessiond.api.doors import BodyTooLarge, Door, ServedTenant, door_app
+from sessiond.api.errors import request_id
 from sessiond.api.fast_lane import FastLane
 from sessiond.api.rocketchat import accounts, methods, sessions
 from sessiond.api.rocketchat.caller import MAX_BODY_BYTES, DoorConfig
 from sessiond.api.rocketchat.errors import (
+    ERRORS,
     WireError,
     body_too_large,
     failure,
-    from_domain,
+    internal_error,
     invalid_params,
 )
 from sessiond.domain.errors import SessiondError
@@ -32,6 +34,7 @@ def create_door(settings: Settings) -> Door:
         prefixes=PREFIXES,
         app=FastLane(create_app(config), gets={"/api/v1/me": accounts.me}),
         max_body_bytes=MAX_BODY_BYTES,
+        fault=internal_error,
     )
 
 
@@ -57,7 +60,7 @@ async def _wire_error(request: Request, exc: Exception) -> Response:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SessiondError)
-    return from_domain(exc).response()
+    return ERRORS.answer(request, exc).response()
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -65,10 +68,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises after this answer, so the server logs the traceback.
-    return failure(
-        500, "an unexpected error occurred [error-internal]", "error-internal"
-    ).response()
+    """The last resort; the door dispatcher logs the fault once."""
+    return internal_error(request_id(request.scope))
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:

@@ -9,19 +9,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import Response
+
+from sessiond.api.errors import REQUEST_ID_HEADER, ErrorTable
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
+    AlreadySignedIn,
+    AttemptExpired,
+    AttemptNotFound,
     AuthenticationFailed,
     Conflict,
     InvalidFilter,
+    InvalidId,
     InvalidInput,
+    InvalidPageToken,
+    InvalidSort,
+    MailUnavailable,
     NotFound,
+    SecondFactorFailed,
     SessiondError,
+    SessionLimitReached,
     SessionNotFound,
     SessionNotLive,
     StorageUnavailable,
+    TenantNotFound,
+    UserNotFound,
+    UserSuspended,
+    WeakPassword,
 )
 from sessiond.domain.two_factor import Refusal, SecondFactorRefused
+from sessiond.services.factor_tries import LockedOut
+from sessiond.services.providers import ProviderNotFound
 
 NOT_LOGGED_IN = "You must be logged in to do this."
 UNAUTHORIZED_ACTION = (
@@ -127,26 +145,64 @@ def login_second_factor_refused(refused: SecondFactorRefused) -> WireError:
     return WireError(401, body)
 
 
-def from_domain(exc: SessiondError) -> WireError:
-    """The Rocket.Chat answer to an error a service raised."""
-    if isinstance(exc, SecondFactorRefused):
-        return second_factor_refused(exc)
-    if isinstance(exc, SessionNotLive):
-        return not_logged_in()
-    if isinstance(exc, SessionNotFound):
-        return session_not_found()
-    if isinstance(exc, InvalidFilter):
-        return failure(400, f"{exc.message} [error-invalid-filter]", "error-invalid-filter")
-    if isinstance(exc, InvalidInput):
-        return invalid_params(exc.message)
-    if isinstance(exc, Conflict):
-        return failure(400, f"{exc.message} [error-field-unavailable]", "error-field-unavailable")
-    if isinstance(exc, NotFound):
-        return failure(404, f"{exc.message} [error-not-found]", "error-not-found")
-    if isinstance(exc, AuthenticationFailed):
-        return login_failed()
-    if isinstance(exc, StorageUnavailable):
-        return failure(
-            503, "the service is unavailable, try again [error-unavailable]", "error-unavailable"
-        )
+def _not_found(exc: SessiondError) -> WireError:
+    return failure(404, f"{exc.message} [error-not-found]", "error-not-found")
+
+
+def _unavailable(exc: SessiondError) -> WireError:
+    return failure(
+        503, "the service is unavailable, try again [error-unavailable]", "error-unavailable"
+    )
+
+
+def _invalid_request(exc: SessiondError) -> WireError:
     return failure(400, f"{exc.message} [error-invalid-request]", "error-invalid-request")
+
+
+def _invalid_params(exc: SessiondError) -> WireError:
+    return invalid_params(exc.message)
+
+
+ERRORS = ErrorTable(
+    "rocketchat",
+    {
+        SecondFactorRefused: second_factor_refused,
+        SessionNotLive: lambda exc: not_logged_in(),
+        SessionNotFound: lambda exc: session_not_found(),
+        InvalidFilter: lambda exc: failure(
+            400, f"{exc.message} [error-invalid-filter]", "error-invalid-filter"
+        ),
+        InvalidInput: _invalid_params,
+        InvalidId: _invalid_params,
+        InvalidPageToken: _invalid_params,
+        InvalidSort: _invalid_params,
+        WeakPassword: _invalid_params,
+        AlreadySignedIn: _invalid_params,
+        Conflict: lambda exc: failure(
+            400, f"{exc.message} [error-field-unavailable]", "error-field-unavailable"
+        ),
+        NotFound: _not_found,
+        TenantNotFound: _not_found,
+        UserNotFound: _not_found,
+        AttemptNotFound: _not_found,
+        AttemptExpired: _not_found,
+        ProviderNotFound: _not_found,
+        AuthenticationFailed: lambda exc: login_failed(),
+        UserSuspended: lambda exc: login_failed(),
+        SecondFactorFailed: lambda exc: login_failed(),
+        LockedOut: lambda exc: login_failed(),
+        StorageUnavailable: _unavailable,
+        MailUnavailable: _unavailable,
+        SessionLimitReached: _invalid_request,
+        SessiondError: _invalid_request,
+    },
+)
+
+
+def internal_error(request: str) -> Response:
+    """Rocket.Chat's 500, naming the request id the log line carries."""
+    response = failure(
+        500, "an unexpected error occurred [error-internal]", "error-internal"
+    ).response()
+    response.headers[REQUEST_ID_HEADER] = request
+    return response

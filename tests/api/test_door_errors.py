@@ -1,0 +1,142 @@
+"""Every door answers each kind of domain error on purpose, a fault with its own 500 logged once
+with a request id, and a database outage with its own 503, logged."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+import sessiond
+from sessiond.api.errors import ErrorTable
+from sessiond.api.kratos.errors import ERRORS as KRATOS
+from sessiond.api.pxyz.errors import ERRORS as PXYZ
+from sessiond.api.rocketchat.errors import ERRORS as ROCKETCHAT
+from sessiond.domain.errors import SessiondError, StorageUnavailable
+from sessiond.domain.tenant import Tenant
+from sessiond.services.container import Services
+from sessiond.settings import Settings
+from tests.asgi import app_client
+from tests.conftest import unique_slug
+
+TABLES: dict[str, ErrorTable[Any]] = {"kratos": KRATOS, "rocketchat": ROCKETCHAT, "pxyz": PXYZ}
+
+
+def _kinds() -> set[type[SessiondError]]:
+    """Every kind of error the domain, infra and services layers define."""
+    for module in pkgutil.walk_packages(sessiond.__path__, "sessiond."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    found: set[type[SessiondError]] = set()
+    pending = [SessiondError]
+    while pending:
+        kind = pending.pop()
+        found.add(kind)
+        pending.extend(kind.__subclasses__())
+    return {kind for kind in found if not kind.__module__.startswith("sessiond.api.")}
+
+
+@pytest.mark.parametrize("door", sorted(TABLES))
+def test_every_kind_of_domain_error_has_an_answer(door: str) -> None:
+    kinds = _kinds()
+    assert len(kinds) > 20
+    missing = sorted(kind.__name__ for kind in kinds if kind not in TABLES[door].entries)
+    assert missing == []
+
+
+@dataclass(frozen=True)
+class Doors:
+    http: httpx.AsyncClient
+    tenant: Tenant
+
+
+@pytest.fixture
+async def doors(settings: Settings, services: Services) -> AsyncIterator[Doors]:
+    tenant = (await services.tenants.create(slug=unique_slug("faults"))).tenant
+    served = dataclasses.replace(settings, kratos_tenant=tenant.slug, rocketchat_tenant=tenant.slug)
+    async with app_client(served, services) as http:
+        yield Doors(http, tenant)
+
+
+def _kratos(doors: Doors) -> Awaitable[httpx.Response]:
+    return doors.http.get("/sessions/whoami", headers={"X-Session-Token": "ory_st_x"})
+
+
+def _rocketchat(doors: Doors) -> Awaitable[httpx.Response]:
+    headers = {"X-User-Id": "u", "X-Auth-Token": "t"}
+    return doors.http.get("/api/v1/me", headers=headers)
+
+
+def _pxyz(doors: Doors) -> Awaitable[httpx.Response]:
+    headers = {"x-public-key": doors.tenant.public_key, "Authorization": "Bearer t"}
+    return doors.http.get("/api/user/sessions", headers=headers)
+
+
+REQUESTS: dict[str, Callable[[Doors], Awaitable[httpx.Response]]] = {
+    "kratos": _kratos,
+    "rocketchat": _rocketchat,
+    "pxyz": _pxyz,
+}
+SHAPES: dict[str, Callable[[dict[str, Any], int], bool]] = {
+    "kratos": lambda body, status: body["error"]["code"] == status,
+    "rocketchat": lambda body, status: body["success"] is False and "error" in body,
+    "pxyz": lambda body, status: body["status"] == "error" and "code" in body,
+}
+
+
+def _failing(services: Services, monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    """Token checks fail with `error`: a fault injected where every door reaches the store."""
+
+    async def authenticate(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(services.sessions, "authenticate", authenticate)
+
+
+@pytest.mark.parametrize("door", sorted(REQUESTS))
+async def test_a_fault_is_the_door_s_500_logged_once_with_its_request_id(
+    doors: Doors,
+    services: Services,
+    door: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _failing(services, monkeypatch, RuntimeError("a bug"))
+    with caplog.at_level(logging.INFO):
+        answer = await REQUESTS[door](doors)
+
+    assert answer.status_code == 500
+    assert SHAPES[door](answer.json(), 500)
+    request = answer.headers["x-request-id"]
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(logged) == 1
+    assert request in logged[0].getMessage()
+    assert logged[0].exc_info is not None
+
+
+@pytest.mark.parametrize("door", sorted(REQUESTS))
+async def test_an_outage_is_the_door_s_503_logged(
+    doors: Doors,
+    services: Services,
+    door: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _failing(services, monkeypatch, StorageUnavailable("the database failed while testing"))
+    with caplog.at_level(logging.INFO):
+        answer = await REQUESTS[door](doors)
+
+    assert answer.status_code == 503
+    assert SHAPES[door](answer.json(), 503)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage().split(" [request ")[0] for r in warnings] == [
+        f"{door}: the database failed while testing"
+    ]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
