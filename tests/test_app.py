@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from sessiond.api.doors import BodyTooLarge, Door, DoorDispatch, request_client, services_of
+from sessiond.api.doors import BodyTooLarge, Door, DoorDispatch
+from sessiond.api.kit import request_client, services_of
 from sessiond.app import create_app
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import TrustedProxies

@@ -15,7 +15,8 @@ from starlette.types import ASGIApp
 
 from sessiond import __version__
 from sessiond.api import kratos, pxyz, rocketchat
-from sessiond.api.doors import NO_TELEMETRY, Door, DoorDispatch
+from sessiond.api.doors import Door, DoorDispatch
+from sessiond.api.kit import NO_TELEMETRY
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.errors import StorageUnavailable

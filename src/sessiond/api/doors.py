@@ -1,4 +1,4 @@
-"""Front doors as sub-applications, and what every door takes from a request.
+"""Front doors as sub-applications, and the dispatcher that hands each request to its door.
 
 Each door is its own ASGI app with its own routes, wire schemas and error bodies. The root app hands
 a request to the door that owns the longest matching path prefix, unchanged (no prefix stripping:
@@ -9,40 +9,15 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import FastAPI
-from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sessiond.api.errors import log_fault, request_id
-from sessiond.api.responses import OrjsonResponse
-from sessiond.domain.tenant import Tenant
-from sessiond.infra.client_ip import TrustedProxies, resolve_client
-from sessiond.services.container import Services
-from sessiond.services.context import Client
-
-# FastAPI's own OpenTelemetry hooks ask for the configured providers on every request; sessiond
-# does not set any up, so they stay off.
-NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-
-
-def door_app(title: str, *, openapi_url: str | None) -> FastAPI:
-    """A door's FastAPI app: orjson answers, its OpenAPI document where it publishes one, no
-    documentation pages."""
-    return FastAPI(
-        title=title,
-        default_response_class=OrjsonResponse,
-        openapi_url=openapi_url,
-        docs_url=None,
-        redoc_url=None,
-        telemetry=NO_TELEMETRY,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,40 +128,3 @@ def _content_length(scope: Scope) -> int | None:
             text = value.decode("latin-1").strip()
             return int(text) if text.isdigit() else None
     return None
-
-
-class ServedTenant:
-    """The one tenant a door serves (Kratos, Rocket.Chat), named by its slug in the settings. Its
-    id is looked up once: a served tenant cannot be deleted or have its slug changed (the pxyz
-    door refuses both), so the id stays right for the life of the process."""
-
-    def __init__(self, slug: str) -> None:
-        self.slug = slug
-        self._id: uuid.UUID | None = None
-
-    async def id(self, services: Services) -> uuid.UUID:
-        if self._id is None:
-            self._id = (await services.tenants.get_by_slug(self.slug)).id
-        return self._id
-
-    async def get(self, services: Services) -> Tenant:
-        return await services.tenants.get(await self.id(services))
-
-
-def services_of(request: Request) -> Services:
-    """The services the root app opened at startup (its lifespan state)."""
-    services: Services = request.state.services
-    return services
-
-
-def request_client(request: Request, trusted: TrustedProxies) -> Client:
-    """The client behind `request`: IP and location from proxy headers only when the peer is a
-    trusted proxy, the user agent and Host as sent."""
-    peer = request.client.host if request.client else None
-    address = resolve_client(peer=peer, headers=request.headers, trusted=trusted)
-    return Client(
-        user_agent=request.headers.get("user-agent", ""),
-        ip=address.ip,
-        location=address.location,
-        host=request.headers.get("host"),
-    )

@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.kratos.context import admin_tenant, path_id, services, view_of
+from sessiond.api.kit import services_of
+from sessiond.api.kratos.caller import admin_tenant, path_id, view_of
 from sessiond.api.kratos.errors import KratosError
 from sessiond.api.kratos.filters import active_state, expanded
 from sessiond.api.kratos.pagination import (
@@ -31,7 +32,7 @@ async def list_sessions(request: Request) -> Response:
     tenant = await admin_tenant(request)
     query = request.query_params
     state, expand, size = active_state(query), expanded(query), page_size(query)
-    page = await services(request).sessions.list_keyset(
+    page = await services_of(request).sessions.list_keyset(
         SessionQuery(tenant_id=tenant.id, state=state),
         size=size,
         token=query.get("page_token") or None,
@@ -51,7 +52,7 @@ async def list_sessions(request: Request) -> Response:
 async def get_session(request: Request, session_id: str) -> Response:
     tenant = await admin_tenant(request)
     expand = expanded(request.query_params)
-    record = await services(request).sessions.get(tenant.id, path_id(session_id))
+    record = await services_of(request).sessions.get(tenant.id, path_id(session_id))
     view = view_of(request, tenant, admin=True)
     return OrjsonResponse(
         render_session(record, view, identity="identity" in expand, devices="devices" in expand)
@@ -61,14 +62,14 @@ async def get_session(request: Request, session_id: str) -> Response:
 @router.patch("/admin/sessions/{session_id}/extend")
 async def extend_session(request: Request, session_id: str) -> Response:
     tenant = await admin_tenant(request)
-    record = await services(request).sessions.extend(tenant.id, path_id(session_id))
+    record = await services_of(request).sessions.extend(tenant.id, path_id(session_id))
     return OrjsonResponse(render_session(record, view_of(request, tenant, admin=True)))
 
 
 @router.delete("/admin/sessions/{session_id}")
 async def disable_session(request: Request, session_id: str) -> Response:
     tenant = await admin_tenant(request)
-    await services(request).sessions.end(
+    await services_of(request).sessions.end(
         tenant.id, path_id(session_id), reason=EndReason.ADMIN_REVOKED, by=ADMIN
     )
     return Response(status_code=204)
@@ -80,7 +81,7 @@ async def list_identity_sessions(request: Request, identity_id: str) -> Response
     user_id = path_id(identity_id)
     state = active_state(request.query_params)
     paging = parse_offset(request.query_params)
-    page = await services(request).sessions.list_offset(
+    page = await services_of(request).sessions.list_offset(
         SessionQuery(tenant_id=tenant.id, user_id=user_id, state=state),
         OffsetPage(offset=paging.offset, limit=paging.size),
     )
@@ -96,7 +97,7 @@ async def delete_identity_sessions(request: Request, identity_id: str) -> Respon
     """Ends every live session of the identity (rows are kept until retention, unlike Kratos);
     404 when none was ended, as Kratos answers when its delete removed no row."""
     tenant = await admin_tenant(request)
-    ended = await services(request).sessions.end_for_user(
+    ended = await services_of(request).sessions.end_for_user(
         tenant.id, path_id(identity_id), reason=EndReason.REVOKED_ALL, by=ADMIN
     )
     if not ended:

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.kratos.body import json_body, json_object
-from sessiond.api.kratos.context import admin_tenant, path_id, services, view_of
+from sessiond.api.kit import json_body, json_object, services_of
+from sessiond.api.kratos.caller import admin_tenant, path_id, view_of
 from sessiond.api.kratos.errors import KratosError
 from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
 from sessiond.api.kratos.patch import apply_patch
@@ -80,7 +80,7 @@ def new_user(body: dict[str, Any]) -> NewUser:
 async def create_identity(request: Request) -> Response:
     tenant = await admin_tenant(request)
     new = new_user(await json_object(request))
-    user = await services(request).users.create(tenant.id, new)
+    user = await services_of(request).users.create(tenant.id, new)
     return OrjsonResponse(render_identity(user, view_of(request, tenant, admin=True)), 201)
 
 
@@ -97,7 +97,7 @@ async def list_identities(request: Request) -> Response:
         paging = parse_offset(query)
     else:
         paging = parse_offset(query)
-        users, total = await services(request).users.list_offset(
+        users, total = await services_of(request).users.list_offset(
             tenant.id, offset=paging.offset, limit=paging.size
         )
     view = view_of(request, tenant, admin=True)
@@ -111,7 +111,7 @@ async def _picked(
     request: Request, tenant_id: Any, identifier: str | None, ids: list[str]
 ) -> list[User]:
     found: list[User] = []
-    users = services(request).users
+    users = services_of(request).users
     try:
         if identifier:
             found.append(await users.find(tenant_id, identifier))
@@ -125,7 +125,7 @@ async def _picked(
 @router.get("/admin/identities/{identity_id}")
 async def get_identity(request: Request, identity_id: str) -> Response:
     tenant = await admin_tenant(request)
-    user = await services(request).users.get(tenant.id, path_id(identity_id))
+    user = await services_of(request).users.get(tenant.id, path_id(identity_id))
     return OrjsonResponse(render_identity(user, view_of(request, tenant, admin=True)))
 
 
@@ -149,12 +149,12 @@ async def patch_identity(request: Request, identity_id: str) -> Response:
             state=_state(patched.get("state")),
         )
 
-    updated = await services(request).users.patch_profile(tenant.id, user_id, change, by=ADMIN)
+    updated = await services_of(request).users.patch_profile(tenant.id, user_id, change, by=ADMIN)
     return OrjsonResponse(render_identity(updated, view))
 
 
 @router.delete("/admin/identities/{identity_id}")
 async def delete_identity(request: Request, identity_id: str) -> Response:
     tenant = await admin_tenant(request)
-    await services(request).users.delete(tenant.id, path_id(identity_id))
+    await services_of(request).users.delete(tenant.id, path_id(identity_id))
     return Response(status_code=204)

@@ -17,7 +17,7 @@ import orjson
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from sessiond.api.kratos.body import parse_json
+from sessiond.api.kit import parse_json
 from sessiond.api.kratos.errors import KratosError
 from sessiond.domain.errors import InvalidPageToken
 

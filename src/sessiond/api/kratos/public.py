@@ -9,13 +9,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.kratos.body import json_object
-from sessiond.api.kratos.context import (
+from sessiond.api.kit import json_object, services_of
+from sessiond.api.kratos.caller import (
     authenticated,
     authenticated_aal,
     door_tenant_id,
     path_id,
-    services,
     view_of,
 )
 from sessiond.api.kratos.errors import KratosError
@@ -53,7 +52,7 @@ async def list_my_sessions(request: Request) -> Response:
         state=SessionState.LIVE,
         exclude_session_id=current.session.id,
     )
-    page = await services(request).sessions.list_offset(
+    page = await services_of(request).sessions.list_offset(
         query, OffsetPage(offset=paging.offset, limit=paging.size)
     )
     view = view_of(request, tenant, admin=False)
@@ -67,7 +66,7 @@ async def list_my_sessions(request: Request) -> Response:
 async def disable_my_other_sessions(request: Request) -> Response:
     auth = await authenticated(request)
     tenant, current = auth.tenant, auth.record
-    count = await services(request).sessions.end_for_user(
+    count = await services_of(request).sessions.end_for_user(
         tenant.id,
         current.user.id,
         reason=EndReason.REVOKED_OTHERS,
@@ -86,7 +85,7 @@ async def disable_my_session(request: Request, session_id: str) -> Response:
         raise KratosError(400, reason="cannot revoke current session")
     # Kratos answers 204 for a session that is missing or someone else's.
     with contextlib.suppress(SessionNotFound):
-        await services(request).sessions.end(
+        await services_of(request).sessions.end(
             tenant.id,
             target,
             reason=EndReason.REVOKED,
@@ -101,10 +100,10 @@ async def perform_native_logout(request: Request) -> Response:
     tenant_id = await door_tenant_id(request)
     token = _logout_token(await json_object(request, empty=b"{}"))
     try:
-        record = (await services(request).sessions.authenticate(tenant_id, token)).record
+        record = (await services_of(request).sessions.authenticate(tenant_id, token)).record
     except SessionNotLive:
         raise KratosError(403, reason=LOGOUT_REASON) from None
-    await services(request).sessions.end(
+    await services_of(request).sessions.end(
         tenant_id, record.session.id, reason=EndReason.SIGNED_OUT, by=str(record.user.id)
     )
     return Response(status_code=204)

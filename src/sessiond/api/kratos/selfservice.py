@@ -9,14 +9,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.kratos.body import json_object
-from sessiond.api.kratos.context import (
+from sessiond.api.kit import client_of, json_object, services_of
+from sessiond.api.kratos.caller import (
     TOKEN_FORMAT,
     base_url,
-    client_of,
     door_tenant,
     path_id,
-    services,
     session_token,
     view_of,
 )
@@ -73,7 +71,7 @@ def _text(body: dict[str, Any], *names: str) -> str:
 @router.get("/self-service/login/api")
 async def create_native_login_flow(request: Request) -> Response:
     tenant = await door_tenant(request)
-    flow = await services(request).flows.start_login(
+    flow = await services_of(request).flows.start_login(
         tenant.id,
         aal=_aal(request),
         session_token=session_token(request),
@@ -86,7 +84,7 @@ async def create_native_login_flow(request: Request) -> Response:
 @router.get("/self-service/login/flows")
 async def get_login_flow(request: Request) -> Response:
     tenant = await door_tenant(request)
-    flow = await services(request).flows.login_flow(tenant.id, _flow_id(request, "id"))
+    flow = await services_of(request).flows.login_flow(tenant.id, _flow_id(request, "id"))
     return OrjsonResponse(render_login_flow(flow, base_url=base_url(request)))
 
 
@@ -106,7 +104,7 @@ async def update_login_flow(request: Request) -> Response:
 async def _password_login(
     request: Request, tenant: Tenant, flow_id: uuid.UUID, body: dict[str, Any]
 ) -> Response:
-    flows = services(request).flows
+    flows = services_of(request).flows
     try:
         issued = await flows.sign_in_password(
             tenant.id,
@@ -129,7 +127,7 @@ async def _step_up(
     token = session_token(request)
     if token is None:
         raise no_session()
-    flows = services(request).flows
+    flows = services_of(request).flows
     code = _text(body, "totp_code" if method == "totp" else "lookup_secret")
     try:
         record = await flows.step_up(
@@ -147,7 +145,7 @@ async def _login_flow_refused(
     request: Request, tenant: Tenant, flow_id: uuid.UUID, entry: tuple[int, str]
 ) -> Response:
     """Kratos answers a refused submission with the flow again (400), carrying the message."""
-    flow = await services(request).flows.login_flow(tenant.id, flow_id)
+    flow = await services_of(request).flows.login_flow(tenant.id, flow_id)
     messages = [error_message(entry)]
     return OrjsonResponse(
         render_login_flow(flow, base_url=base_url(request), messages=messages), 400
@@ -157,14 +155,14 @@ async def _login_flow_refused(
 @router.get("/self-service/registration/api")
 async def create_native_registration_flow(request: Request) -> Response:
     tenant = await door_tenant(request)
-    flow = await services(request).flows.start_registration(tenant.id, client=client_of(request))
+    flow = await services_of(request).flows.start_registration(tenant.id, client=client_of(request))
     return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
 
 
 @router.get("/self-service/registration/flows")
 async def get_registration_flow(request: Request) -> Response:
     tenant = await door_tenant(request)
-    flow = await services(request).flows.registration_flow(tenant.id, _flow_id(request, "id"))
+    flow = await services_of(request).flows.registration_flow(tenant.id, _flow_id(request, "id"))
     return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
 
 
@@ -175,7 +173,7 @@ async def update_registration_flow(request: Request) -> Response:
     body = await json_object(request)
     if body.get("method") != "password":
         raise KratosError(400, reason="method must be password")
-    flows = services(request).flows
+    flows = services_of(request).flows
     flow = await flows.registration_flow(tenant.id, flow_id)
     try:
         new = new_user({"traits": body.get("traits"), "credentials": _credentials(body)})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sessiond.api.doors import Door, door_app
+from sessiond.api.doors import Door
+from sessiond.api.kit import DoorConfig, door_app
 from sessiond.api.pxyz import (
     attempts,
     frontend,
@@ -19,11 +20,13 @@ PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/", "/api/.w
 
 
 def create_door(settings: Settings) -> Door:
-    app = door_app("sessiond: pxyz", openapi_url="/api/v0/openapi.json")
-    app.state.platform_key = settings.platform_key
-    app.state.proxies = settings.proxies()
-    # The tenants other doors serve by configuration: deleting one would take those doors down.
-    app.state.served_slugs = frozenset({settings.kratos_tenant, settings.rocketchat_tenant})
+    config = DoorConfig(
+        proxies=settings.proxies(),
+        platform_key=settings.platform_key,
+        # The tenants other doors serve by configuration: deleting one would take them down.
+        served_slugs=frozenset({settings.kratos_tenant, settings.rocketchat_tenant}),
+    )
+    app = door_app("sessiond: pxyz", config, openapi_url="/api/v0/openapi.json")
     install_error_handlers(app)
     for module in (sessions, attempts, users, providers, tenants, frontend, well_known):
         app.include_router(module.router)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.access import Caller, secret_key_caller
+from sessiond.api.pxyz.caller import Caller, secret_key_caller
 from sessiond.api.pxyz.paging import created_at, envelope, parse_paging
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.ids import parse_id

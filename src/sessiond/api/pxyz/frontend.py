@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from sessiond.api.doors import request_client, services_of
+from sessiond.api.kit import client_of, services_of
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.access import SESSION_COOKIE, current_session, public_tenant
+from sessiond.api.pxyz.caller import SESSION_COOKIE, current_session, public_tenant
 from sessiond.api.pxyz.paging import envelope, parse_paging, session_created_at
 from sessiond.api.pxyz.signed_in import (
     issued_fields,
@@ -85,7 +85,7 @@ async def create_sign_in(body: CreateSignIn, request: Request) -> OrjsonResponse
         identifier=body.identifier,
         strategy=Strategy(body.strategy),
         password=body.password,
-        client=request_client(request, request.app.state.proxies),
+        client=client_of(request),
     )
     return await signed_in(request, result, status=201)
 
@@ -105,7 +105,7 @@ async def attempt_first_factor(id: str, body: FirstFactor, request: Request) -> 
         tenant.id,
         parse_id(id),
         password=body.password,
-        client=request_client(request, request.app.state.proxies),
+        client=client_of(request),
         strategy=None if body.strategy is None else Strategy(body.strategy),
     )
     return await signed_in(request, result, status=200)
@@ -125,7 +125,7 @@ async def attempt_second_factor(id: str, body: SecondFactor, request: Request) -
         tenant.id,
         parse_id(id),
         code=body.code,
-        client=request_client(request, request.app.state.proxies),
+        client=client_of(request),
     )
     return await signed_in(request, result, status=200)
 
@@ -142,7 +142,7 @@ async def create_sign_up(body: CreateSignUp, request: Request) -> OrjsonResponse
     result = await services_of(request).sign_ups.sign_up_password(
         tenant.id,
         new,
-        client=request_client(request, request.app.state.proxies),
+        client=client_of(request),
         strategy=Strategy(body.strategy),
     )
     related = Related(

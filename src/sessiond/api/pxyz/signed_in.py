@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sessiond.api.doors import services_of
+from sessiond.api.kit import config_of, services_of
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.access import SESSION_COOKIE
+from sessiond.api.pxyz.caller import SESSION_COOKIE
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.session import Session
@@ -105,4 +105,4 @@ def _over_https(request: Request) -> bool:
         return True
     forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     peer = request.client.host if request.client else None
-    return forwarded == "https" and peer is not None and request.app.state.proxies.contains(peer)
+    return forwarded == "https" and peer is not None and config_of(request).proxies.contains(peer)

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from sessiond.api.kit import config_of
 from sessiond.api.pxyz import tenant_wire
-from sessiond.api.pxyz.access import Caller, secret_key_caller
+from sessiond.api.pxyz.caller import Caller, secret_key_caller
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput, TenantNotFound
 from sessiond.domain.tenant import MAX_DURATION, Environment, LifetimeChange
@@ -85,7 +86,7 @@ async def update_tenant(
     if body.iconId or body.logoId:
         raise InvalidInput("tenant images are not supported by sessiond", field="iconId")
     tenant = await caller.services.tenants.rename(
-        tenant_id, name=body.name, slug=body.slug, protected=request.app.state.served_slugs
+        tenant_id, name=body.name, slug=body.slug, protected=config_of(request).served_slugs
     )
     return OrjsonResponse(tenant_wire.tenant(tenant))
 
@@ -93,7 +94,7 @@ async def update_tenant(
 @router.delete("/tenants/{id}")
 async def delete_tenant(id: str, caller: CallerDep, request: Request) -> OrjsonResponse:
     tenant_id = caller.tenant(id, what="id")
-    await caller.services.tenants.delete(tenant_id, protected=request.app.state.served_slugs)
+    await caller.services.tenants.delete(tenant_id, protected=config_of(request).served_slugs)
     return OrjsonResponse(True)
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from sessiond.api.doors import services_of
+from sessiond.api.kit import services_of
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.access import public_tenant
+from sessiond.api.pxyz.caller import public_tenant
 from sessiond.api.pxyz.signed_in import success
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import TenantNotFound

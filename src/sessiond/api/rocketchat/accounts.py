@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from sessiond.api.doors import services_of
+from sessiond.api.kit import client_of, services_of
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     body_fields,
     caller_of,
-    client_of,
     json_body,
     optional_text,
     require_permission,

@@ -8,11 +8,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.doors import BodyTooLarge, Door, ServedTenant, door_app
+from sessiond.api.doors import BodyTooLarge, Door
 from sessiond.api.errors import request_id
 from sessiond.api.fast_lane import FastLane
+from sessiond.api.kit import DoorConfig, ServedTenant, door_app
 from sessiond.api.rocketchat import accounts, methods, sessions
-from sessiond.api.rocketchat.caller import MAX_BODY_BYTES, DoorConfig
+from sessiond.api.rocketchat.caller import MAX_BODY_BYTES
 from sessiond.api.rocketchat.errors import (
     ERRORS,
     WireError,
@@ -28,7 +29,7 @@ PREFIXES = ("/api/v1/", "/api/info")
 
 
 def create_door(settings: Settings) -> Door:
-    config = DoorConfig(tenant=ServedTenant(settings.rocketchat_tenant), proxies=settings.proxies())
+    config = DoorConfig(proxies=settings.proxies(), tenant=ServedTenant(settings.rocketchat_tenant))
     return Door(
         name="rocketchat",
         prefixes=PREFIXES,
@@ -39,8 +40,7 @@ def create_door(settings: Settings) -> Door:
 
 
 def create_app(config: DoorConfig) -> FastAPI:
-    app = door_app("sessiond: Rocket.Chat door", openapi_url="/api/v1/openapi.json")
-    app.state.config = config
+    app = door_app("sessiond: Rocket.Chat door", config, openapi_url="/api/v1/openapi.json")
     app.include_router(accounts.router)
     app.include_router(sessions.router)
     app.include_router(methods.router)

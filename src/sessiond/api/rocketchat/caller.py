@@ -8,19 +8,17 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sessiond.api.doors import ServedTenant, request_client, services_of
+from sessiond.api.kit import client_of, json_object, served_tenant, served_tenant_id, services_of
 from sessiond.api.rocketchat.errors import (
     forbidden,
     invalid_params,
     not_logged_in,
 )
-from sessiond.api.rocketchat.jsontext import parse_json
 from sessiond.domain.errors import SessionNotLive
 from sessiond.domain.ids import render_hex
 from sessiond.domain.permissions import Permission, has_permission
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import User
-from sessiond.infra.client_ip import TrustedProxies
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sessions import Authenticated
@@ -28,12 +26,6 @@ from sessiond.services.totp_enrolment import TotpEnrolment
 from sessiond.services.two_factor import TwoFactorService
 
 MAX_BODY_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class DoorConfig:
-    tenant: ServedTenant
-    proxies: TrustedProxies
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,25 +42,18 @@ class Caller:
         return self.auth.tenant
 
 
-def config_of(request: Request) -> DoorConfig:
-    config: DoorConfig = request.app.state.config
-    return config
-
-
-def client_of(request: Request) -> Client:
-    return request_client(request, config_of(request).proxies)
-
-
 async def tenant_of(request: Request) -> Tenant:
-    return await config_of(request).tenant.get(services_of(request))
+    return await served_tenant(request)
 
 
 def two_factor_of(request: Request) -> TwoFactorService:
-    return services_of(request).two_factor
+    two_factor: TwoFactorService = services_of(request).two_factor
+    return two_factor
 
 
 def enrolment_of(request: Request) -> TotpEnrolment:
-    return services_of(request).totp_enrolment
+    enrolment: TotpEnrolment = services_of(request).totp_enrolment
+    return enrolment
 
 
 async def caller_of(request: Request) -> Caller:
@@ -78,7 +63,7 @@ async def caller_of(request: Request) -> Caller:
     if not user_id or not token:
         raise not_logged_in()
     services: Services = services_of(request)
-    tenant_id = await config_of(request).tenant.id(services)  # the tenant comes with `auth`
+    tenant_id = await served_tenant_id(request)  # the tenant itself comes with `auth`
     try:
         auth = await services.sessions.authenticate(tenant_id, token)
     except SessionNotLive as exc:
@@ -104,16 +89,7 @@ async def require_second_factor(request: Request, caller: Caller) -> None:
 
 async def json_body(request: Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body is `{}`."""
-    raw = await request.body()  # capped at MAX_BODY_BYTES by the door dispatcher
-    if not raw.strip():
-        return {}
-    try:
-        decoded = parse_json(raw)
-    except ValueError as exc:
-        raise invalid_params("the body must be JSON") from exc
-    if not isinstance(decoded, dict):
-        raise invalid_params("the body must be a JSON object")
-    return decoded
+    return await json_object(request, empty=b"{}")  # capped at MAX_BODY_BYTES by the dispatcher
 
 
 def body_fields(body: dict[str, Any], *, allowed: frozenset[str]) -> None:

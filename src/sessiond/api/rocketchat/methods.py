@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 
+from sessiond.api.kit import parse_json
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     Caller,
@@ -24,7 +25,6 @@ from sessiond.api.rocketchat.caller import (
     two_factor_of,
 )
 from sessiond.api.rocketchat.errors import invalid_params
-from sessiond.api.rocketchat.jsontext import parse_json
 from sessiond.domain.errors import Conflict, SecondFactorFailed
 
 router = APIRouter(prefix="/api/v1")

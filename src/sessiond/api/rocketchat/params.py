@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from sessiond.api.kit import parse_json
 from sessiond.api.rocketchat.errors import invalid_params, invalid_sort, invalid_sort_keys
-from sessiond.api.rocketchat.jsontext import parse_json
 from sessiond.domain.listing import SessionQuery, SessionState, SortField, SortKey
 
 DEFAULT_COUNT = 50

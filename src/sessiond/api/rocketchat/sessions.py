@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from sessiond.api.doors import services_of
+from sessiond.api.kit import services_of
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     Caller,

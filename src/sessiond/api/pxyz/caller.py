@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from sessiond.api.doors import services_of
+from sessiond.api.kit import bearer_token, config_of, services_of
 from sessiond.api.pxyz.errors import Forbidden
-from sessiond.domain.errors import AuthenticationFailed, InvalidInput, NotFound, TenantNotFound
+from sessiond.domain.errors import AuthenticationFailed, InvalidInput, TenantNotFound
 from sessiond.domain.ids import parse_id
 from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
@@ -60,21 +60,15 @@ class Caller:
             raise Forbidden("this needs a platform key")
 
 
-def bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    value = value.strip()
-    return value if scheme.lower() == "bearer" and value else None
-
-
 async def secret_key_caller(request: Request) -> Caller:
     """FastAPI dependency for the backend API."""
     services = services_of(request)
-    raw = request.headers.get(SDK_SECRET_KEY_HEADER, "").strip() or bearer(request)
+    raw = request.headers.get(SDK_SECRET_KEY_HEADER, "").strip() or bearer_token(request)
     if not raw:
         raise AuthenticationFailed(
             f"send the secret key as `Authorization: Bearer <key>` or `{SDK_SECRET_KEY_HEADER}`"
         )
-    platform = request.app.state.platform_key
+    platform = config_of(request).platform_key
     if platform and hmac.compare_digest(raw.encode(), platform.encode()):
         return Caller(services, None)
     key = await services.tenants.authenticate_key(raw)
@@ -100,7 +94,7 @@ async def public_tenant(request: Request, *, named: str | None = None) -> Tenant
 
 def session_token(request: Request) -> str | None:
     """An explicit `Authorization: Bearer` wins over the ambient cookie, as with Kratos's header."""
-    return bearer(request) or request.cookies.get(SESSION_COOKIE)
+    return bearer_token(request) or request.cookies.get(SESSION_COOKIE)
 
 
 async def current_session(request: Request) -> Authenticated:
@@ -112,7 +106,3 @@ async def current_session(request: Request) -> Authenticated:
     if len(token) > 512:
         raise AuthenticationFailed("the session is not valid")
     return await services_of(request).sessions.authenticate(tenant.id, token)
-
-
-def not_found(what: str, text: str) -> NotFound:
-    return NotFound(f"{what} {text[:64]} does not exist")

@@ -4,20 +4,17 @@ token, the client, and the view to render with."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from sessiond.api.doors import ServedTenant, request_client, services_of
+from sessiond.api.kit import bearer_token, served_tenant, served_tenant_id, services_of
 from sessiond.api.kratos.errors import KratosError, no_session
 from sessiond.api.kratos.wire import View
 from sessiond.domain.errors import AuthenticationFailed
 from sessiond.domain.flows import aal_below, required_aal
 from sessiond.domain.ids import parse_id
 from sessiond.domain.tenant import Tenant
-from sessiond.infra.client_ip import TrustedProxies
-from sessiond.services.container import Services
-from sessiond.services.context import Client, TokenFormat
+from sessiond.services.context import TokenFormat
 from sessiond.services.sessions import Authenticated
 
 TOKEN_FORMAT = TokenFormat(prefix="ory_st_", alphanumeric_length=32)
@@ -29,35 +26,18 @@ AAL2_REASON = (
 BAD_KEY_REASON = "The secret key is missing or is not one of this tenant's keys."
 
 
-@dataclass(frozen=True, slots=True)
-class DoorConfig:
-    tenant: ServedTenant
-    proxies: TrustedProxies
-
-
-def config_of(request: Request) -> DoorConfig:
-    config: DoorConfig = request.app.state.kratos
-    return config
-
-
 async def door_tenant_id(request: Request) -> uuid.UUID:
-    return await config_of(request).tenant.id(services_of(request))
+    return await served_tenant_id(request)
 
 
 async def door_tenant(request: Request) -> Tenant:
-    return await config_of(request).tenant.get(services_of(request))
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    value = value.strip()
-    return value if scheme.lower() == "bearer" and value else None
+    return await served_tenant(request)
 
 
 async def admin_tenant(request: Request) -> Tenant:
     """The door's tenant, once the request carries one of its secret keys as a bearer token."""
     tenant = await door_tenant(request)
-    raw = _bearer(request)
+    raw = bearer_token(request)
     if raw is None:
         raise KratosError(401, reason=BAD_KEY_REASON)
     try:
@@ -74,7 +54,7 @@ def session_token(request: Request) -> str | None:
     return (
         request.headers.get("x-session-token")
         or request.cookies.get(COOKIE)
-        or _bearer(request)
+        or bearer_token(request)
         or None
     )
 
@@ -106,10 +86,6 @@ async def authenticated_aal(request: Request) -> Authenticated:
     return auth
 
 
-def client_of(request: Request) -> Client:
-    return request_client(request, config_of(request).proxies)
-
-
 def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
@@ -125,7 +101,3 @@ def view_of(request: Request, tenant: Tenant, *, admin: bool) -> View:
 
 def path_id(raw: str) -> uuid.UUID:
     return parse_id(raw, what="id")
-
-
-def services(request: Request) -> Services:
-    return services_of(request)

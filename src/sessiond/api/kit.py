@@ -1,0 +1,150 @@
+"""What every door is built from and takes from a request, written once.
+
+A door is a package with the same files: `app.py` (its `create_door`: the FastAPI app from
+`door_app`, its `DoorConfig`, its routers and error handlers), `caller.py` (who is calling: the
+tenant, the key or session token, the client), `errors.py` (its error body and its `ErrorTable`),
+wire modules (its JSON shapes) and route modules. The pieces here are the ones every door needs
+alike: the app, the configuration, the services, the client, the bearer token and the JSON body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
+from starlette.requests import Request
+
+from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.errors import InvalidInput
+from sessiond.domain.tenant import Tenant
+from sessiond.infra.client_ip import TrustedProxies, resolve_client
+from sessiond.services.container import Services
+from sessiond.services.context import Client
+
+# FastAPI's own OpenTelemetry hooks ask for the configured providers on every request; sessiond
+# does not set any up, so they stay off.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+NOT_JSON = "the body is not valid JSON"
+NOT_OBJECT = "the body must be a JSON object"
+
+
+class ServedTenant:
+    """The one tenant a door serves (Kratos, Rocket.Chat), named by its slug in the settings. Its
+    id is looked up once: a served tenant cannot be deleted or have its slug changed (the pxyz
+    door refuses both), so the id stays right for the life of the process."""
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self._id: uuid.UUID | None = None
+
+    async def id(self, services: Services) -> uuid.UUID:
+        if self._id is None:
+            self._id = (await services.tenants.get_by_slug(self.slug)).id
+        return self._id
+
+    async def get(self, services: Services) -> Tenant:
+        return await services.tenants.get(await self.id(services))
+
+
+@dataclass(frozen=True, slots=True)
+class DoorConfig:
+    """A door's settings, kept on its app (`app.state.door`)."""
+
+    proxies: TrustedProxies
+    tenant: ServedTenant | None = None  # the one tenant Kratos and Rocket.Chat serve
+    platform_key: str | None = None  # pxyz: the key that reaches every tenant
+    served_slugs: frozenset[str] = frozenset()  # pxyz: tenants the other doors serve
+
+
+def door_app(title: str, config: DoorConfig, *, openapi_url: str | None) -> FastAPI:
+    """A door's FastAPI app: orjson answers, its OpenAPI document where it publishes one, no
+    documentation pages."""
+    app = FastAPI(
+        title=title,
+        default_response_class=OrjsonResponse,
+        openapi_url=openapi_url,
+        docs_url=None,
+        redoc_url=None,
+        telemetry=NO_TELEMETRY,
+    )
+    app.state.door = config
+    return app
+
+
+def config_of(request: Request) -> DoorConfig:
+    config: DoorConfig = request.app.state.door
+    return config
+
+
+def services_of(request: Request) -> Services:
+    """The services the root app opened at startup (its lifespan state)."""
+    services: Services = request.state.services
+    return services
+
+
+def _served(request: Request) -> ServedTenant:
+    served = config_of(request).tenant
+    if served is None:
+        raise RuntimeError("this door serves no single tenant")
+    return served
+
+
+async def served_tenant(request: Request) -> Tenant:
+    """The tenant a single-tenant door serves."""
+    return await _served(request).get(services_of(request))
+
+
+async def served_tenant_id(request: Request) -> uuid.UUID:
+    """Its id alone, known without a lookup after the first request."""
+    return await _served(request).id(services_of(request))
+
+
+def request_client(request: Request, trusted: TrustedProxies) -> Client:
+    """The client behind `request`: IP and location from proxy headers only when the peer is a
+    trusted proxy, the user agent and Host as sent."""
+    peer = request.client.host if request.client else None
+    address = resolve_client(peer=peer, headers=request.headers, trusted=trusted)
+    return Client(
+        user_agent=request.headers.get("user-agent", ""),
+        ip=address.ip,
+        location=address.location,
+        host=request.headers.get("host"),
+    )
+
+
+def client_of(request: Request) -> Client:
+    return request_client(request, config_of(request).proxies)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of `Authorization: Bearer <token>`, if the request carries one."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    value = value.strip()
+    return value if scheme.lower() == "bearer" and value else None
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """The decoded value; `ValueError` for anything that is not JSON. orjson refuses what Go's and
+    JavaScript's decoders refuse too (NaN, numbers past a double) and stops at a nesting limit with
+    a decode error, never a `RecursionError`."""
+    return orjson.loads(raw)
+
+
+async def json_body(request: Request, *, empty: bytes = b"null") -> Any:
+    """The request's JSON body (`empty` stands in for a blank one); `InvalidInput`, which every
+    door answers with its 400, when it is not JSON."""
+    try:
+        return parse_json((await request.body()).strip() or empty)
+    except ValueError:
+        raise InvalidInput(NOT_JSON) from None
+
+
+async def json_object(request: Request, *, empty: bytes = b"null") -> dict[str, Any]:
+    body = await json_body(request, empty=empty)
+    if not isinstance(body, dict):
+        raise InvalidInput(NOT_OBJECT)
+    return body

@@ -1,0 +1,23 @@
+"""The Kratos door's app: its routes, its error handlers and the fast lane for whoami."""
+
+from __future__ import annotations
+
+from sessiond.api.doors import Door
+from sessiond.api.fast_lane import FastLane
+from sessiond.api.kit import DoorConfig, ServedTenant, door_app
+from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
+from sessiond.api.kratos.errors import install_handlers, internal_error
+from sessiond.api.kratos.nostore import NoStore
+from sessiond.settings import Settings
+
+PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/")
+
+
+def create_door(settings: Settings) -> Door:
+    config = DoorConfig(proxies=settings.proxies(), tenant=ServedTenant(settings.kratos_tenant))
+    app = door_app("sessiond: Ory Kratos", config, openapi_url=None)
+    install_handlers(app)
+    for module in (public, admin_sessions, identities, selfservice, schema):
+        app.include_router(module.router)
+    fast = FastLane(app, gets={"/sessions/whoami": public.whoami})
+    return Door(name="kratos", prefixes=PREFIXES, app=NoStore(fast), fault=internal_error)
