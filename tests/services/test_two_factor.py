@@ -21,11 +21,11 @@ from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
 from sessiond.services.context import Client
-from sessiond.services.email_codes import EmailCodes
+from sessiond.services.rocketchat.email_codes import EmailCodes
+from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
+from sessiond.services.rocketchat.two_factor import TwoFactorService
 from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import PasswordSignIn
-from sessiond.services.totp_enrolment import TotpEnrolment
-from sessiond.services.two_factor import TwoFactorService
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from sessiond.store.tables import backup_codes, email_codes

@@ -25,11 +25,11 @@ from sessiond.domain.two_factor import (
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
-from sessiond.services.email_codes import EmailCodes
+from sessiond.services.rocketchat.email_codes import EmailCodes
+from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
+from sessiond.services.rocketchat.two_factor import TwoFactorService
 from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import PasswordSignIn
-from sessiond.services.totp_enrolment import TotpEnrolment
-from sessiond.services.two_factor import TwoFactorService
 from sessiond.store.tables import email_codes, factor_tries
 from tests.services.test_two_factor import CLIENT, PASSWORD, RecordingMailer, signed_in
 

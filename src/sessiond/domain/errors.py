@@ -122,6 +122,17 @@ class NotLiveReason(StrEnum):
     USER_SUSPENDED = "user_suspended"
 
 
+class LockedOut(SecondFactorFailed):
+    """Too many wrong second-factor codes lately: no code is checked until the lock passes."""
+
+    def __init__(self) -> None:
+        super().__init__("too many wrong second-factor codes; try again later", exhausted=True)
+
+
+class ProviderNotFound(NotFound):
+    """No OAuth provider with that id in the tenant."""
+
+
 class SessionNotLive(SessiondError):
     def __init__(self, reason: NotLiveReason) -> None:
         super().__init__(f"the session is not live: {reason.value}")

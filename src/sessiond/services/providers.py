@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sessiond.domain.errors import Conflict, InvalidInput, NotFound
+from sessiond.domain.errors import Conflict, InvalidInput, ProviderNotFound
 from sessiond.domain.ids import new_id
 from sessiond.domain.oauth import OAuthProvider, ProviderKey
 from sessiond.domain.user import check_text
@@ -18,10 +18,6 @@ CLIENT_ID_MAX = 512
 REDIRECT_URI_MAX = 2048
 SECRET_MAX = 4096
 MAX_SCOPES = 64
-
-
-class ProviderNotFound(NotFound):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ put a hash made with outdated parameters right, leave the attempt waiting when a
 due, make room under the session limit, run the door's own step, and issue the session. Every
 outcome, failures included, is written on the attempt in that same unit of work.
 
-Doors keep only what is theirs: pxyz's staged attempt (`staged_sign_in.py`), Kratos's login flow
-(`flows.py`), Rocket.Chat's code on login (`two_factor.py`).
+Doors keep only what is theirs: pxyz's staged attempt (`pxyz/staged_sign_in.py`), Kratos's login
+flow (`kratos/flows.py`), Rocket.Chat's code on login (`rocketchat/two_factor.py`).
 """
 
 from __future__ import annotations

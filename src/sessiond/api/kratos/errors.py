@@ -24,8 +24,10 @@ from sessiond.domain.errors import (
     InvalidInput,
     InvalidPageToken,
     InvalidSort,
+    LockedOut,
     MailUnavailable,
     NotFound,
+    ProviderNotFound,
     SecondFactorFailed,
     SessiondError,
     SessionLimitReached,
@@ -38,8 +40,6 @@ from sessiond.domain.errors import (
     WeakPassword,
 )
 from sessiond.domain.two_factor import SecondFactorRefused
-from sessiond.services.factor_tries import LockedOut
-from sessiond.services.providers import ProviderNotFound
 
 STATUS_TEXT = {
     400: "Bad Request",

@@ -21,9 +21,9 @@ from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import User
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
+from sessiond.services.rocketchat.two_factor import TwoFactorService
 from sessiond.services.sessions import Authenticated
-from sessiond.services.totp_enrolment import TotpEnrolment
-from sessiond.services.two_factor import TwoFactorService
 
 MAX_BODY_BYTES = 64 * 1024
 

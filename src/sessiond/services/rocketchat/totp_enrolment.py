@@ -19,7 +19,7 @@ from sessiond.infra.totp import (
     totp_step,
 )
 from sessiond.services.context import Deps
-from sessiond.services.factor_tries import reserve_try
+from sessiond.services.rocketchat.factor_tries import reserve_try
 from sessiond.services.sign_in_steps import check_second_factor
 from sessiond.services.users import require_user
 from sessiond.store.uow import UnitOfWork

@@ -6,19 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sessiond.domain.errors import SecondFactorFailed
+from sessiond.domain.errors import LockedOut
 from sessiond.domain.two_factor import FactorTries, reserve_factor_try
 from sessiond.domain.user import User
 from sessiond.services.context import Deps
 from sessiond.services.users import require_user
 from sessiond.store.uow import UnitOfWork
-
-
-class LockedOut(SecondFactorFailed):
-    """Too many wrong second-factor codes lately: no code is checked until the lock passes."""
-
-    def __init__(self) -> None:
-        super().__init__("too many wrong second-factor codes; try again later", exhausted=True)
 
 
 async def reserve_try(uow: UnitOfWork, user: User, *, now: datetime) -> FactorTries:

@@ -1,0 +1,2 @@
+"""Use cases only the Rocket.Chat door has: the REST second factor (TOTP, mailed codes, the
+password digest), TOTP enrolment and the per-user budget of second-factor tries."""
