@@ -291,7 +291,7 @@ async def test_profile_update_keeps_verification_and_refuses_anothers_identifier
         traits={"username": "alice2"},
         metadata_admin={"x": 1},
     )
-    updated = await services.users.update_profile(tenant.id, alice.id, change)
+    updated = await services.users.patch_profile(tenant.id, alice.id, lambda _: change)
     assert updated.emails == (Email("alice@example.com", True), Email("a2@example.com", False))
     assert (await services.users.get(tenant.id, alice.id)).metadata_admin == {"x": 1}
     for taken in (
@@ -300,9 +300,9 @@ async def test_profile_update_keeps_verification_and_refuses_anothers_identifier
         replace(change, username="bob"),
     ):
         with pytest.raises(Conflict):
-            await services.users.update_profile(tenant.id, alice.id, taken)
+            await services.users.patch_profile(tenant.id, alice.id, lambda _, taken=taken: taken)
     with pytest.raises(InvalidInput):
-        await services.users.update_profile(tenant.id, alice.id, ProfileChange())
+        await services.users.patch_profile(tenant.id, alice.id, lambda _: ProfileChange())
 
 
 async def test_patch_profile_applies_to_the_stored_user_and_writes_all_or_nothing(

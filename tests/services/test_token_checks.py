@@ -254,10 +254,10 @@ async def test_what_a_check_returns_follows_extension_step_up_and_profile_change
         await uow.commit()
     assert (await check(node_b, tenant, issued.token)).record.session.aal is AAL.AAL2
 
-    await services.users.update_profile(
+    await services.users.patch_profile(
         tenant.id,
         issued.record.session.user_id,
-        ProfileChange(username="alice", name="Alice Renamed"),
+        lambda _: ProfileChange(username="alice", name="Alice Renamed"),
     )
     assert (await check(node_b, tenant, issued.token)).record.user.name == "Alice Renamed"
 

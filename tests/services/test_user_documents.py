@@ -44,7 +44,7 @@ async def test_every_user_write_refuses_a_bad_document(
         ProfileChange(username="kept", metadata_public=document),
     ):
         with pytest.raises(InvalidInput):
-            await users.update_profile(tenant.id, user.id, change)
+            await users.patch_profile(tenant.id, user.id, lambda _, change=change: change)
     assert (await users.get(tenant.id, user.id)).metadata_public == {"k": 1}
 
 

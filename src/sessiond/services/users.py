@@ -165,12 +165,6 @@ class UserService:
             await require_tenant(uow, tenant_id)
             return await uow.users.list_page(tenant_id, offset=offset, limit=limit)
 
-    async def update_profile(
-        self, tenant_id: uuid.UUID, user_id: uuid.UUID, change: ProfileChange
-    ) -> User:
-        """Replaces the profile; an address kept keeps its verified flag."""
-        return await self.patch_profile(tenant_id, user_id, lambda _: change)
-
     async def set_state(
         self, tenant_id: uuid.UUID, user_id: uuid.UUID, state: UserState, *, by: str | None
     ) -> User:
