@@ -21,7 +21,7 @@ from sessiond.services.sessions import Authenticated
 
 SESSION_COOKIE = "__pxyz_session"
 PUBLIC_KEY_HEADER = "x-public-key"
-# The names pxyz's own SDK sends (packages/api-clients/src/client.ts in protoxyz/pxyz-js).
+# The header names pxyz's own JavaScript SDK sends (see docs/pxyz.md).
 SDK_PUBLIC_KEY_HEADER = "x-protocol-public-key"
 SDK_SECRET_KEY_HEADER = "x-protocol-secret-key"
 
