@@ -21,9 +21,11 @@ from starlette.requests import Request
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.tenant import Tenant
+from sessiond.domain.user import User
 from sessiond.infra.client_ip import TrustedProxies, resolve_client
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.sessions import Authenticated
 
 # FastAPI's own OpenTelemetry hooks ask for the configured providers on every request; sessiond
 # does not set any up, so they stay off.
@@ -58,6 +60,22 @@ class DoorConfig:
     tenant: ServedTenant | None = None  # the one tenant Kratos and Rocket.Chat serve
     platform_key: str | None = None  # pxyz: the key that reaches every tenant
     served_slugs: frozenset[str] = frozenset()  # pxyz: tenants the other doors serve
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCaller:
+    """A caller known by a live session, and the client it called from."""
+
+    auth: Authenticated
+    client: Client
+
+    @property
+    def user(self) -> User:
+        return self.auth.record.user
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.auth.tenant
 
 
 def door_app(title: str, config: DoorConfig, *, openapi_url: str | None) -> FastAPI:

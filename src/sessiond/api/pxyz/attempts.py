@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.caller import Caller, secret_key_caller
+from sessiond.api.pxyz.caller import KeyCaller, secret_key_caller
 from sessiond.api.pxyz.paging import created_at, envelope, parse_paging
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.ids import parse_id
 from sessiond.services.owners import Owned
 
 router = APIRouter(prefix="/api/v0/auth")
-CallerDep = Annotated[Caller, Depends(secret_key_caller)]
+CallerDep = Annotated[KeyCaller, Depends(secret_key_caller)]
 PerPage = Annotated[str | None, Query(alias="perPage")]
 TenantId = Annotated[str, Query(alias="tenantId")]
 

@@ -27,7 +27,7 @@ SDK_SECRET_KEY_HEADER = "x-protocol-secret-key"
 
 
 @dataclass(frozen=True, slots=True)
-class Caller:
+class KeyCaller:
     """A secret key's reach: one tenant, or every tenant for a platform key (`tenant_id` None)."""
 
     services: Services
@@ -60,7 +60,7 @@ class Caller:
             raise Forbidden("this needs a platform key")
 
 
-async def secret_key_caller(request: Request) -> Caller:
+async def secret_key_caller(request: Request) -> KeyCaller:
     """FastAPI dependency for the backend API."""
     services = services_of(request)
     raw = request.headers.get(SDK_SECRET_KEY_HEADER, "").strip() or bearer_token(request)
@@ -70,9 +70,9 @@ async def secret_key_caller(request: Request) -> Caller:
         )
     platform = config_of(request).platform_key
     if platform and hmac.compare_digest(raw.encode(), platform.encode()):
-        return Caller(services, None)
+        return KeyCaller(services, None)
     key = await services.tenants.authenticate_key(raw)
-    return Caller(services, key.tenant_id)
+    return KeyCaller(services, key.tenant_id)
 
 
 async def public_tenant(request: Request, *, named: str | None = None) -> Tenant:

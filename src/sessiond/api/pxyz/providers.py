@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.caller import Caller, secret_key_caller
+from sessiond.api.pxyz.caller import KeyCaller, secret_key_caller
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.ids import parse_id
@@ -18,7 +18,7 @@ from sessiond.services.owners import Owned
 from sessiond.services.providers import ProviderChanges
 
 router = APIRouter(prefix="/api/v0/auth/tenant-social-providers")
-CallerDep = Annotated[Caller, Depends(secret_key_caller)]
+CallerDep = Annotated[KeyCaller, Depends(secret_key_caller)]
 
 
 class ProviderFields(BaseModel):
@@ -95,6 +95,6 @@ async def delete_provider(id: str, caller: CallerDep) -> OrjsonResponse:
     return OrjsonResponse({"deleted": True})
 
 
-async def _home(caller: Caller, text: str) -> tuple[uuid.UUID, uuid.UUID]:
+async def _home(caller: KeyCaller, text: str) -> tuple[uuid.UUID, uuid.UUID]:
     provider_id = parse_id(text)
     return await caller.home_of(Owned.PROVIDER, provider_id), provider_id

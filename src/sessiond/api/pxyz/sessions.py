@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.caller import Caller, secret_key_caller
+from sessiond.api.pxyz.caller import KeyCaller, secret_key_caller
 from sessiond.api.pxyz.paging import envelope, parse_paging, session_created_at
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import SessionNotFound
@@ -17,7 +17,7 @@ from sessiond.domain.session import EndReason
 from sessiond.services.owners import Owned
 
 router = APIRouter(prefix="/api/v0")
-CallerDep = Annotated[Caller, Depends(secret_key_caller)]
+CallerDep = Annotated[KeyCaller, Depends(secret_key_caller)]
 PerPage = Annotated[str | None, Query(alias="perPage")]
 
 
@@ -62,7 +62,7 @@ async def delete_session(id: str, caller: CallerDep) -> OrjsonResponse:
 
 
 async def _page(
-    caller: Caller, query: SessionQuery, per_page: str | None, cursor: str | None
+    caller: KeyCaller, query: SessionQuery, per_page: str | None, cursor: str | None
 ) -> OrjsonResponse:
     paging = parse_paging(per_page, cursor)
     page = await caller.services.sessions.list_keyset(

@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sessiond.api.kit import config_of
 from sessiond.api.pxyz import tenant_wire
-from sessiond.api.pxyz.caller import Caller, secret_key_caller
+from sessiond.api.pxyz.caller import KeyCaller, secret_key_caller
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput, TenantNotFound
 from sessiond.domain.tenant import MAX_DURATION, Environment, LifetimeChange
 
 router = APIRouter(prefix="/api/v0")
-CallerDep = Annotated[Caller, Depends(secret_key_caller)]
+CallerDep = Annotated[KeyCaller, Depends(secret_key_caller)]
 MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
 
 

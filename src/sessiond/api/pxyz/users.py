@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from sessiond.api.pxyz import wire
-from sessiond.api.pxyz.caller import Caller, secret_key_caller
+from sessiond.api.pxyz.caller import KeyCaller, secret_key_caller
 from sessiond.api.pxyz.paging import created_at, envelope, parse_paging
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
@@ -19,7 +19,7 @@ from sessiond.services.owners import Owned
 from sessiond.services.users import NewUser, UserChanges
 
 router = APIRouter(prefix="/api/v0/auth/users")
-CallerDep = Annotated[Caller, Depends(secret_key_caller)]
+CallerDep = Annotated[KeyCaller, Depends(secret_key_caller)]
 PerPage = Annotated[str | None, Query(alias="perPage")]
 Meta = dict[str, Any] | None
 
@@ -138,7 +138,7 @@ async def unsuspend(id: str, caller: CallerDep) -> OrjsonResponse:
     return _user(await users.set_state(tenant_id, user_id, UserState.ACTIVE, by=caller.label))
 
 
-async def _home(caller: Caller, text: str) -> tuple[uuid.UUID, uuid.UUID]:
+async def _home(caller: KeyCaller, text: str) -> tuple[uuid.UUID, uuid.UUID]:
     user_id = parse_id(text)
     return await caller.home_of(Owned.USER, user_id), user_id
 

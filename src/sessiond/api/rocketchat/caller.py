@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 
-from sessiond.api.kit import client_of, json_object, served_tenant, served_tenant_id, services_of
+from sessiond.api.kit import (
+    SessionCaller,
+    client_of,
+    json_object,
+    served_tenant,
+    served_tenant_id,
+    services_of,
+)
 from sessiond.api.rocketchat.errors import (
     forbidden,
     invalid_params,
@@ -18,28 +24,11 @@ from sessiond.domain.errors import SessionNotLive
 from sessiond.domain.ids import render_hex
 from sessiond.domain.permissions import Permission, has_permission
 from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import User
 from sessiond.services.container import Services
-from sessiond.services.context import Client
 from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import TwoFactorService
-from sessiond.services.sessions import Authenticated
 
 MAX_BODY_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    auth: Authenticated
-    client: Client
-
-    @property
-    def user(self) -> User:
-        return self.auth.record.user
-
-    @property
-    def tenant(self) -> Tenant:
-        return self.auth.tenant
 
 
 async def tenant_of(request: Request) -> Tenant:
@@ -56,7 +45,7 @@ def enrolment_of(request: Request) -> TotpEnrolment:
     return enrolment
 
 
-async def caller_of(request: Request) -> Caller:
+async def caller_of(request: Request) -> SessionCaller:
     """The caller's live session; the user id sent must be that session's user."""
     user_id = request.headers.get("x-user-id")
     token = request.headers.get("x-auth-token")
@@ -70,15 +59,15 @@ async def caller_of(request: Request) -> Caller:
         raise not_logged_in() from exc
     if render_hex(auth.record.user.id) != user_id.strip().lower():
         raise not_logged_in()
-    return Caller(auth, client_of(request))
+    return SessionCaller(auth, client_of(request))
 
 
-def require_permission(caller: Caller, permission: Permission) -> None:
+def require_permission(caller: SessionCaller, permission: Permission) -> None:
     if not has_permission(caller.user.roles, permission):
         raise forbidden()
 
 
-async def require_second_factor(request: Request, caller: Caller) -> None:
+async def require_second_factor(request: Request, caller: SessionCaller) -> None:
     await two_factor_of(request).require(
         caller.auth,
         code=request.headers.get("x-2fa-code"),

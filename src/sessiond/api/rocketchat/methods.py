@@ -11,10 +11,9 @@ from fastapi import APIRouter
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 
-from sessiond.api.kit import parse_json
+from sessiond.api.kit import SessionCaller, parse_json
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
-    Caller,
     body_fields,
     caller_of,
     enrolment_of,
@@ -28,7 +27,7 @@ from sessiond.api.rocketchat.errors import invalid_params
 from sessiond.domain.errors import Conflict, SecondFactorFailed
 
 router = APIRouter(prefix="/api/v1")
-Handler = Callable[[Request, Caller, list[Any]], Awaitable[Any]]
+Handler = Callable[[Request, SessionCaller, list[Any]], Awaitable[Any]]
 
 
 class MethodError(Exception):
@@ -38,7 +37,7 @@ class MethodError(Exception):
         self.reason = reason
 
 
-async def _enable(request: Request, caller: Caller, params: list[Any]) -> Any:
+async def _enable(request: Request, caller: SessionCaller, params: list[Any]) -> Any:
     try:
         pending = await enrolment_of(request).begin(
             caller.tenant.id, caller.user.id, issuer=caller.tenant.name
@@ -48,7 +47,7 @@ async def _enable(request: Request, caller: Caller, params: list[Any]) -> Any:
     return {"secret": pending.secret, "url": pending.url}
 
 
-async def _validate(request: Request, caller: Caller, params: list[Any]) -> Any:
+async def _validate(request: Request, caller: SessionCaller, params: list[Any]) -> Any:
     code = _code(params)
     try:
         codes = await enrolment_of(request).confirm(caller.tenant.id, caller.user.id, code)
@@ -57,7 +56,7 @@ async def _validate(request: Request, caller: Caller, params: list[Any]) -> Any:
     return {"codes": codes}
 
 
-async def _disable(request: Request, caller: Caller, params: list[Any]) -> Any:
+async def _disable(request: Request, caller: SessionCaller, params: list[Any]) -> Any:
     try:
         await enrolment_of(request).disable(caller.tenant.id, caller.user.id, _code(params))
     except SecondFactorFailed as exc:
@@ -69,7 +68,7 @@ async def _disable(request: Request, caller: Caller, params: list[Any]) -> Any:
     return True
 
 
-async def _regenerate(request: Request, caller: Caller, params: list[Any]) -> Any:
+async def _regenerate(request: Request, caller: SessionCaller, params: list[Any]) -> Any:
     code = _code(params)
     try:
         codes = await enrolment_of(request).regenerate_codes(caller.tenant.id, caller.user.id, code)

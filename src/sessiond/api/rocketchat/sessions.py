@@ -9,10 +9,9 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from sessiond.api.kit import services_of
+from sessiond.api.kit import SessionCaller, services_of
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
-    Caller,
     body_fields,
     caller_of,
     json_body,
@@ -84,7 +83,9 @@ async def logout_any(request: Request) -> OrjsonResponse:
     return await _end(request, caller, record, EndReason.ADMIN_REVOKED)
 
 
-async def _list(request: Request, caller: Caller, *, user_id: uuid.UUID | None) -> OrjsonResponse:
+async def _list(
+    request: Request, caller: SessionCaller, *, user_id: uuid.UUID | None
+) -> OrjsonResponse:
     params = list_params(request.query_params)
     query = params.query(caller.tenant.id, user_id=user_id)
     page = await services_of(request).sessions.list_offset(
@@ -102,7 +103,7 @@ async def _list(request: Request, caller: Caller, *, user_id: uuid.UUID | None) 
     return OrjsonResponse(body)
 
 
-def _one(record: SessionRecord, caller: Caller, *, with_user: bool) -> OrjsonResponse:
+def _one(record: SessionRecord, caller: SessionCaller, *, with_user: bool) -> OrjsonResponse:
     current = caller.auth.record.session.id
     body = session_item(record, current=current, with_user=with_user)
     body["success"] = True
@@ -110,7 +111,7 @@ def _one(record: SessionRecord, caller: Caller, *, with_user: bool) -> OrjsonRes
 
 
 async def _end(
-    request: Request, caller: Caller, record: SessionRecord, reason: EndReason
+    request: Request, caller: SessionCaller, record: SessionRecord, reason: EndReason
 ) -> OrjsonResponse:
     session = record.session
     await services_of(request).sessions.end(
@@ -120,7 +121,7 @@ async def _end(
 
 
 async def _live_session(
-    request: Request, caller: Caller, session_id: str, *, owner: uuid.UUID | None
+    request: Request, caller: SessionCaller, session_id: str, *, owner: uuid.UUID | None
 ) -> SessionRecord:
     try:
         wanted = parse_id(session_id, what="sessionId")
