@@ -52,6 +52,9 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--seed-users", type=int, default=10_000)
     parser.add_argument("--random-seed", type=int, default=1)
     parser.add_argument("--fresh-seed", action="store_true", help="seed again even if kept")
+    parser.add_argument(
+        "--seed-database", default=None, help="the seeded database (default: by its size)"
+    )
     parser.add_argument("--depth", type=int, default=10_000, help="rows before the deep page")
     parser.add_argument("--filter", default="firefox", help="list.all's text filter")
     parser.add_argument(
@@ -76,6 +79,7 @@ def parse(argv: list[str] | None = None) -> Options:
             sessions=args.seed_sessions,
             random_seed=args.random_seed,
             fresh=args.fresh_seed,
+            database_name=args.seed_database,
         ),
         depth=args.depth,
         filter=args.filter,

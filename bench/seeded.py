@@ -30,10 +30,11 @@ class SeedSpec:
     sessions: int
     random_seed: int = 1
     fresh: bool = False
+    database_name: str | None = None
 
     @property
     def database(self) -> str:
-        return f"sessiond_bench_seed_{self.sessions}"
+        return self.database_name or f"sessiond_bench_seed_{self.sessions}"
 
     @property
     def marker(self) -> str:
