@@ -14,12 +14,14 @@ from sqlalchemy import String, literal, select
 from sessiond.domain.device import UserAgentInfo
 from sessiond.domain.errors import InvalidFilter
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionRecord, SessionState
+from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.regex import compile_filter, for_database
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
+from sessiond.store.repositories import listing
 
 PASSWORD = "correct horse battery"
 CHROME_WINDOWS = (
@@ -209,7 +211,13 @@ def re2_finds(pattern: str, values: list[str | None]) -> bool:
     return any(value is not None and regexp.search(value) for value in values)
 
 
-async def test_portable_filters_find_what_re2_finds(services: Services, tenant: Tenant) -> None:
+# With 0, every filter matches "many" sessions and its page is walked row by row; otherwise its
+# few matches are read through the indexes first. Both must select what RE2 selects.
+@pytest.mark.parametrize("sparse_matches", [listing.SPARSE_MATCHES, 0])
+async def test_portable_filters_find_what_re2_finds(
+    services: Services, tenant: Tenant, sparse_matches: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "SPARSE_MATCHES", sparse_matches)
     records = await sign_in_everyone(services, tenant)
     match_counts = set()
     for pattern in PORTABLE:
@@ -229,8 +237,35 @@ async def test_portable_filters_find_what_re2_finds(services: Services, tenant: 
             page = await services.sessions.list_offset(query, OffsetPage(limit=100))
 
             assert {r.session.id for r in page.items} == expected, (pattern, user_fields)
+            assert page.total == len(expected), (pattern, user_fields)
             match_counts.add(len(expected))
     assert len(match_counts) >= 4  # the table tells sessions apart, not all or nothing
+
+
+async def test_a_session_matched_by_its_device_and_its_user_counts_once_in_every_state(
+    services: Services, tenant: Tenant
+) -> None:
+    records = await sign_in_everyone(services, tenant)
+    by_user = {r.user.username: r.session for r in records}
+    await services.sessions.end(
+        tenant.id, by_user["carol"].id, reason=EndReason.ADMIN_REVOKED, by="test"
+    )
+    # bob.k signed in with Firefox: matched by both; carol by her username only, and ended.
+    expected = {
+        SessionState.ALL: {by_user["bob.k"].id, by_user["carol"].id},
+        SessionState.LIVE: {by_user["bob.k"].id},
+        SessionState.ENDED: {by_user["carol"].id},
+    }
+    for state, sessions in expected.items():
+        query = SessionQuery(
+            tenant.id, state=state, text_filter="fire|bob|carol", filter_user_fields=True
+        )
+        offset = await services.sessions.list_offset(query, OffsetPage(limit=100))
+        keyset = await services.sessions.list_keyset(query, size=100)
+
+        assert {r.session.id for r in offset.items} == sessions, state
+        assert {r.session.id for r in keyset.items} == sessions, state
+        assert offset.total == keyset.total == len(sessions), state
 
 
 async def test_portable_filters_match_the_same_strings(services: Services) -> None:

@@ -13,17 +13,26 @@
   statement takes its own snapshot inside a transaction too, so the transaction would buy nothing
   but two round trips. On SQLite it keeps its transaction, which there is one snapshot for all
   its reads.
+- Plans: PostgreSQL may give a prepared statement run often a generic plan, made without its
+  values; `planned_for_each_run` asks for a plan made for the values of each run (a text
+  filter's pattern and profiles decide which index pays off). A read-only unit of work has no
+  transaction for `SET LOCAL` to end with, so there the setting is made and then reset.
+- Inserts that may meet a row already there (`insert_skipping_duplicates`): both backends have
+  `ON CONFLICT DO NOTHING`, but SQLAlchemy writes it only through each dialect's own `insert`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, Table, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -71,9 +80,35 @@ def _uuid_hex_postgresql(element: uuid_hex, compiler: SQLCompiler, **kw: Any) ->
     return f"replace(CAST({compiler.process(element.clauses, **kw)} AS TEXT), '-', '')"
 
 
+def insert_skipping_duplicates(table: Table, dialect_name: str) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING`: a row that breaks a unique constraint is left out.
+    On PostgreSQL, one another transaction is inserting waits for it and is then left out."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
 def read_only_options(engine: AsyncEngine) -> dict[str, Any]:
     """Execution options for a unit of work that only reads (see the module's docstring)."""
     return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+
+
+@asynccontextmanager
+async def planned_for_each_run(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Statements run inside are planned for their own values (see the module's docstring)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    options = conn.sync_connection.get_execution_options() if conn.sync_connection else {}
+    if options.get("isolation_level") != "AUTOCOMMIT":
+        await conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
+        return
+    await conn.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
+    try:
+        yield
+    finally:
+        await conn.exec_driver_sql("RESET plan_cache_mode")
 
 
 def configure_engine(engine: AsyncEngine) -> None:

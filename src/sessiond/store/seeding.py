@@ -26,6 +26,11 @@ from sessiond.domain.session import Session
 from sessiond.domain.user import User
 from sessiond.store.dialect import SQLITE_IMMEDIATE
 from sessiond.store.errors import conflict_on_duplicate, storage_errors
+from sessiond.store.repositories.device_profiles import (
+    DeviceProfileRepository,
+    Parts,
+    profile_parts,
+)
 from sessiond.store.repositories.users import email_rows, user_values
 from sessiond.store.tables import devices, sessions, user_emails, users
 from sessiond.store.uow import Store
@@ -37,12 +42,14 @@ _TAKEN = "a seeded username or email address is already taken"
 _COPY_SETTINGS = ("synchronous_commit = off", "gin_pending_list_limit = 65536", "work_mem = 65536")
 _SQLITE_CACHE_KIB = 256 * 1024
 _Rows = list[tuple[Any, ...]]
+_Profiles = dict[tuple[uuid.UUID, Parts], uuid.UUID]
 
 
 class BulkLoader:
     def __init__(self, store: Store) -> None:
         self._engine = store.engine
         self._postgres = store.backend == "postgresql"
+        self._profiles: _Profiles = {}
 
     async def count_users(self, tenant_id: uuid.UUID) -> int:
         async with storage_errors("counting users"), self._engine.connect() as conn:
@@ -60,14 +67,32 @@ class BulkLoader:
     async def add_sessions(self, batch: Sequence[tuple[Session, Device]]) -> None:
         """Sessions, each with its own device. The rows are made in a worker thread, so a
         caller can prepare the next batch while the database writes this one."""
+        await self._add_profiles(batch)
         device_rows, session_rows = await asyncio.to_thread(self._session_rows, batch)
         async with self._transaction("adding sessions") as conn:
             await self._write(conn, devices, device_rows)
             await self._write(conn, sessions, session_rows)
 
+    async def _add_profiles(self, batch: Sequence[tuple[Session, Device]]) -> None:
+        """The device profiles of the batch that this loader has not met yet (seeded devices
+        share a few dozen), found or made in the tenant."""
+        missing: dict[uuid.UUID, list[UserAgentInfo]] = {}
+        for session, device in batch:
+            if (session.tenant_id, _profile_parts(device.agent)) not in self._profiles:
+                missing.setdefault(session.tenant_id, []).append(device.agent)
+        if not missing:
+            return
+        async with self._transaction("adding device profiles") as conn:
+            for tenant_id, agents in missing.items():
+                found = await DeviceProfileRepository(conn).ids_for(tenant_id, agents)
+                self._profiles.update(((tenant_id, parts), id_) for parts, id_ in found.items())
+
     def _session_rows(self, batch: Sequence[tuple[Session, Device]]) -> tuple[_Rows, _Rows]:
         device_rows = [_device_row(session, device) for session, device in batch]
-        session_rows = [_session_row(session) for session, _ in batch]
+        session_rows = [
+            _session_row(session, self._profiles[session.tenant_id, _profile_parts(device.agent)])
+            for session, device in batch
+        ]
         return self._for_driver(devices, device_rows), self._for_driver(sessions, session_rows)
 
     def _for_driver(self, table: Table, rows: list[dict[str, Any]]) -> _Rows:
@@ -176,18 +201,24 @@ def _device_row(session: Session, device: Device) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=1024)
+def _profile_parts(agent: UserAgentInfo) -> Parts:
+    return profile_parts(agent)
+
+
+@functools.lru_cache(maxsize=1024)
 def _agent_parts(agent: UserAgentInfo) -> tuple[tuple[str, str | None], ...]:
     """The parsed parts of a user agent; seeded devices share a few dozen agents."""
     return tuple((name, getattr(agent, name)) for name in _AGENT_FIELDS)
 
 
-def _session_row(session: Session) -> dict[str, Any]:
+def _session_row(session: Session, device_profile_id: uuid.UUID) -> dict[str, Any]:
     return {
         "id": session.id,
         "tenant_id": session.tenant_id,
         "user_id": session.user_id,
         "token_digest": session.token_digest,
         "device_id": session.device_id,
+        "device_profile_id": device_profile_id,
         "authenticated_at": session.authenticated_at,
         "issued_at": session.issued_at,
         "expires_at": session.expires_at,

@@ -244,6 +244,10 @@ sessions = Table(
     Column("end_reason", String(32), nullable=True),
     Column("ended_by", String(128), nullable=True),
     *_stamps(),
+    # revision 0008: the profile of the session's device (`device_profiles`), null without a
+    # device. No foreign key: profiles go only with their tenant, whose sessions go too, and a
+    # key would have that deletion look up sessions by profile, which no index leads with.
+    Column("device_profile_id", Uuid(), nullable=True),
     Index("ix_sessions_tenant_created", "tenant_id", "created_at", "id"),
     Index("ix_sessions_user_created", "user_id", "created_at", "id"),
     Index("ix_sessions_tenant_ended", "tenant_id", "ended_at"),
@@ -265,24 +269,39 @@ Index(
     sqlite_where=sessions.c.ended_at.is_(None),
 )
 
-# Text filters are regular expressions; on PostgreSQL, pg_trgm's GIN indexes serve `~` on the
-# filtered columns. SQLite's `regexp()` is a plain function no index can serve, so there each of
-# these is an empty partial index (`WHERE 0`): same name, same columns, one schema for both.
+# Revision 0008: the device parts that text filters read, once per distinct combination in a
+# tenant (a few dozen, where sessions are millions). A filter is matched against these, and the
+# sessions of the matching profiles are counted from `ix_sessions_device_profile` alone, which
+# also holds what liveness reads of a session. `digest` is the SHA-256 of the parts as a JSON
+# array (`store/repositories/device_profiles.py`), unique per tenant: NULL is a value here, which
+# a unique constraint on the columns themselves would not treat so.
+device_profiles = Table(
+    "device_profiles",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("digest", String(64), nullable=False),
+    Column("browser_name", String(128), nullable=True),
+    Column("app_name", String(64), nullable=True),
+    Column("device_type", String(32), nullable=True),
+    Column("app_kind", String(32), nullable=True),
+    Column("os_name", String(128), nullable=True),
+    UniqueConstraint("tenant_id", "digest"),
+)
+Index(
+    "ix_sessions_device_profile",
+    sessions.c.tenant_id,
+    sessions.c.device_profile_id,
+    sessions.c.expires_at,
+    sessions.c.user_id,
+    sessions.c.ended_at,
+)
+
+# Text filters are regular expressions; on PostgreSQL, pg_trgm's GIN index serves `~` on the
+# filtered user columns. SQLite's `regexp()` is a plain function no index can serve, so there it
+# is an empty partial index (`WHERE 0`): same name, same columns, one schema for both.
 _TRIGRAM = "gin_trgm_ops"
 _NEVER = text("0")
-Index(
-    "ix_devices_filter",
-    devices.c.browser_name,
-    devices.c.app_name,
-    devices.c.device_type,
-    devices.c.app_kind,
-    devices.c.os_name,
-    postgresql_using="gin",
-    postgresql_ops=dict.fromkeys(
-        ("browser_name", "app_name", "device_type", "app_kind", "os_name"), _TRIGRAM
-    ),
-    sqlite_where=_NEVER,
-)
 Index(
     "ix_users_filter",
     users.c.username,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import uuid
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import Boolean, ColumnElement, Select, and_, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -23,14 +28,15 @@ from sessiond.domain.listing import (
 )
 from sessiond.infra.regex import compile_filter, for_database
 from sessiond.infra.regex_alphabet import HEX_DIGITS, can_match_within
-from sessiond.store.dialect import sortable_text, uuid_hex
+from sessiond.store.dialect import planned_for_each_run, sortable_text, uuid_hex
 from sessiond.store.errors import database_regex_errors
+from sessiond.store.repositories.device_profiles import PROFILE_FIELDS
 from sessiond.store.repositories.sessions import (
     SessionRepository,
     live_condition,
     state_condition,
 )
-from sessiond.store.tables import devices, sessions, users
+from sessiond.store.tables import device_profiles, devices, sessions, users
 
 _SORT_COLUMNS: dict[SortField, Any] = {
     SortField.CREATED_AT: sessions.c.created_at,
@@ -48,7 +54,6 @@ _SORT_COLUMNS: dict[SortField, Any] = {
 # A filter matching at most this many sessions is cheaper to read through the indexes than to
 # meet while walking a tenant's sessions in order (`SessionLister._page_conditions`).
 SPARSE_MATCHES = 10_000
-_DEVICE_FILTER_FIELDS = ("browser_name", "app_name", "device_type", "app_kind", "os_name")
 
 
 class member_of(FunctionElement[bool]):
@@ -59,6 +64,8 @@ class member_of(FunctionElement[bool]):
 
     type = Boolean()
     inherit_cache = True
+    # A truth value as it stands: SQLite is not given `(... IN ...) = 1`, which no index serves.
+    _is_implicitly_boolean = True
 
 
 @compiles(member_of)
@@ -76,48 +83,80 @@ def _member_of_postgresql(element: member_of, compiler: SQLCompiler, **kw: Any) 
 @dataclass(frozen=True, slots=True)
 class _TextFilter:
     """One filter written two ways that select the same sessions: `on_rows` over the joined
-    session, user and device row (cheap per row, for a page walked in order), `by_index` on
-    `sessions` alone through the ids of matching devices and users (served by the trigram and
-    foreign-key indexes, for counting every match)."""
+    session and user row (cheap per row, for a page walked in order), and `parts`, conditions
+    on `sessions` alone that no session meets twice and whose union is the filter, each served
+    by an index (for counting every match a part at a time, and for reading few matches)."""
 
     on_rows: ColumnElement[bool]
-    by_index: ColumnElement[bool]
+    parts: tuple[ColumnElement[bool], ...]
+
+    @property
+    def by_index(self) -> ColumnElement[bool]:
+        return or_(*self.parts)
 
 
-def _text_filter(query: SessionQuery, *, dialect: str) -> _TextFilter | None:
-    """Matches the browser, app, device type, OS, (when asked) username and name, and the
-    session and user ids; the ids only when the filter can match hex digits at all."""
-    if not query.text_filter:
-        return None
-    safe = compile_filter(query.text_filter)
-    pattern = for_database(safe, dialect)
-    with_ids = can_match_within(safe, HEX_DIGITS)
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """A filter as the database runs it, and whether it can match an id (hex digits) at all."""
 
-    def matching(fields: Sequence[Any]) -> ColumnElement[bool]:
-        return or_(*[field.regexp_match(pattern) for field in fields])
+    text: str
+    with_ids: bool
+
+    def matches_any(self, fields: Sequence[Any]) -> ColumnElement[bool]:
+        return or_(*[field.regexp_match(self.text) for field in fields])
+
+
+def _matching_profiles(query: SessionQuery, pattern: _Pattern) -> Select[Any]:
+    """The tenant's device profiles the filter matches: a few dozen rows, read whole."""
+    return select(device_profiles.c.id).where(
+        device_profiles.c.tenant_id == query.tenant_id,
+        pattern.matches_any([device_profiles.c[name] for name in PROFILE_FIELDS]),
+    )
+
+
+def _text_filter(
+    query: SessionQuery, pattern: _Pattern, profile_ids: Sequence[uuid.UUID]
+) -> _TextFilter:
+    """Matches the browser, app, device type and OS (the session's device profile is one of
+    `profile_ids`), when asked the username and name, and the session and user ids when the
+    filter can match hex digits at all.
+
+    The profiles are given as values, not as a subquery, so that the planner knows how many
+    sessions each has (they are few, and each is in its statistics' most common values)."""
 
     def user_fields(table: Any) -> list[Any]:
         named = [table.c.username, table.c.name] if query.filter_user_fields else []
-        return named + ([uuid_hex(table.c.id)] if with_ids else [])
+        return named + ([uuid_hex(table.c.id)] if pattern.with_ids else [])
 
-    device = devices.alias("filter_devices")
-    device_ids = select(device.c.id).where(
-        device.c.tenant_id == query.tenant_id,
-        matching([device.c[name] for name in _DEVICE_FILTER_FIELDS]),
-    )
-    by_index: list[ColumnElement[bool]] = [
-        member_of(sessions.c.device_id, device_ids.scalar_subquery())
-    ]
-    on_rows = [devices.c[name] for name in _DEVICE_FILTER_FIELDS] + user_fields(users)
-    if with_ids:
-        on_rows.append(uuid_hex(sessions.c.id))
+    by_profile = sessions.c.device_profile_id.in_(profile_ids)
+    row_fields = user_fields(users) + ([uuid_hex(sessions.c.id)] if pattern.with_ids else [])
+    on_rows = or_(by_profile, pattern.matches_any(row_fields)) if row_fields else by_profile
     user = users.alias("filter_users")
-    if fields := user_fields(user):
-        user_ids = select(user.c.id).where(user.c.tenant_id == query.tenant_id, matching(fields))
-        by_index.append(member_of(sessions.c.user_id, user_ids.scalar_subquery()))
-    if with_ids:
-        by_index.append(uuid_hex(sessions.c.id).regexp_match(pattern))
-    return _TextFilter(on_rows=matching(on_rows), by_index=or_(*by_index))
+    if not (fields := user_fields(user)):
+        return _TextFilter(on_rows=on_rows, parts=(by_profile,))
+    user_ids = select(user.c.id).where(
+        user.c.tenant_id == query.tenant_id, pattern.matches_any(fields)
+    )
+    by_user = member_of(sessions.c.user_id, user_ids.scalar_subquery())
+    if pattern.with_ids:
+        # Session ids are in no index: the whole tenant is read anyway, in one pass.
+        by_id = uuid_hex(sessions.c.id).regexp_match(pattern.text)
+        return _TextFilter(on_rows=on_rows, parts=(or_(by_profile, by_user, by_id),))
+    other_profile = or_(
+        sessions.c.device_profile_id.is_(None), sessions.c.device_profile_id.not_in(profile_ids)
+    )
+    return _TextFilter(on_rows=on_rows, parts=(by_profile, and_(by_user, other_profile)))
+
+
+def _sum_of_counts(
+    source: FromClause, per_part: Sequence[Sequence[ColumnElement[bool]]]
+) -> ColumnElement[int]:
+    """The rows of `source` meeting each list of conditions, counted separately and added."""
+    counts = [
+        select(func.count()).select_from(source).where(*conditions).scalar_subquery()
+        for conditions in per_part
+    ]
+    return functools.reduce(operator.add, counts)
 
 
 def _keyset_condition(cursor: KeysetCursor, *, descending: bool) -> ColumnElement[bool]:
@@ -135,6 +174,21 @@ class SessionLister:
         self._conn = conn
         self._repo = SessionRepository(conn)
         self._dialect = conn.dialect.name
+
+    def _planned(self, query: SessionQuery) -> AbstractAsyncContextManager[None]:
+        """A filtered read is planned for its own pattern and profiles: a generic plan, made
+        without them, cannot tell how many sessions match or what the trigram index finds."""
+        return nullcontext() if not query.text_filter else planned_for_each_run(self._conn)
+
+    async def _text_filter(self, query: SessionQuery) -> _TextFilter | None:
+        if not query.text_filter:
+            return None
+        safe = compile_filter(query.text_filter)
+        pattern = _Pattern(
+            for_database(safe, self._dialect), with_ids=can_match_within(safe, HEX_DIGITS)
+        )
+        profiles = await self._conn.execute(_matching_profiles(query, pattern))
+        return _text_filter(query, pattern, list(profiles.scalars()))
 
     def _scope(self, query: SessionQuery) -> list[ColumnElement[bool]]:
         """Conditions on `sessions` alone: the tenant, the user, the session left out."""
@@ -202,45 +256,39 @@ class SessionLister:
         Across a tenant, every session is counted from `(tenant_id, created_at, id)` alone, the
         live ones from the partial `ix_sessions_tenant_live` joined to their users' state, the
         ended ones as the difference of those two in one statement (liveness is never NULL, so
-        "ended" is exactly "not live"), and a text filter through the ids of matching devices
-        and users rather than row by row.
+        "ended" is exactly "not live"). A text filter is counted a part at a time (its parts
+        select no session twice): the sessions of matching device profiles from
+        `ix_sessions_device_profile` alone, those of matching users not already counted through
+        `(user_id, ...)`.
         """
         if query.user_id is not None:
             return await self._repo.count(
                 *self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
             )
         scope = self._scope(query)
-        if text is not None:
-            scope.append(text.by_index)
-            if self._dialect == "postgresql":
-                # A prepared statement run often enough gets a generic plan, made without the
-                # pattern, which cannot tell what the trigram indexes would find: plan each
-                # filtered query for its own pattern, for the rest of this read.
-                await self._conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-        every = select(func.count()).select_from(sessions).where(*scope)
-        live = (
-            select(func.count())
-            .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
-            .where(*scope, live_condition(now=now, idle_cutoff=idle_cutoff))
-        )
+        parts: Sequence[ColumnElement[bool]] = [true()] if text is None else text.parts
+        live = live_condition(now=now, idle_cutoff=idle_cutoff)
+        with_users = sessions.join(users, users.c.id == sessions.c.user_id)
+        every = _sum_of_counts(sessions, [[*scope, part] for part in parts])
+        live_ones = _sum_of_counts(with_users, [[*scope, part, live] for part in parts])
         counted = {
             SessionState.ALL: every,
-            SessionState.LIVE: live,
-            SessionState.ENDED: select(every.scalar_subquery() - live.scalar_subquery()),
+            SessionState.LIVE: live_ones,
+            SessionState.ENDED: every - live_ones,
         }[query.state]
-        total: int = (await self._conn.execute(counted)).scalar_one()
+        total: int = (await self._conn.execute(select(counted))).scalar_one()
         return total
 
     async def offset_page(
         self, query: SessionQuery, page: OffsetPage, *, now: datetime, idle_cutoff: datetime | None
     ) -> ListedPage:
-        text = _text_filter(query, dialect=self._dialect)
         order = [
             _SORT_COLUMNS[k.field].desc() if k.descending else _SORT_COLUMNS[k.field].asc()
             for k in query.sort
         ]
         order += [sessions.c.created_at.desc(), sessions.c.id.desc()]
-        async with database_regex_errors():
+        async with database_regex_errors(), self._planned(query):
+            text = await self._text_filter(query)
             total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
             conditions = await self._page_conditions(
                 query, text, total=total, now=now, idle_cutoff=idle_cutoff
@@ -261,7 +309,6 @@ class SessionLister:
     ) -> ListedPage:
         """One page in `created_at, id` order; the query's first sort key gives the direction."""
         descending = query.sort[0].descending
-        text = _text_filter(query, dialect=self._dialect)
         backwards = cursor is not None and cursor.backwards
         scan_descending = descending != backwards
         keyset = [] if cursor is None else [_keyset_condition(cursor, descending=descending)]
@@ -270,7 +317,8 @@ class SessionLister:
             if scan_descending
             else [sessions.c.created_at.asc(), sessions.c.id.asc()]
         )
-        async with database_regex_errors():
+        async with database_regex_errors(), self._planned(query):
+            text = await self._text_filter(query)
             total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
             conditions = await self._page_conditions(
                 query, text, total=total, now=now, idle_cutoff=idle_cutoff

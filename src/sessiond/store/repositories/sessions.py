@@ -26,9 +26,14 @@ from sessiond.domain.listing import SessionRecord, SessionState
 from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
 from sessiond.domain.user import UserState
 from sessiond.store.dialect import utc_day
+from sessiond.store.repositories.device_profiles import (
+    DeviceProfileRepository,
+    profile_digest,
+    profile_parts,
+)
 from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.users import UserRepository
-from sessiond.store.tables import devices, sessions, users
+from sessiond.store.tables import device_profiles, devices, sessions, users
 
 _AGENT_FIELDS = tuple(f for f in UserAgentInfo.__dataclass_fields__ if f != "raw")
 _DEVICE_COLUMNS = [c.label(f"d__{c.name}") for c in devices.c]
@@ -126,7 +131,21 @@ def state_condition(
 
 # Built once: a statement given its values as parameters costs a third of one built with them.
 _INSERT_DEVICE = insert(devices)
-_INSERT_SESSION = insert(sessions)
+# The profile of the session's device is read within the insert, so a sign-in on a kind of
+# device its tenant has met before costs no round trip for it (`add` makes a new one).
+_PROFILE_OF_DEVICE = (
+    select(device_profiles.c.id)
+    .where(
+        device_profiles.c.tenant_id == bindparam("profile_tenant_id"),
+        device_profiles.c.digest == bindparam("profile_digest"),
+    )
+    .scalar_subquery()
+)
+_INSERT_SESSION = (
+    insert(sessions)
+    .values(device_profile_id=_PROFILE_OF_DEVICE)
+    .returning(sessions.c.device_profile_id)
+)
 
 
 class SessionRepository:
@@ -152,7 +171,8 @@ class SessionRepository:
                     **{f: getattr(agent, f) for f in _AGENT_FIELDS},
                 ),
             )
-        await self._conn.execute(
+        digest = None if device is None else profile_digest(profile_parts(device.agent))
+        inserted = await self._conn.execute(
             _INSERT_SESSION,
             {
                 "id": session.id,
@@ -171,7 +191,20 @@ class SessionRepository:
                 "host": session.host,
                 "sign_in_attempt_id": session.sign_in_attempt_id,
                 "sign_up_attempt_id": session.sign_up_attempt_id,
+                "profile_tenant_id": session.tenant_id,
+                "profile_digest": digest,
             },
+        )
+        if device is not None and inserted.scalar_one() is None:
+            await self._give_new_profile(session, device.agent)
+
+    async def _give_new_profile(self, session: Session, agent: UserAgentInfo) -> None:
+        """The tenant's first session on this kind of device: its profile is made (or, if
+        another transaction is making it, waited for) and named."""
+        profiles = DeviceProfileRepository(self._conn)
+        [profile_id] = (await profiles.ids_for(session.tenant_id, [agent])).values()
+        await self._conn.execute(
+            update(sessions).where(sessions.c.id == session.id).values(device_profile_id=profile_id)
         )
 
     async def get(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord | None:
