@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import secrets
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -52,6 +54,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for backend, counts in _results.items():
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "not run"
         terminalreporter.write_line(f"{backend}: {summary}")
+    terminalreporter.section("memory")
+    terminalreporter.write_line(f"peak RSS of the pytest process: {peak_rss_mib():.0f} MiB")
+
+
+def peak_rss_mib() -> float:
+    """The most resident memory this process has held (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 async def _create_pg_database(admin_url: str, name: str) -> None:
