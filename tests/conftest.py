@@ -5,28 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import secrets
-import uuid
+import sys
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from sessiond.compose import open_services
-from sessiond.domain.tenant import SessionSettings, Tenant
+from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.settings import Settings
 from sessiond.store.engine import create_engine
 from sessiond.store.migrate import upgrade
+from tests.helpers.backends import PG_ENV, REDIS_ENV
+from tests.helpers.clock import START
+from tests.helpers.mail import Inbox, smtp_inbox
 from tests.helpers.redis_server import RedisServer
+from tests.helpers.tenants import unique_slug
 
-PG_ENV = "SESSIOND_TEST_DATABASE_URL"
-REDIS_ENV = "SESSIOND_TEST_REDIS_URL"
 BACKENDS = ("sqlite", "postgresql")
-START = datetime(2026, 7, 31, 10, 11, 12, 123456, tzinfo=UTC)
 
 _results: dict[str, dict[str, int]] = {b: {} for b in BACKENDS}
 
@@ -52,6 +53,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for backend, counts in _results.items():
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "not run"
         terminalreporter.write_line(f"{backend}: {summary}")
+    terminalreporter.section("memory")
+    terminalreporter.write_line(f"peak RSS of the pytest process: {peak_rss_mib():.0f} MiB")
+
+
+def peak_rss_mib() -> float:
+    """The most resident memory this process has held (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
 async def _create_pg_database(admin_url: str, name: str) -> None:
@@ -142,6 +151,13 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server on loopback that keeps what it receives."""
+    with smtp_inbox() as box:
+        yield box
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path: Path = tmp_path_factory.mktemp("db") / "sessiond.db"
@@ -180,14 +196,6 @@ async def services(settings: Settings, clock: FrozenClock) -> AsyncIterator[Serv
         await opened.close()
 
 
-def unique_slug(prefix: str = "t") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
 @pytest.fixture
 async def tenant(services: Services) -> Tenant:
     return (await services.tenants.create(slug=unique_slug())).tenant
-
-
-async def tenant_with(services: Services, settings: SessionSettings) -> Tenant:
-    return (await services.tenants.create(slug=unique_slug(), settings=settings)).tenant

@@ -21,7 +21,7 @@ from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import TrustedProxies
 from sessiond.services.container import Services
 from sessiond.settings import Settings
-from tests.asgi import app_client
+from tests.helpers.asgi import app_client
 
 
 def _echo(name: str) -> Starlette:

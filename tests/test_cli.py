@@ -16,14 +16,12 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
-from ua_parser import Resolver
 
 from sessiond.cli import main
 from sessiond.compose import open_services
 from sessiond.domain.errors import AuthenticationFailed
 from sessiond.domain.ids import parse_id, render_canonical, render_pxyz
 from sessiond.domain.tenant import SessionSettings
-from sessiond.infra import useragent
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sign_in import PasswordSignIn
@@ -125,21 +123,6 @@ def ids_in(output: str) -> list[str]:
 
 def summary(output: str) -> str:
     return output.splitlines()[-1]
-
-
-@pytest.fixture(scope="module")
-def compiled_resolver() -> Resolver:
-    return useragent.best_resolver()
-
-
-@pytest.fixture(autouse=True)
-def _compile_user_agent_rules_once(
-    monkeypatch: pytest.MonkeyPatch, compiled_resolver: Resolver
-) -> None:
-    # Every command builds its parser, and compiling ua-parser's rules takes ~0.2 s; the tests
-    # share one compiled set instead of paying for it on every command. tests/test_serve.py runs
-    # the unpatched command.
-    monkeypatch.setattr(useragent, "best_resolver", lambda: compiled_resolver)
 
 
 @pytest.fixture

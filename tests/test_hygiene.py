@@ -19,7 +19,7 @@ from sessiond.domain.tokens import new_secret_key, new_token
 from sessiond.domain.user import User, UserState
 from sessiond.services.tenants import NewKey
 from sessiond.settings import Settings
-from tests.conftest import PG_ENV
+from tests.helpers.backends import PG_ENV
 
 NOW = datetime(2026, 7, 31, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.live import LiveServer, live_server, serving
 from tests.helpers.redis_server import RedisServer
-from tests.live import LiveServer, live_server, serving
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"

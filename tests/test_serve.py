@@ -12,7 +12,7 @@ import pytest
 
 from sessiond.compose import open_services
 from sessiond.settings import Settings
-from tests.live import SESSIOND, free_port, log_text, server_env, serving
+from tests.helpers.live import SESSIOND, free_port, log_text, server_env, serving
 
 pytestmark = pytest.mark.slow
 

@@ -10,13 +10,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.types import ASGIApp
 
 from sessiond import __version__
 from sessiond.api import kratos, pxyz, rocketchat
 from sessiond.api.doors import Door, DoorDispatch
-from sessiond.api.kit import NO_TELEMETRY
+from sessiond.api.kit import NO_TELEMETRY, services_of
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.errors import StorageUnavailable
@@ -45,18 +45,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         own = services is None
-        app.state.services = services or await open_services(settings)
+        current = services or await open_services(settings)
         try:
-            await asyncio.to_thread(app.state.services.deps.agents.warm)
+            await asyncio.to_thread(current.deps.agents.warm)
             if own:  # services handed in by a test keep their cache unbelieved unless it starts it
-                await app.state.services.feed.start()
+                await current.feed.start()
                 # What start-up built lives as long as the process: keep it out of the
                 # collector's full passes, which otherwise stall a busy server for milliseconds.
                 gc.freeze()
-            yield {"services": app.state.services}
+            yield {"services": current}
         finally:
             if own:
-                await app.state.services.close()
+                await current.close()
 
     app = FastAPI(
         title="sessiond",
@@ -66,30 +66,35 @@ def create_app(
         telemetry=NO_TELEMETRY,
     )
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> OrjsonResponse:
-        current: Services = app.state.services
-        try:
-            await current.deps.store.ping()
-        except StorageUnavailable:
-            return OrjsonResponse({"status": "unavailable"}, status_code=503)
-        return OrjsonResponse({"status": "ok"})
-
-    @app.get("/healthz/token-cache", include_in_schema=False)
-    async def token_cache() -> OrjsonResponse:
-        cache = app.state.services.deps.token_cache
-        return OrjsonResponse(
-            {
-                "feed": cache.feed.value,
-                "trusted": cache.trusted,
-                "entries": len(cache),
-                "hits": cache.hits,
-                "misses": cache.misses,
-                "unbelieved": cache.unbelieved,
-            }
-        )
+    app.add_api_route("/healthz", healthz, include_in_schema=False)
+    app.add_api_route("/healthz/token-cache", token_cache, include_in_schema=False)
 
     return DoorDispatch(fallback=app, doors=front_doors(settings) if doors is None else doors)
+
+
+# The handlers are module functions that find the services in the request, not closures over the
+# app: FastAPI keeps every endpoint it has seen in module-level caches, and a closure would keep its
+# app and services alive with it (one per test in the test suite).
+async def healthz(request: Request) -> OrjsonResponse:
+    try:
+        await services_of(request).deps.store.ping()
+    except StorageUnavailable:
+        return OrjsonResponse({"status": "unavailable"}, status_code=503)
+    return OrjsonResponse({"status": "ok"})
+
+
+async def token_cache(request: Request) -> OrjsonResponse:
+    cache = services_of(request).deps.token_cache
+    return OrjsonResponse(
+        {
+            "feed": cache.feed.value,
+            "trusted": cache.trusted,
+            "entries": len(cache),
+            "hits": cache.hits,
+            "misses": cache.misses,
+            "unbelieved": cache.unbelieved,
+        }
+    )
 
 
 def app_from_environment() -> ASGIApp:

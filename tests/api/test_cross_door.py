@@ -17,8 +17,8 @@ from sessiond.domain.user import Email
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
-from tests.asgi import app_client
-from tests.conftest import unique_slug
+from tests.helpers.asgi import app_client
+from tests.helpers.tenants import unique_slug
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "ada@example.com"

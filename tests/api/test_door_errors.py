@@ -23,8 +23,8 @@ from sessiond.domain.errors import SessiondError, StorageUnavailable
 from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
 from sessiond.settings import Settings
-from tests.asgi import app_client
-from tests.conftest import unique_slug
+from tests.helpers.asgi import app_client
+from tests.helpers.tenants import unique_slug
 
 TABLES: dict[str, ErrorTable[Any]] = {"kratos": KRATOS, "rocketchat": ROCKETCHAT, "pxyz": PXYZ}
 

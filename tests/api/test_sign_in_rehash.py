@@ -18,8 +18,8 @@ from sessiond.infra.passwords import PasswordHasher
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
-from tests.asgi import app_client
-from tests.conftest import unique_slug
+from tests.helpers.asgi import app_client
+from tests.helpers.tenants import unique_slug
 
 PASSWORD = "correct horse battery"
 AGENT = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import free_port
+from tests.helpers.live import free_port
 
 START_TIMEOUT = 10.0
 

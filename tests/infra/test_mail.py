@@ -6,10 +6,8 @@ import pytest
 
 from sessiond.domain.errors import InvalidInput, MailUnavailable
 from sessiond.infra.mail import SmtpMailer
-from tests.api.rocketchat.conftest import Inbox, inbox
-from tests.live import free_port
-
-__all__ = ["inbox"]
+from tests.helpers.live import free_port
+from tests.helpers.mail import Inbox
 
 
 def test_the_url_gives_host_port_sender_and_credentials() -> None:

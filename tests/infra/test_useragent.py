@@ -19,7 +19,7 @@ from sessiond.infra.useragent import (
     UserAgentParser,
     best_resolver,
 )
-from tests.user_agents import CORPUS, Case
+from tests.helpers.user_agents import CORPUS, Case
 
 CHROME_WINDOWS = CORPUS[0].ua
 

@@ -33,7 +33,7 @@ from sessiond.services.providers import ProviderChanges
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser, UserChanges
 from sessiond.settings import Settings
-from tests.conftest import unique_slug
+from tests.helpers.tenants import unique_slug
 
 PASSWORD = "correct horse battery staple"
 CLIENT = Client(user_agent="curl/8.0", ip="198.51.100.4")

@@ -11,83 +11,39 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from sessiond.domain.attempts import SignInAttempt, SignInStatus, SignUpStatus, Strategy
+from sessiond.domain.attempts import SignInStatus, SignUpStatus, Strategy
 from sessiond.domain.errors import (
     AttemptNotFound,
     AuthenticationFailed,
     Conflict,
     SecondFactorFailed,
+    SessionLimitReached,
     UserSuspended,
 )
-from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
-from sessiond.domain.session import AAL, Session
-from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import Email, Totp, User, UserState
+from sessiond.domain.session import AAL, EndReason, Session
+from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
+from sessiond.domain.user import Email, UserState
 from sessiond.infra.clock import FrozenClock
-from sessiond.infra.totp import backup_code_digest, generate_backup_codes, new_totp_secret
+from sessiond.infra.passwords import PasswordHasher
+from sessiond.infra.totp import generate_backup_codes
 from sessiond.services.container import Services
-from sessiond.services.context import Client
-from sessiond.services.sign_in import PasswordSignIn, SignInResult
+from sessiond.services.sign_in import SignInResult
 from sessiond.services.users import NewUser
 from sessiond.store.repositories.sessions import SessionRepository
 from sessiond.store.tables import devices
-from tests.conftest import START, unique_slug
-
-PASSWORD = "correct horse battery"
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0.0.0 Safari/537.36"
+from tests.helpers.clock import START
+from tests.helpers.tenants import tenant_with, unique_slug
+from tests.helpers.users import (
+    CHROME,
+    CLIENT,
+    PASSWORD,
+    add_user,
+    count_sessions,
+    enable_totp,
+    sign_in,
+    stored_sign_ins,
+    wrong_code,
 )
-CLIENT = Client(user_agent=CHROME, ip="203.0.113.7", host="auth.example.test")
-
-
-async def add_user(
-    services: Services,
-    tenant: Tenant,
-    username: str | None = "alice",
-    *,
-    emails: tuple[str, ...] = (),
-    password: str | None = PASSWORD,
-    state: UserState = UserState.ACTIVE,
-) -> User:
-    new = NewUser(
-        username=username,
-        password=password,
-        emails=tuple(Email(address) for address in emails),
-        state=state,
-    )
-    return await services.users.create(tenant.id, new)
-
-
-async def sign_in(
-    services: Services,
-    tenant: Tenant,
-    identifier: str = "alice",
-    password: str = PASSWORD,
-    *,
-    strategy: Strategy = Strategy.USERNAME_PASSWORD,
-) -> SignInResult:
-    return await services.sign_ins.password(
-        PasswordSignIn(
-            tenant.id, identifier=identifier, password=password, client=CLIENT, strategy=strategy
-        )
-    )
-
-
-async def stored_sign_ins(services: Services, tenant: Tenant) -> list[SignInAttempt]:
-    async with services.deps.store.unit_of_work(write=False) as uow:
-        attempts, total = await uow.sign_ins.list_page(tenant.id, offset=0, limit=50)
-    assert total == len(attempts)
-    return attempts
-
-
-async def count_sessions(
-    services: Services, tenant: Tenant, state: SessionState = SessionState.ALL
-) -> int:
-    page = await services.sessions.list_offset(
-        SessionQuery(tenant.id, state=state), OffsetPage(limit=1)
-    )
-    return page.total
 
 
 async def count_devices(services: Services, tenant: Tenant) -> int:
@@ -277,28 +233,26 @@ async def test_sign_ins_of_one_tenant_are_not_another_tenants(
 # Second factor
 
 
-async def enable_totp(
-    services: Services, tenant: Tenant, user: User, backup_codes: list[str] | None = None
-) -> str:
-    secret = new_totp_secret()
+async def test_an_old_password_hash_is_upgraded_with_the_sign_in(
+    services: Services, tenant: Tenant
+) -> None:
+    user = await add_user(services, tenant)
+    older = await PasswordHasher(time_cost=2, memory_cost=2048).hash(PASSWORD)
     async with services.deps.store.unit_of_work() as uow:
-        current = await uow.users.get(tenant.id, user.id)
+        current = await uow.users.get_for_update(tenant.id, user.id)
         assert current is not None
-        await uow.users.update(replace(current, totp=Totp(secret=secret, enabled=True)))
-        digests = [backup_code_digest(code, salt=user.id.bytes) for code in backup_codes or []]
-        await uow.users.replace_backup_codes(tenant.id, user.id, digests)
+        await uow.users.update(replace(current, password_hash=older))
         await uow.commit()
-    return secret
+    assert services.deps.passwords.needs_rehash(older)
 
+    result = await sign_in(services, tenant)
 
-def wrong_code(secret: str, clock: FrozenClock) -> str:
-    totp = pyotp.TOTP(secret)
-    now = clock.now()
-    accepted = {totp.at(now + timedelta(seconds=s)) for s in (-60, -30, 0, 30, 60)}
-    candidate = int(totp.at(now))
-    while f"{candidate:06d}" in accepted:
-        candidate = (candidate + 1) % 1_000_000
-    return f"{candidate:06d}"
+    assert result.issued is not None
+    stored = await services.users.get(tenant.id, user.id)
+    assert stored.password_hash != older
+    assert stored.password_hash is not None
+    assert not services.deps.passwords.needs_rehash(stored.password_hash)
+    assert await services.deps.passwords.verify(stored.password_hash, PASSWORD)
 
 
 async def test_a_user_with_totp_waits_for_the_second_factor(
@@ -463,6 +417,35 @@ async def test_a_backup_code_works_once(services: Services, tenant: Tenant) -> N
     assert await count_sessions(services, tenant) == 2
 
 
+async def test_a_refused_session_does_not_burn_the_backup_code(services: Services) -> None:
+    tenant = await tenant_with(
+        services, SessionSettings(max_live_sessions=1, limit_policy=LimitPolicy.DENY)
+    )
+    user = await add_user(services, tenant)
+    codes = generate_backup_codes(2)
+    await enable_totp(services, tenant, user, codes)
+    first_waiting = await sign_in(services, tenant)
+    first = await services.sign_ins.second_factor(
+        tenant.id, first_waiting.attempt.id, code=codes[1], client=CLIENT
+    )
+    assert first.issued is not None
+
+    refused = await sign_in(services, tenant)
+    with pytest.raises(SessionLimitReached):
+        await services.sign_ins.second_factor(
+            tenant.id, refused.attempt.id, code=codes[0], client=CLIENT
+        )
+
+    await services.sessions.end_for_user(tenant.id, user.id, reason=EndReason.REVOKED, by="test")
+    retry = await sign_in(services, tenant)
+    done = await services.sign_ins.second_factor(
+        tenant.id, retry.attempt.id, code=codes[0], client=CLIENT
+    )
+    assert done.issued is not None
+    statuses = {a.id: a.status for a in await stored_sign_ins(services, tenant)}
+    assert statuses[refused.attempt.id] is SignInStatus.FAILED
+
+
 @pytest.mark.parametrize(
     ("wait", "accepted"),
     [(timedelta(minutes=9, seconds=59), True), (timedelta(minutes=10, seconds=1), False)],
@@ -488,6 +471,24 @@ async def test_an_attempt_waits_ten_minutes_for_its_second_factor(
                 tenant.id, waiting.attempt.id, code=code, client=CLIENT
             )
         assert await count_sessions(services, tenant) == 0
+
+
+async def test_an_expired_waiting_attempt_is_closed(
+    services: Services, tenant: Tenant, clock: FrozenClock
+) -> None:
+    user = await add_user(services, tenant)
+    secret = await enable_totp(services, tenant, user)
+    waiting = await sign_in(services, tenant)
+    clock.advance(timedelta(minutes=11))
+
+    with pytest.raises(AttemptNotFound, match="expired"):
+        await services.sign_ins.second_factor(
+            tenant.id, waiting.attempt.id, code=pyotp.TOTP(secret).at(clock.now()), client=CLIENT
+        )
+
+    [attempt] = await stored_sign_ins(services, tenant)
+    assert attempt.status is SignInStatus.FAILED
+    assert attempt.failure_reason == "expired"
 
 
 async def test_an_attempt_of_another_tenant_is_not_found(

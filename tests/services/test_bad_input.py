@@ -46,7 +46,7 @@ from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
-from tests.conftest import unique_slug
+from tests.helpers.tenants import unique_slug
 
 PASSWORD = "correct horse battery"
 CHROME = (

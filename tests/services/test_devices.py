@@ -15,7 +15,7 @@ from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
-from tests.user_agents import CORPUS, Case
+from tests.helpers.user_agents import CORPUS, Case
 
 SIGN_INS = 1000
 USERS = 10

@@ -31,7 +31,7 @@ from sessiond.services.context import Client
 from sessiond.services.issuing import IssuedSession
 from sessiond.services.sign_up import SignUpResult
 from sessiond.services.users import NewUser, ProfileChange
-from tests.services.test_auth import PASSWORD, add_user
+from tests.helpers.users import PASSWORD, add_user
 
 CLIENT = Client(user_agent="curl/8.0", ip="203.0.113.9")
 

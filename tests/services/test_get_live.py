@@ -12,7 +12,7 @@ from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
-from tests.services.test_two_factor import signed_in
+from tests.helpers.two_factor import signed_in
 
 
 async def test_only_a_live_session_of_the_owner_is_found(

@@ -15,8 +15,8 @@ from sessiond.services.container import Services
 from sessiond.services.seed_data import AGENTS
 from sessiond.services.seeding import Seeder, SeedPlan, SeedResult
 from sessiond.settings import Settings
-from tests.asgi import app_client
-from tests.conftest import unique_slug
+from tests.helpers.asgi import app_client
+from tests.helpers.tenants import unique_slug
 
 PASSWORD = "seeded password 1"
 PLAN = SeedPlan(users=12, sessions=240, ended_fraction=0.25, random_seed=7, password=PASSWORD)

@@ -39,7 +39,8 @@ from sessiond.services.issuing import IssuedSession
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
 from sessiond.store.tables import devices, metadata
-from tests.conftest import START, tenant_with, unique_slug
+from tests.helpers.clock import START
+from tests.helpers.tenants import tenant_with, unique_slug
 
 PASSWORD = "correct horse battery"
 USER_AGENTS = (
@@ -180,6 +181,22 @@ async def test_an_idle_session_never_authenticates(services: Services, clock: Fr
     clock.advance(timedelta(minutes=30))
 
     assert await not_live_reason(services, tenant, issued.token) is NotLiveReason.IDLE
+
+
+async def test_a_short_inactivity_timeout_keeps_a_busy_session_live(
+    services: Services, clock: FrozenClock
+) -> None:
+    tenant = await tenant_with(services, SessionSettings(inactivity_timeout=timedelta(seconds=30)))
+    await add_user(services, tenant)
+    issued = await sign_in(services, tenant)
+
+    for _ in range(12):
+        clock.advance(timedelta(seconds=10))
+        await services.sessions.authenticate(tenant.id, issued.token)
+
+    clock.advance(timedelta(seconds=31))
+    with pytest.raises(SessionNotLive):
+        await services.sessions.authenticate(tenant.id, issued.token)
 
 
 async def test_activity_keeps_a_session_from_going_idle(

@@ -1,6 +1,7 @@
 """Tenant and user changes made whole in the core: the new state in the same transaction as the
-rest of an update, tenant creation from a name with its environment, the delete guard, and
-read-modify-writes that wait for a concurrent change instead of overwriting it."""
+rest of an update, tenant creation from a name with its environment, the delete guard,
+read-modify-writes that wait for a concurrent change instead of overwriting it, and refusals that
+name no stored value."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from sessiond.domain.user import UserState
 from sessiond.services.container import Services
 from sessiond.services.providers import ProviderChanges
 from sessiond.services.users import UserChanges
-from tests.conftest import unique_slug
-from tests.services.test_auth import add_user, count_sessions, sign_in
+from tests.helpers.tenants import unique_slug
+from tests.helpers.users import PASSWORD, add_user, count_sessions, sign_in
 
 
 async def test_an_update_that_suspends_ends_the_sessions_with_it(
@@ -137,3 +138,19 @@ async def test_a_provider_update_waits_for_the_row_lock(services: Services, tena
     stored = await providers.get(tenant.id, provider.id)
     assert stored.client_id == "set-meanwhile"
     assert stored.enabled
+
+
+async def test_a_conflict_names_no_stored_value(services: Services, tenant: Tenant) -> None:
+    first = await add_user(services, tenant)
+    with pytest.raises(Conflict) as caught:
+        await add_user(services, tenant, password="another long password")
+
+    chain = []
+    cause: BaseException | None = caught.value
+    while cause is not None:
+        chain.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    text = "\n".join(chain)
+    assert first.password_hash is not None
+    assert "$argon2" not in text
+    assert PASSWORD not in text

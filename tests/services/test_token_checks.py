@@ -33,8 +33,8 @@ from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser, ProfileChange
 from sessiond.settings import Settings
-from tests.conftest import tenant_with
 from tests.helpers.redis_server import RedisServer
+from tests.helpers.tenants import tenant_with
 
 PASSWORD = "correct horse battery"
 CLIENT = Client(

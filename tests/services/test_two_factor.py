@@ -4,8 +4,6 @@ shared through the database, codes stored only as digests."""
 from __future__ import annotations
 
 import asyncio
-import re
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pyotp
@@ -16,7 +14,6 @@ from sessiond.compose import open_services
 from sessiond.domain.errors import Conflict, SecondFactorFailed
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.two_factor import EMAIL_CODE_MAX_TRIES, Method, Refusal, SecondFactorRefused
-from sessiond.domain.user import Email
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
@@ -24,41 +21,9 @@ from sessiond.services.context import Client
 from sessiond.services.rocketchat.email_codes import EmailCodes
 from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import TwoFactorService
-from sessiond.services.sessions import Authenticated
-from sessiond.services.sign_in import PasswordSignIn
-from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from sessiond.store.tables import backup_codes, email_codes
-
-PASSWORD = "correct horse battery"
-CLIENT = Client(user_agent="test agent", ip="192.0.2.1")
-
-
-@dataclass
-class RecordingMailer:
-    """In memory: what would have gone out."""
-
-    sent: list[tuple[str, str]] = field(default_factory=list)
-
-    async def send(self, *, to: str, subject: str, text: str) -> None:
-        self.sent.append((to, text))
-
-    def last_code(self) -> str:
-        return re.findall(r"\d{3}-\d{3}", self.sent[-1][1])[0]
-
-
-async def signed_in(services: Services, tenant: Tenant, username: str = "alice") -> Authenticated:
-    new = NewUser(
-        username=username,
-        password=PASSWORD,
-        emails=(Email(f"{username}@example.test", verified=True),),
-    )
-    await services.users.create(tenant.id, new)
-    result = await services.sign_ins.password(
-        PasswordSignIn(tenant.id, identifier=username, password=PASSWORD, client=CLIENT)
-    )
-    assert result.issued is not None
-    return await services.sessions.authenticate(tenant.id, result.issued.token)
+from tests.helpers.two_factor import CLIENT, PASSWORD, RecordingMailer, signed_in
 
 
 async def test_concurrent_wrong_email_codes_count_at_most_five(

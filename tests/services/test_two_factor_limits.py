@@ -31,7 +31,7 @@ from sessiond.services.rocketchat.two_factor import TwoFactorService
 from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.store.tables import email_codes, factor_tries
-from tests.services.test_two_factor import CLIENT, PASSWORD, RecordingMailer, signed_in
+from tests.helpers.two_factor import CLIENT, PASSWORD, RecordingMailer, signed_in
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sessiond.settings import Settings
 from sessiond.store.engine import create_engine
 from sessiond.store.migrate import current_revision
 from sessiond.store.tables import devices, sessions, tenants
-from tests.conftest import unique_slug
+from tests.helpers.tenants import unique_slug
 
 
 def _user(tenant: Tenant, clock: FrozenClock, username: str, *emails: str) -> User:

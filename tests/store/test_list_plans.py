@@ -37,7 +37,7 @@ from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
 from sessiond.settings import Settings
 from sessiond.store.repositories import listing
-from tests.conftest import unique_slug
+from tests.helpers.tenants import unique_slug
 
 Case = tuple[str, Callable[[], Awaitable[Any]]]
 

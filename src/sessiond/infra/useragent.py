@@ -7,6 +7,7 @@ Rocket.Chat's own apps are recognised first, the way Rocket.Chat recognises them
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -151,8 +152,13 @@ class UserAgentParser:
         return _with_rc_desktop(info)
 
 
+@functools.cache
 def best_resolver() -> Resolver:
-    """The fastest ua-parser resolver installed: the Rust accelerator, else RE2, else `re`."""
+    """The fastest ua-parser resolver installed: the Rust accelerator, else RE2, else `re`.
+
+    Built once per process and shared by every parser (it is safe to share between threads): a
+    build takes about 0.3 s and 25 MB of native memory, and the rules never change.
+    """
     try:
         from ua_parser.regex import Resolver as RegexResolver
     except ImportError:

@@ -9,7 +9,7 @@ import pytest
 from ory_kratos_client.models import ErrorGeneric
 
 from sessiond.api.kratos.pagination import encode_offset
-from tests.api.kratos.conftest import Door
+from tests.helpers.kratos import Door
 
 NOT_FOUND = {
     "error": {"code": 404, "status": "Not Found", "message": "Unable to locate the resource"}

@@ -18,7 +18,7 @@ from ory_kratos_client.models import (
 from sessiond.domain.user import Totp
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.totp import new_totp_secret
-from tests.api.kratos.conftest import PASSWORD, Door
+from tests.helpers.kratos import PASSWORD, Door
 
 
 async def test_wrong_password_keeps_the_flow_open(door: Door) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from sessiond.api.kratos.pagination import decode_offset, encode_offset
-from tests.api.kratos.conftest import Door
+from tests.helpers.kratos import Door
 
 _LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
 

@@ -29,7 +29,7 @@ from sessiond.compose import open_services
 from sessiond.domain.user import Totp
 from sessiond.infra.totp import new_totp_secret
 from sessiond.settings import Settings
-from tests.api.kratos.sdk import (
+from tests.helpers.kratos_sdk import (
     PASSWORD,
     Sdk,
     assert_complete,
@@ -41,7 +41,7 @@ from tests.api.kratos.sdk import (
     step_up,
     walk,
 )
-from tests.live import LiveServer, live_server
+from tests.helpers.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
 MANY = 1000

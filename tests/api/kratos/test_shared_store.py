@@ -14,7 +14,7 @@ from sessiond.domain.session import EndReason
 from sessiond.services.context import Client
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.store.tables import sessions
-from tests.api.kratos.conftest import PASSWORD, Door
+from tests.helpers.kratos import PASSWORD, Door
 
 
 async def test_sessions_cross_doors_both_ways(door: Door) -> None:

@@ -11,10 +11,10 @@ import httpx
 
 from sessiond.services.container import Services
 from sessiond.settings import Settings
-from tests.api.pxyz.conftest import PASSWORD, Keyed
-from tests.api.pxyz.contract import check
-from tests.asgi import app_client
-from tests.conftest import unique_slug
+from tests.helpers.asgi import app_client
+from tests.helpers.pxyz import PASSWORD, Keyed, error_body, signed_up
+from tests.helpers.pxyz_contract import check
+from tests.helpers.tenants import unique_slug
 
 
 async def _call(
@@ -391,3 +391,28 @@ async def test_a_body_that_is_not_json_is_400(http: httpx.AsyncClient, a: Keyed)
         )
         assert response.status_code == 400, response.text
         check("auth-users-create", 400, response.json())
+
+
+async def test_deleting_an_ended_session_again_is_404(http: httpx.AsyncClient, a: Keyed) -> None:
+    session_id = (await signed_up(http, a, "twice"))["session"]["id"]
+    url = f"/api/v0/auth/sessions/{session_id}"
+    first = await http.delete(url, headers=a.auth)
+    assert first.status_code == 200
+    assert first.json() == {"deleted": True}
+    error_body(await http.delete(url, headers=a.auth), 404)
+
+
+async def test_a_tenant_keeps_the_environment_it_was_created_with(
+    http: httpx.AsyncClient, services: Services, a: Keyed
+) -> None:
+    platform = {"authorization": f"Bearer {(await services.tenants.create_platform_key()).raw}"}
+    for environment in ("development", "staging", "production"):
+        body = {"name": f"Env {environment}", "environment": environment}
+        created = await http.post("/api/v0/tenants", headers=platform, json=body)
+        assert created.status_code == 200, created.text
+        assert created.json()["environment"] == environment
+        assert created.json()["slug"] == f"env-{environment}"
+        got = await http.get(f"/api/v0/tenants/{created.json()['id']}", headers=platform)
+        assert got.json()["environment"] == environment
+    bad = {"name": "Env qa", "environment": "qa"}
+    error_body(await http.post("/api/v0/tenants", headers=platform, json=bad), 400)

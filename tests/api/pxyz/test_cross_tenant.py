@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.pxyz.conftest import PASSWORD, Keyed
-from tests.api.pxyz.contract import check
+from tests.helpers.pxyz import PASSWORD, Keyed
+from tests.helpers.pxyz_contract import check
 
 
 async def _resources(http: httpx.AsyncClient, b: Keyed) -> dict[str, str]:

@@ -1,23 +1,26 @@
-"""The frontend API: the second factor, sign-up, the caller's own sessions (cookie or bearer),
-ending the current one, and the per-tenant JWT."""
+"""The frontend API: the two-step sign-in (and what a failed one reveals), the second factor,
+sign-up, the caller's own sessions (cookie or bearer), ending the current one, and the per-tenant
+JWT."""
 
 from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import jwt
 import pyotp
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from sessiond.domain.user import Email
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
-from tests.api.pxyz.conftest import PASSWORD, Keyed
-from tests.api.pxyz.contract import check_session
-from tests.services.test_auth import enable_totp, wrong_code
+from tests.helpers.pxyz import PASSWORD, Keyed, error_body, signed_up
+from tests.helpers.pxyz_contract import check_session
+from tests.helpers.users import enable_totp, wrong_code
 
 
 async def test_a_user_with_totp_needs_the_second_factor(
@@ -216,3 +219,69 @@ async def test_the_frontend_never_shows_private_metadata(
         assert "secret-tier" not in response.text
     admin = await http.get(f"/api/v0/auth/users/c{user.id.hex}", headers=a.auth)
     assert admin.json()["data"]["privateMeta"] == {"plan": "secret-tier"}
+
+
+async def _failed_staged_attempt(http: httpx.AsyncClient, a: Keyed, identifier: str) -> Any:
+    start = {"strategy": "email_password", "identifier": identifier}
+    started = await http.post("/api/sign-ins", headers=a.public, json=start)
+    assert started.status_code == 201, started.text
+    attempt_id = started.json()["data"]["signInAttempt"]["id"]
+    url = f"/api/sign-ins/{attempt_id}/attempt-first-factor"
+    error_body(await http.post(url, headers=a.public, json={"password": "wrong-guess"}), 401)
+    got = await http.get(f"/api/sign-ins/{attempt_id}", headers=a.public)
+    assert got.status_code == 200, got.text
+    return got.json()["data"]["signInAttempt"]
+
+
+async def test_a_failed_first_factor_reveals_no_user(
+    http: httpx.AsyncClient, services: Services, a: Keyed
+) -> None:
+    await services.users.create(
+        a.tenant.id,
+        NewUser(username="victim", password=PASSWORD, emails=(Email("victim@example.com"),)),
+    )
+    known = await _failed_staged_attempt(http, a, "victim@example.com")
+    unknown = await _failed_staged_attempt(http, a, "nobody@example.com")
+    assert known["userId"] is None
+    assert known["user"] is None
+    differ = {"id", "identifier", "createdAt", "updatedAt"}
+    assert {k: v for k, v in known.items() if k not in differ} == {
+        k: v for k, v in unknown.items() if k not in differ
+    }
+    admin = await http.get(f"/api/v0/auth/sign-ins/{known['id']}", headers=a.auth)
+    assert admin.json()["userId"] is not None  # the secret key's view keeps the audit trail
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        ({"strategy": "username_password", "email": "only@example.com"}, "username"),
+        ({"strategy": "email_password", "username": "onlyname"}, "email"),
+    ],
+)
+async def test_a_sign_up_needs_its_strategys_identifier(
+    http: httpx.AsyncClient, a: Keyed, body: dict[str, str], missing: str
+) -> None:
+    refused = error_body(
+        await http.post("/api/sign-ups", headers=a.public, json={**body, "password": PASSWORD}),
+        400,
+    )
+    assert missing in refused["message"]
+    users = await http.get("/api/v0/auth/users", headers=a.auth, params={"tenantId": a.pid})
+    assert users.json()["meta"]["total"] == 0
+
+
+async def test_the_first_factor_must_use_the_attempts_strategy(
+    http: httpx.AsyncClient, a: Keyed
+) -> None:
+    await signed_up(http, a, "strat")
+    start = {"strategy": "username_password", "identifier": "strat"}
+    attempt = (await http.post("/api/sign-ins", headers=a.public, json=start)).json()
+    url = f"/api/sign-ins/{attempt['data']['signInAttempt']['id']}/attempt-first-factor"
+    wrong = {"strategy": "email_password", "password": PASSWORD}
+    body = error_body(await http.post(url, headers=a.public, json=wrong), 400)
+    assert "strategy" in body["message"]
+    right = {"strategy": "username_password", "password": PASSWORD}
+    done = await http.post(url, headers=a.public, json=right)
+    assert done.status_code == 200, done.text
+    assert done.json()["data"]["signInAttempt"]["status"] == "complete"

@@ -16,8 +16,8 @@ from sessiond.domain.tokens import new_token
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
-from tests.api.pxyz.conftest import Keyed
-from tests.api.pxyz.contract import RFC3339, check
+from tests.helpers.pxyz import Keyed, error_body
+from tests.helpers.pxyz_contract import RFC3339, check
 
 
 async def _sessions(services: Services, tenant: Keyed, count: int, clock: FrozenClock) -> list[str]:
@@ -141,3 +141,16 @@ async def test_a_cursor_from_another_list_is_refused(
         headers=a.auth,
     )
     assert users.status_code == 400
+
+
+@pytest.mark.parametrize("cursor", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+async def test_a_cursor_past_the_calendar_in_utc_is_400(
+    http: httpx.AsyncClient, a: Keyed, cursor: str
+) -> None:
+    for url, params in (
+        (f"/api/v0/tenants/{a.pid}/auth/sessions", {"cursor": cursor}),
+        ("/api/v0/auth/users", {"cursor": cursor, "tenantId": a.pid}),
+        ("/api/v0/auth/sign-ins", {"cursor": cursor, "tenantId": a.pid}),
+    ):
+        body = error_body(await http.get(url, headers=a.auth, params=params), 400)
+        assert "cursor" in body["message"]

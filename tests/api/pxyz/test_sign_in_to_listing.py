@@ -8,8 +8,8 @@ import httpx
 from sessiond.domain.user import Email
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
-from tests.api.pxyz.conftest import PASSWORD, Keyed
-from tests.api.pxyz.contract import PXYZ_ID, check, check_seed_shape, check_session
+from tests.helpers.pxyz import PASSWORD, Keyed
+from tests.helpers.pxyz_contract import PXYZ_ID, check, check_seed_shape, check_session
 
 
 async def _user(services: Services, tenant: Keyed, name: str = "ada") -> None:

@@ -10,7 +10,7 @@ import httpx
 
 from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
-from tests.api.rocketchat.conftest import PASSWORD, login, make_user
+from tests.helpers.rocketchat import PASSWORD, login, make_user
 
 UNAUTHORIZED = {"status": "error", "error": "Unauthorized", "message": "Unauthorized"}
 DIGEST = {"digest": hashlib.sha256(PASSWORD.encode()).hexdigest(), "algorithm": "sha-256"}

@@ -14,7 +14,7 @@ from sessiond.app import create_app
 from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
 from sessiond.settings import Settings
-from tests.api.rocketchat.conftest import login, make_user
+from tests.helpers.rocketchat import login, make_user
 
 DEEP = "[" * 1100
 MIB = 1 << 20

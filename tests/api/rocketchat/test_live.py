@@ -16,8 +16,10 @@ import requests
 from rocketchat_API.APIExceptions.RocketExceptions import RocketApiException
 from rocketchat_API.rocketchat import RocketChat
 
-from tests.api.rocketchat.conftest import PASSWORD, Inbox
-from tests.api.rocketchat.wire import (
+from tests.helpers.live import LiveServer, live_server
+from tests.helpers.mail import Inbox
+from tests.helpers.rocketchat import PASSWORD
+from tests.helpers.rocketchat_wire import (
     SEED_FORBIDDEN,
     SEED_LIST,
     SEED_LIST_ALL_ITEM,
@@ -25,7 +27,6 @@ from tests.api.rocketchat.wire import (
     item_shape,
     shape,
 )
-from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
-from tests.api.rocketchat.conftest import CHROME, PASSWORD, login, make_user
-from tests.api.rocketchat.wire import (
+from tests.helpers.rocketchat import CHROME, PASSWORD, login, make_user
+from tests.helpers.rocketchat_wire import (
     SEED_FORBIDDEN,
     SEED_LIST,
     SEED_LIST_ALL_ITEM,

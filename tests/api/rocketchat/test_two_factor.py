@@ -5,13 +5,11 @@ server, the trust window, and TOTP enrolment over DDP-over-REST."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pyotp
 import pytest
 
 from sessiond.compose import open_services
@@ -19,9 +17,10 @@ from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.settings import Settings
-from tests.api.rocketchat.conftest import PASSWORD, Inbox, login, make_user
-from tests.api.rocketchat.wire import SEED_TOTP_REQUIRED
-from tests.asgi import app_client
+from tests.helpers.asgi import app_client
+from tests.helpers.mail import Inbox
+from tests.helpers.rocketchat import PASSWORD, call, enrol_totp, login, make_user
+from tests.helpers.rocketchat_wire import SEED_TOTP_REQUIRED
 
 LIST_ALL = "/api/v1/sessions/list.all"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:112.0) Gecko/20100101 Firefox/112.0"
@@ -33,33 +32,6 @@ def refusal(kind: str, text: str, details: dict[str, Any]) -> dict[str, Any]:
 
 def password_headers(password: str = PASSWORD) -> dict[str, str]:
     return {"x-2fa-code": hashlib.sha256(password.encode()).hexdigest(), "x-2fa-method": "password"}
-
-
-async def call(rc: httpx.AsyncClient, headers: dict[str, str], method: str, *params: Any) -> Any:
-    """A Meteor method over REST, as Rocket.Chat's web client sends it; the DDP answer."""
-    message = {"msg": "method", "id": "7", "method": method, "params": list(params)}
-    answer = await rc.post(
-        f"/api/v1/method.call/{method}", json={"message": json.dumps(message)}, headers=headers
-    )
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["success"] is True
-    inner = json.loads(answer.json()["message"])
-    assert (inner["msg"], inner["id"]) == ("result", "7")
-    return inner
-
-
-async def enrol_totp(
-    rc: httpx.AsyncClient, headers: dict[str, str], clock: FrozenClock
-) -> tuple[pyotp.TOTP, list[str]]:
-    started = (await call(rc, headers, "2fa:enable"))["result"]
-    assert started["url"].startswith("otpauth://totp/")
-    totp = pyotp.TOTP(started["secret"])
-    wrong = await call(rc, headers, "2fa:validateTempToken", "000000")
-    assert wrong["error"]["error"] == "invalid-totp"
-    codes = (await call(rc, headers, "2fa:validateTempToken", totp.at(clock.now())))["result"]
-    assert len(codes["codes"]) == 12
-    clock.advance(timedelta(seconds=30))
-    return totp, codes["codes"]
 
 
 @pytest.fixture

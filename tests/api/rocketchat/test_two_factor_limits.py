@@ -17,8 +17,8 @@ from sessiond.domain.two_factor import FACTOR_TRY_LIMIT, FACTOR_TRY_WINDOW
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.settings import Settings
-from tests.api.rocketchat.conftest import PASSWORD, Inbox, login, make_user
-from tests.api.rocketchat.test_two_factor import call, enrol_totp
+from tests.helpers.mail import Inbox
+from tests.helpers.rocketchat import PASSWORD, call, enrol_totp, login, make_user
 
 
 async def _post_raw(app: Any, path: str, body: dict[str, str], inbox: Inbox) -> tuple[int, bytes]:

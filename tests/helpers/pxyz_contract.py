@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema
 
-SPEC = Path(__file__).parent / "spec"
+SPEC = Path(__file__).resolve().parents[1] / "api" / "pxyz" / "spec"
 # The operations this door implements, extracted unchanged from compat/pxyz-swagger.json.
 SWAGGER_PATH = SPEC / "pxyz-swagger.json"
 SEED_PATH = SPEC / "seed_000.txt"
