@@ -24,8 +24,8 @@ from sessiond.settings import Settings
 from sessiond.store.engine import create_engine
 from sessiond.store.migrate import alembic_config
 from sessiond.store.repositories.device_profiles import DeviceProfileRepository
-from tests.conftest import unique_slug
 from tests.helpers.device_profiles import profile_faults, profiles_per_tenant
+from tests.helpers.tenants import unique_slug
 
 PASSWORD = "correct horse battery"
 CHROME_113 = (
