@@ -35,6 +35,8 @@ from sessiond.store.uow import Store
 log = logging.getLogger(__name__)
 
 POLL_BATCH = 10_000
+# How long a shutdown waits for the feed's thread to finish its last read and close.
+STOP_WAIT = 5.0
 GAP_PATIENCE = 120.0  # seconds a skipped sequence number is waited for
 MAX_GAPS = 10_000
 STARTUP_LOOKBACK = 1_000  # rows re-read at start, to find numbers not yet committed
@@ -103,7 +105,10 @@ class CacheFeed:
         thread, loop, stopping = self._thread, self._loop, self._stopping
         if thread is not None and loop is not None and stopping is not None:
             loop.call_soon_threadsafe(stopping.set)
-            await asyncio.to_thread(thread.join)
+            await asyncio.to_thread(thread.join, STOP_WAIT)
+            if thread.is_alive():
+                # A shutdown never hangs on the feed: its thread is a daemon, gone with the process.
+                log.warning("the cache feed did not stop within %.0f s; leaving it", STOP_WAIT)
         self._thread = None
         if self._bus is not None:
             await self._bus.close()
