@@ -3,12 +3,10 @@ with a request id, and a database outage with its own 503, logged."""
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import logging
 import pkgutil
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -20,11 +18,9 @@ from sessiond.api.kratos.errors import ERRORS as KRATOS
 from sessiond.api.pxyz.errors import ERRORS as PXYZ
 from sessiond.api.rocketchat.errors import ERRORS as ROCKETCHAT
 from sessiond.domain.errors import SessiondError, StorageUnavailable
-from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
 from sessiond.settings import Settings
-from tests.helpers.asgi import app_client
-from tests.helpers.tenants import unique_slug
+from tests.helpers.asgi import EveryDoor, every_door
 
 TABLES: dict[str, ErrorTable[Any]] = {"kratos": KRATOS, "rocketchat": ROCKETCHAT, "pxyz": PXYZ}
 
@@ -51,35 +47,27 @@ def test_every_kind_of_domain_error_has_an_answer(door: str) -> None:
     assert missing == []
 
 
-@dataclass(frozen=True)
-class Doors:
-    http: httpx.AsyncClient
-    tenant: Tenant
-
-
 @pytest.fixture
-async def doors(settings: Settings, services: Services) -> AsyncIterator[Doors]:
-    tenant = (await services.tenants.create(slug=unique_slug("faults"))).tenant
-    served = dataclasses.replace(settings, kratos_tenant=tenant.slug, rocketchat_tenant=tenant.slug)
-    async with app_client(served, services) as http:
-        yield Doors(http, tenant)
+async def doors(settings: Settings, services: Services) -> AsyncIterator[EveryDoor]:
+    async with every_door(settings, services) as served:
+        yield served
 
 
-def _kratos(doors: Doors) -> Awaitable[httpx.Response]:
+def _kratos(doors: EveryDoor) -> Awaitable[httpx.Response]:
     return doors.http.get("/sessions/whoami", headers={"X-Session-Token": "ory_st_x"})
 
 
-def _rocketchat(doors: Doors) -> Awaitable[httpx.Response]:
+def _rocketchat(doors: EveryDoor) -> Awaitable[httpx.Response]:
     headers = {"X-User-Id": "u", "X-Auth-Token": "t"}
     return doors.http.get("/api/v1/me", headers=headers)
 
 
-def _pxyz(doors: Doors) -> Awaitable[httpx.Response]:
+def _pxyz(doors: EveryDoor) -> Awaitable[httpx.Response]:
     headers = {"x-public-key": doors.tenant.public_key, "Authorization": "Bearer t"}
     return doors.http.get("/api/user/sessions", headers=headers)
 
 
-REQUESTS: dict[str, Callable[[Doors], Awaitable[httpx.Response]]] = {
+REQUESTS: dict[str, Callable[[EveryDoor], Awaitable[httpx.Response]]] = {
     "kratos": _kratos,
     "rocketchat": _rocketchat,
     "pxyz": _pxyz,
@@ -102,7 +90,7 @@ def _failing(services: Services, monkeypatch: pytest.MonkeyPatch, error: Excepti
 
 @pytest.mark.parametrize("door", sorted(REQUESTS))
 async def test_a_fault_is_the_door_s_500_logged_once_with_its_request_id(
-    doors: Doors,
+    doors: EveryDoor,
     services: Services,
     door: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -123,7 +111,7 @@ async def test_a_fault_is_the_door_s_500_logged_once_with_its_request_id(
 
 @pytest.mark.parametrize("door", sorted(REQUESTS))
 async def test_an_outage_is_the_door_s_503_logged(
-    doors: Doors,
+    doors: EveryDoor,
     services: Services,
     door: str,
     monkeypatch: pytest.MonkeyPatch,

@@ -4,45 +4,31 @@ password and with its SHA-256 digest."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 
-import httpx
 import pytest
 
-from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import Email, User
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
-from tests.helpers.asgi import app_client
-from tests.helpers.tenants import unique_slug
+from tests.helpers.asgi import EveryDoor, every_door
 
 PASSWORD = "correct horse battery"
 AGENT = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"}
 
 
-@dataclass(frozen=True)
-class Doors:
-    http: httpx.AsyncClient
-    services: Services
-    tenant: Tenant
-
-
 @pytest.fixture
-async def doors(settings: Settings, services: Services) -> AsyncIterator[Doors]:
+async def doors(settings: Settings, services: Services) -> AsyncIterator[EveryDoor]:
     """One tenant served by all three doors."""
-    tenant = (await services.tenants.create(slug=unique_slug("rehash"))).tenant
-    served = dataclasses.replace(settings, kratos_tenant=tenant.slug, rocketchat_tenant=tenant.slug)
-    async with app_client(served, services) as http:
-        http.headers.update(AGENT)
-        yield Doors(http, services, tenant)
+    async with every_door(settings, services) as served:
+        served.http.headers.update(AGENT)
+        yield served
 
 
-async def _pxyz_one_step(doors: Doors) -> None:
+async def _pxyz_one_step(doors: EveryDoor) -> None:
     body = {"identifier": "ada@example.com", "strategy": "email_password", "password": PASSWORD}
     headers = {"x-public-key": doors.tenant.public_key}
     answer = await doors.http.post("/api/sign-ins", headers=headers, json=body)
@@ -50,7 +36,7 @@ async def _pxyz_one_step(doors: Doors) -> None:
     assert answer.json()["data"]["signInAttempt"]["status"] == "complete"
 
 
-async def _pxyz_two_steps(doors: Doors) -> None:
+async def _pxyz_two_steps(doors: EveryDoor) -> None:
     headers = {"x-public-key": doors.tenant.public_key}
     start = {"identifier": "ada", "strategy": "username_password"}
     started = await doors.http.post("/api/sign-ins", headers=headers, json=start)
@@ -62,7 +48,7 @@ async def _pxyz_two_steps(doors: Doors) -> None:
     assert answer.json()["data"]["signInAttempt"]["status"] == "complete"
 
 
-async def _kratos_flow(doors: Doors) -> None:
+async def _kratos_flow(doors: EveryDoor) -> None:
     flow = (await doors.http.get("/self-service/login/api")).json()
     body = {"method": "password", "identifier": "ada", "password": PASSWORD}
     answer = await doors.http.post(f"/self-service/login?flow={flow['id']}", json=body)
@@ -70,13 +56,13 @@ async def _kratos_flow(doors: Doors) -> None:
     assert answer.json()["session_token"]
 
 
-async def _rocketchat_password(doors: Doors) -> None:
+async def _rocketchat_password(doors: EveryDoor) -> None:
     answer = await doors.http.post("/api/v1/login", json={"user": "ada", "password": PASSWORD})
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "success"
 
 
-async def _rocketchat_digest(doors: Doors) -> None:
+async def _rocketchat_digest(doors: EveryDoor) -> None:
     digest = hashlib.sha256(PASSWORD.encode()).hexdigest()
     password = {"digest": digest, "algorithm": "sha-256"}
     answer = await doors.http.post("/api/v1/login", json={"user": "ada", "password": password})
@@ -84,7 +70,7 @@ async def _rocketchat_digest(doors: Doors) -> None:
     assert answer.json()["status"] == "success"
 
 
-SIGN_INS: dict[str, Callable[[Doors], Awaitable[None]]] = {
+SIGN_INS: dict[str, Callable[[EveryDoor], Awaitable[None]]] = {
     "pxyz in one step": _pxyz_one_step,
     "pxyz in two steps": _pxyz_two_steps,
     "kratos login flow": _kratos_flow,
@@ -93,7 +79,7 @@ SIGN_INS: dict[str, Callable[[Doors], Awaitable[None]]] = {
 }
 
 
-async def _user_with_an_outdated_hash(doors: Doors) -> tuple[User, str]:
+async def _user_with_an_outdated_hash(doors: EveryDoor) -> tuple[User, str]:
     new = NewUser(username="ada", emails=(Email("ada@example.com"),), password=PASSWORD)
     user = await doors.services.users.create(doors.tenant.id, new)
     older = await PasswordHasher(time_cost=2, memory_cost=2048).hash(PASSWORD)
@@ -107,7 +93,7 @@ async def _user_with_an_outdated_hash(doors: Doors) -> tuple[User, str]:
 
 
 @pytest.mark.parametrize("path", list(SIGN_INS))
-async def test_a_sign_in_upgrades_an_outdated_hash(doors: Doors, path: str) -> None:
+async def test_a_sign_in_upgrades_an_outdated_hash(doors: EveryDoor, path: str) -> None:
     user, older = await _user_with_an_outdated_hash(doors)
 
     await SIGN_INS[path](doors)

@@ -16,8 +16,6 @@ from dataclasses import fields, replace
 from ua_parser import (
     OS,
     BasicResolver,
-    Cache,
-    CachingResolver,
     Domain,
     Resolver,
     UserAgent,
@@ -106,8 +104,7 @@ class UserAgentParser:
         if self._resolver is None:
             with self._lock:
                 if self._resolver is None:
-                    base = self._given or best_resolver()
-                    self._resolver = CachingResolver(base, Cache(self._cache_size))
+                    self._resolver = self._given or best_resolver()
         return self._resolver
 
     def parse(self, raw: str) -> UserAgentInfo:

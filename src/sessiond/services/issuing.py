@@ -55,6 +55,10 @@ class Issue:
     token_format: TokenFormat
 
 
+async def issue_for(deps: Deps, client: Client, token_format: TokenFormat) -> Issue:
+    return Issue(client, await deps.parse_agent(client.user_agent), token_format)
+
+
 async def lock_user(
     uow: UnitOfWork, *, tenant_id: uuid.UUID, user_id: uuid.UUID, password_hash: str | None
 ) -> User:

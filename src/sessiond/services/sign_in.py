@@ -38,6 +38,7 @@ from sessiond.services.issuing import (
     Issue,
     IssuedSession,
     check_room,
+    issue_for,
     issue_session,
     lock_user,
 )
@@ -120,7 +121,7 @@ class SignInPipeline:
         check = await self.check_password(
             tenant.id, identifier, request.password, request.password_form
         )
-        issue = await self.issue_for(request.client, request.token_format)
+        issue = await issue_for(self._deps, request.client, request.token_format)
         now = self._deps.clock.now()
         attempt = SignInAttempt(
             id=new_id(),
@@ -221,7 +222,7 @@ class SignInPipeline:
     ) -> SignInResult:
         """Completes a `needs_factor_two` attempt with a TOTP code or a single-use backup code;
         each try is counted before its code is checked, and the fifth wrong one ends the attempt."""
-        issue = await self.issue_for(client, token_format)
+        issue = await issue_for(self._deps, client, token_format)
         now = self._deps.clock.now()
         tenant = await known_tenant(self._deps, tenant_id)
         async with self._deps.store.unit_of_work() as uow:
@@ -269,9 +270,6 @@ class SignInPipeline:
             await _record_failure(uow, pending, reason, at=self._deps.clock.now())
             await uow.commit()
 
-    async def issue_for(self, client: Client, token_format: TokenFormat) -> Issue:
-        return Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
-
     async def _issue(
         self,
         uow: UnitOfWork,
@@ -311,9 +309,7 @@ async def _record(
     """Writes the attempt at its new status: a new one is added; a stored one moves on from its
     status only once, whoever races (the loser is told the attempt is gone)."""
     moved = replace(pending.attempt, status=status, updated_at=at)
-    if not pending.stored:
-        await uow.sign_ins.add(moved)
-    elif not await uow.sign_ins.update(moved, from_status=pending.attempt.status):
+    if not await _store(uow, pending, moved):
         raise AttemptNotFound("no sign-in attempt is waiting for that step")
     return moved
 
@@ -325,7 +321,13 @@ async def _record_failure(
     failed = replace(
         pending.attempt, status=SignInStatus.FAILED, failure_reason=reason, updated_at=at
     )
+    await _store(uow, pending, failed)
+
+
+async def _store(uow: UnitOfWork, pending: Pending, new: SignInAttempt) -> bool:
+    """Adds a new attempt, or moves a stored one on from its status; False if another request
+    moved it first."""
     if not pending.stored:
-        await uow.sign_ins.add(failed)
-    else:
-        await uow.sign_ins.update(failed, from_status=pending.attempt.status)
+        await uow.sign_ins.add(new)
+        return True
+    return await uow.sign_ins.update(new, from_status=pending.attempt.status)

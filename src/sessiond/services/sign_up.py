@@ -12,7 +12,7 @@ from sessiond.domain.ids import new_id
 from sessiond.domain.session import AAL, AuthMethod
 from sessiond.domain.user import User
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
-from sessiond.services.issuing import Grant, Issue, IssuedSession, issue_session
+from sessiond.services.issuing import Grant, Issue, IssuedSession, issue_for, issue_session
 from sessiond.services.sign_in import DoorStep
 from sessiond.services.tenants import known_tenant
 from sessiond.services.users import NewUser, UserService, add_user
@@ -46,7 +46,7 @@ class SignUpService:
             raise InvalidInput("a password is required", field="password")
         _check_sign_up_identifier(strategy, new)
         user = await self._users.build(tenant_id, new)
-        issue = Issue(client, await self._deps.parse_agent(client.user_agent), token_format)
+        issue = await issue_for(self._deps, client, token_format)
         now = self._deps.clock.now()
         attempt = _sign_up_attempt(user, strategy, issue, now=now)
         methods = (AuthMethod("password", AAL.AAL1, now),)

@@ -26,17 +26,9 @@ AAL2_REASON = (
 BAD_KEY_REASON = "The secret key is missing or is not one of this tenant's keys."
 
 
-async def door_tenant_id(request: Request) -> uuid.UUID:
-    return await served_tenant_id(request)
-
-
-async def door_tenant(request: Request) -> Tenant:
-    return await served_tenant(request)
-
-
 async def admin_tenant(request: Request) -> Tenant:
     """The door's tenant, once the request carries one of its secret keys as a bearer token."""
-    tenant = await door_tenant(request)
+    tenant = await served_tenant(request)
     raw = bearer_token(request)
     if raw is None:
         raise KratosError(401, reason=BAD_KEY_REASON)
@@ -64,7 +56,7 @@ async def authenticated(request: Request) -> Authenticated:
     token = session_token(request)
     if token is None:
         raise no_session()
-    return await services_of(request).sessions.authenticate(await door_tenant_id(request), token)
+    return await services_of(request).sessions.authenticate(await served_tenant_id(request), token)
 
 
 async def authenticated_aal(request: Request) -> Authenticated:

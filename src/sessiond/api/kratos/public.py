@@ -9,14 +9,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.kit import json_object, services_of
-from sessiond.api.kratos.caller import (
-    authenticated,
-    authenticated_aal,
-    door_tenant_id,
-    path_id,
-    view_of,
-)
+from sessiond.api.kit import json_object, served_tenant_id, services_of
+from sessiond.api.kratos.caller import authenticated, authenticated_aal, path_id, view_of
 from sessiond.api.kratos.errors import KratosError
 from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
 from sessiond.api.kratos.wire import render_session
@@ -97,7 +91,7 @@ async def disable_my_session(request: Request, session_id: str) -> Response:
 
 @router.delete("/self-service/logout/api")
 async def perform_native_logout(request: Request) -> Response:
-    tenant_id = await door_tenant_id(request)
+    tenant_id = await served_tenant_id(request)
     token = _logout_token(await json_object(request, empty=b"{}"))
     try:
         record = (await services_of(request).sessions.authenticate(tenant_id, token)).record

@@ -9,15 +9,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sessiond.api.kit import client_of, json_object, services_of
-from sessiond.api.kratos.caller import (
-    TOKEN_FORMAT,
-    base_url,
-    door_tenant,
-    path_id,
-    session_token,
-    view_of,
-)
+from sessiond.api.kit import client_of, json_object, served_tenant, services_of
+from sessiond.api.kratos.caller import TOKEN_FORMAT, base_url, path_id, session_token, view_of
 from sessiond.api.kratos.errors import KratosError, no_session
 from sessiond.api.kratos.flows_wire import (
     ACCOUNT_DISABLED,
@@ -70,7 +63,7 @@ def _text(body: dict[str, Any], *names: str) -> str:
 
 @router.get("/self-service/login/api")
 async def create_native_login_flow(request: Request) -> Response:
-    tenant = await door_tenant(request)
+    tenant = await served_tenant(request)
     flow = await services_of(request).flows.start_login(
         tenant.id,
         aal=_aal(request),
@@ -83,14 +76,14 @@ async def create_native_login_flow(request: Request) -> Response:
 
 @router.get("/self-service/login/flows")
 async def get_login_flow(request: Request) -> Response:
-    tenant = await door_tenant(request)
+    tenant = await served_tenant(request)
     flow = await services_of(request).flows.login_flow(tenant.id, _flow_id(request, "id"))
     return OrjsonResponse(render_login_flow(flow, base_url=base_url(request)))
 
 
 @router.post("/self-service/login")
 async def update_login_flow(request: Request) -> Response:
-    tenant = await door_tenant(request)
+    tenant = await served_tenant(request)
     flow_id = _flow_id(request, "flow")
     body = await json_object(request)
     method = body.get("method")
@@ -154,21 +147,21 @@ async def _login_flow_refused(
 
 @router.get("/self-service/registration/api")
 async def create_native_registration_flow(request: Request) -> Response:
-    tenant = await door_tenant(request)
+    tenant = await served_tenant(request)
     flow = await services_of(request).flows.start_registration(tenant.id, client=client_of(request))
     return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
 
 
 @router.get("/self-service/registration/flows")
 async def get_registration_flow(request: Request) -> Response:
-    tenant = await door_tenant(request)
+    tenant = await served_tenant(request)
     flow = await services_of(request).flows.registration_flow(tenant.id, _flow_id(request, "id"))
     return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
 
 
 @router.post("/self-service/registration")
 async def update_registration_flow(request: Request) -> Response:
-    tenant = await door_tenant(request)
+    tenant = await served_tenant(request)
     flow_id = _flow_id(request, "flow")
     body = await json_object(request)
     if body.get("method") != "password":

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from sessiond.api.kit import client_of, services_of
+from sessiond.api.kit import client_of, served_tenant, services_of
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     body_fields,
@@ -16,7 +16,6 @@ from sessiond.api.rocketchat.caller import (
     json_body,
     optional_text,
     require_permission,
-    tenant_of,
     text_field,
     two_factor_of,
 )
@@ -57,7 +56,7 @@ async def login(request: Request) -> OrjsonResponse:
     identifier = _login_identifier(body)
     password, password_form = _login_password(body.get("password"))
     code = optional_text(body, "code") or request.headers.get("x-2fa-code")
-    tenant = await tenant_of(request)
+    tenant = await served_tenant(request)
     services = services_of(request)
     client = client_of(request)
     two_factor = two_factor_of(request)

@@ -11,7 +11,6 @@ from sessiond.api.kit import (
     SessionCaller,
     client_of,
     json_object,
-    served_tenant,
     served_tenant_id,
     services_of,
 )
@@ -23,16 +22,11 @@ from sessiond.api.rocketchat.errors import (
 from sessiond.domain.errors import SessionNotLive
 from sessiond.domain.ids import render_hex
 from sessiond.domain.permissions import Permission, has_permission
-from sessiond.domain.tenant import Tenant
 from sessiond.services.container import Services
 from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import TwoFactorService
 
 MAX_BODY_BYTES = 64 * 1024
-
-
-async def tenant_of(request: Request) -> Tenant:
-    return await served_tenant(request)
 
 
 def two_factor_of(request: Request) -> TwoFactorService:

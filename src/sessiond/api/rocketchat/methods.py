@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 
-from sessiond.api.kit import SessionCaller, parse_json
+from sessiond.api.kit import SessionCaller, parse_json, served_tenant
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     body_fields,
@@ -19,7 +19,6 @@ from sessiond.api.rocketchat.caller import (
     enrolment_of,
     json_body,
     require_second_factor,
-    tenant_of,
     text_field,
     two_factor_of,
 )
@@ -127,7 +126,7 @@ async def send_email_code(request: Request) -> OrjsonResponse:
     body = await json_body(request)
     body_fields(body, allowed=frozenset({"emailOrUsername"}))
     who = text_field(body, "emailOrUsername")
-    tenant = await tenant_of(request)
+    tenant = await served_tenant(request)
     # The lookup and the mail run after the answer went out: the same answer, as fast, whether
     # or not the account exists and has the email method.
     work = BackgroundTask(two_factor_of(request).send_email_code, tenant.id, who[:320])

@@ -20,6 +20,7 @@ from sessiond.domain.attempts import (
     SignUpAttempt,
     SignUpStatus,
     Strategy,
+    password_strategy,
 )
 from sessiond.domain.device import truncate_user_agent
 from sessiond.domain.errors import (
@@ -127,7 +128,7 @@ class FlowService:
         flow = await self.login_flow(tenant_id, flow_id)
         if flow.requested_aal is AAL.AAL2:
             raise InvalidInput("this flow asks for a second factor", field="method")
-        strategy = Strategy.EMAIL_PASSWORD if "@" in identifier else Strategy.USERNAME_PASSWORD
+        strategy = password_strategy(identifier)
         result = await self._sign_ins.password(
             PasswordSignIn(
                 tenant_id,

@@ -18,6 +18,7 @@ from sessiond.domain.attempts import FailureReason, SignInAttempt, SignInStatus,
 from sessiond.domain.errors import AttemptNotFound, AuthenticationFailed, InvalidInput
 from sessiond.domain.ids import new_id
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
+from sessiond.services.issuing import issue_for
 from sessiond.services.sign_in import (
     PASSWORD_STRATEGIES,
     PasswordForm,
@@ -125,6 +126,6 @@ class StagedSignIn:
             tenant,
             pending,
             check,
-            await self._sign_ins.issue_for(client, token_format),
+            await issue_for(self._deps, client, token_format),
             second_factor=SecondFactorDue.BEFORE_SESSION,
         )
