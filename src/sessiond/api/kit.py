@@ -9,8 +9,10 @@ alike: the app, the configuration, the services, the client, the bearer token an
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -32,6 +34,15 @@ from sessiond.services.sessions import Authenticated
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 NOT_JSON = "the body is not valid JSON"
 NOT_OBJECT = "the body must be a JSON object"
+
+
+@functools.lru_cache(maxsize=65_536)
+def utc_text(moment: datetime, timespec: str) -> str:
+    """`moment` in UTC as RFC 3339 with a `Z`, to `timespec` ("milliseconds", "microseconds"):
+    every door writes times this way. Remembered, because a token check writes the same few
+    instants (a session's expiry, its user's creation) on every request; equal instants in other
+    offsets share an entry, which is right, as the text is the same UTC time."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 
 
 class ServedTenant:
@@ -64,10 +75,16 @@ class DoorConfig:
 
 @dataclass(frozen=True, slots=True)
 class SessionCaller:
-    """A caller known by a live session, and the client it called from."""
+    """A caller known by a live session, and the request it came with. Its client is worked out
+    when asked for: a token check does not need it, and parsing addresses costs more than the
+    check itself."""
 
     auth: Authenticated
-    client: Client
+    request: Request
+
+    @property
+    def client(self) -> Client:
+        return client_of(self.request)
 
     @property
     def user(self) -> User:
@@ -100,7 +117,7 @@ def config_of(request: Request) -> DoorConfig:
 
 def services_of(request: Request) -> Services:
     """The services the root app opened at startup (its lifespan state)."""
-    services: Services = request.state.services
+    services: Services = request.scope["state"]["services"]
     return services
 
 

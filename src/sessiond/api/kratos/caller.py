@@ -3,6 +3,7 @@ token, the client, and the view to render with."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from starlette.requests import Request
@@ -79,7 +80,26 @@ async def authenticated_aal(request: Request) -> Authenticated:
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """Where this Kratos is reached, as the request names it (scheme, Host, root path)."""
+    scope = request.scope
+    return _base_url(
+        scope["scheme"],
+        request.headers.get("host"),
+        scope.get("server"),
+        scope.get("app_root_path", scope.get("root_path", "")),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _base_url(
+    scheme: str, host: str | None, server: tuple[str, int | None] | None, root_path: str
+) -> str:
+    """Starlette's `base_url` for these parts, built once per distinct Host rather than on every
+    token check (the bound keeps a client sending made-up Host headers from growing it)."""
+    headers = [] if host is None else [(b"host", host.encode("latin-1"))]
+    scope = {"type": "http", "scheme": scheme, "server": server, "headers": headers}
+    scope.update(path=root_path, root_path=root_path, query_string=b"")
+    return str(Request(scope).base_url).rstrip("/")
 
 
 def view_of(request: Request, tenant: Tenant, *, admin: bool) -> View:

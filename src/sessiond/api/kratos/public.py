@@ -30,9 +30,7 @@ async def whoami(request: Request) -> Response:
     auth = await authenticated_aal(request)
     tenant, record = auth.tenant, auth.record
     body = render_session(record, view_of(request, tenant, admin=False))
-    response = OrjsonResponse(body)
-    response.headers["X-Kratos-Authenticated-Identity-Id"] = str(record.user.id)
-    return response
+    return OrjsonResponse(body, headers={"X-Kratos-Authenticated-Identity-Id": str(record.user.id)})
 
 
 @router.get("/sessions")

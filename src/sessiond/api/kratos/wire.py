@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from sessiond.api.kit import utc_text
 from sessiond.domain.device import Device
 from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import AuthMethod
@@ -35,7 +36,7 @@ KNOWN_METHODS = frozenset(
 
 
 def rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return utc_text(value, "microseconds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from sessiond.api.kit import utc_text
 from sessiond.domain.attempts import SignInAttempt, SignUpAttempt
 from sessiond.domain.device import pxyz_display
 from sessiond.domain.ids import render_pxyz
@@ -26,7 +27,7 @@ def stamp(value: datetime | None) -> str | None:
     """RFC 3339 in UTC with milliseconds, as pxyz (JavaScript's `toISOString`) renders it."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_text(value, "milliseconds")
 
 
 def session(record: SessionRecord, related: Related, *, admin: bool = True) -> Wire:

@@ -104,7 +104,7 @@ async def logout(request: Request) -> OrjsonResponse:
 @router.get("/api/v1/me")
 async def me(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
-    if request.query_params:
+    if request.scope["query_string"] and request.query_params:  # parsed only when sent
         raise invalid_params()
     methods = await two_factor_of(request).methods_of(caller.user)
     return OrjsonResponse({**user_document(caller.user, methods=methods), "success": True})

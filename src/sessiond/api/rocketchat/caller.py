@@ -9,7 +9,6 @@ from starlette.requests import Request
 
 from sessiond.api.kit import (
     SessionCaller,
-    client_of,
     json_object,
     served_tenant_id,
     services_of,
@@ -53,7 +52,7 @@ async def caller_of(request: Request) -> SessionCaller:
         raise not_logged_in() from exc
     if render_hex(auth.record.user.id) != user_id.strip().lower():
         raise not_logged_in()
-    return SessionCaller(auth, client_of(request))
+    return SessionCaller(auth, request)
 
 
 def require_permission(caller: SessionCaller, permission: Permission) -> None:

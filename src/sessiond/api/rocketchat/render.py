@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from sessiond.api.kit import utc_text
 from sessiond.domain.device import UserAgentInfo, rocketchat_device
 from sessiond.domain.ids import render_hex
 from sessiond.domain.listing import SessionRecord
@@ -15,7 +16,7 @@ from sessiond.domain.user import User
 
 def iso(moment: datetime) -> str:
     """`2023-05-23T16:33:45.202Z`: UTC, milliseconds."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return utc_text(moment, "milliseconds")
 
 
 def session_item(
