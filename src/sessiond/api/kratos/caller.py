@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from typing import Any
 
 from starlette.requests import Request
 
@@ -97,8 +98,8 @@ def _base_url(
     """Starlette's `base_url` for these parts, built once per distinct Host rather than on every
     token check (the bound keeps a client sending made-up Host headers from growing it)."""
     headers = [] if host is None else [(b"host", host.encode("latin-1"))]
-    scope = {"type": "http", "scheme": scheme, "server": server, "headers": headers}
-    scope.update(path=root_path, root_path=root_path, query_string=b"")
+    scope: dict[str, Any] = {"type": "http", "scheme": scheme, "server": server}
+    scope.update(headers=headers, path=root_path, root_path=root_path, query_string=b"")
     return str(Request(scope).base_url).rstrip("/")
 
 
