@@ -27,7 +27,7 @@ import redis
 import seeded
 import sessiond_http as sd
 import wrk_load
-from argon2_rate import executor_threads, verifications_per_second
+from argon2_rate import best_rate, thread_counts
 from bench_options import Options, method, parse
 from bench_report import (
     Section,
@@ -194,12 +194,11 @@ class Bench:
 
     def sign_ins(self, servers: Servers) -> None:
         o = self.o
-        threads = executor_threads()
         settings = Settings()
         load = Load(o.sign_in_connections, o.threads, 2 * o.seconds)
 
         def argon2_run() -> Result:
-            rate = verifications_per_second(settings, seconds=load.seconds, threads=threads)
+            rate = best_rate(settings, seconds=load.seconds)
             done = round(rate * load.seconds)
             return Result(done=done, requests=0, seconds=load.seconds, p50_ms=0, p99_ms=0)
 
@@ -207,7 +206,7 @@ class Bench:
         sign_ins: dict[str, Target | Callable[[], Result]] = {ARGON2: argon2_run}
         sign_ins.update(sd.sign_ins(door.server, username="signer", public_key=door.public_key))
         print(f"sign-ins: {o.rounds} rounds of {load.seconds} s, {load.connections} connections")
-        self.sections.append(sign_in_section(rounds_of(sign_ins, load, o.rounds), threads))
+        self.sections.append(sign_in_section(rounds_of(sign_ins, load, o.rounds), thread_counts()))
 
     def lists(self) -> None:
         o = self.o
@@ -290,7 +289,7 @@ def _write_docs(o: Options, bench: Bench, started: datetime) -> None:
         o.docs / "benchmarks.md",
         sections=bench.sections,
         facts=facts,
-        method=method(o, executor_threads()),
+        method=method(o, thread_counts()),
         chart=chart,
     )
     print(f"wrote {o.docs / 'benchmarks.md'} and {chart}")

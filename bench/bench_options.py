@@ -96,7 +96,7 @@ def _stages(parser: argparse.ArgumentParser, given: str) -> frozenset[str]:
     return stages
 
 
-def method(o: Options, threads: int) -> list[str]:
+def method(o: Options, thread_counts: tuple[int, ...]) -> list[str]:
     return [
         f"- Load: wrk {o.connections} connections, {min(o.threads, o.connections)} threads, "
         f"{o.seconds} s a run, {o.rounds} alternating rounds after a short warm-up run of each "
@@ -119,9 +119,10 @@ def method(o: Options, threads: int) -> list[str]:
         "token checks), `NODE_ENV=production`, its schema made by `getMigrations`; "
         "`GET /api/auth/get-session` with the session cookie from a sign-up.",
         "- Raw argon2: argon2-cffi verifying an argon2id hash with sessiond's parameters in "
-        f"{threads} threads of one process: sessiond hashes with `asyncio.to_thread`, whose "
-        "default executor has min(32, nproc + 4) threads, and argon2-cffi releases the GIL, so "
-        "this is the most one sessiond worker could verify. Sign-ins go to a user of their own "
+        f"{' and in '.join(map(str, thread_counts))} threads of one process, the faster kept: "
+        "sessiond hashes on one thread per core, Python's default executor has min(32, nproc + 4), "
+        "and argon2-cffi releases the GIL, so this is the most one sessiond worker could verify "
+        "whichever it used. Sign-ins go to a user of their own "
         "(Kratos: a login flow, then the password, two requests; Rocket.Chat: `POST "
         "/api/v1/login`; pxyz: `POST /api/sign-ins`), and each makes a session.",
         f"- Lists: `sessiond seed --tenant {seeded.SLUG} --users {o.seed.users} --sessions "

@@ -1,4 +1,7 @@
-"""Password hashing with argon2id. The hashing work runs in a worker thread.
+"""Password hashing with argon2id. The hashing runs on a pool of one thread per core, shared by the
+process: argon2-cffi releases the GIL, so those threads use every core, and a burst of sign-ins
+queues for them rather than running more hashes at once than there are cores to run them (each
+holding its memory cost, 19 MiB by default, and evicting the others' from the caches).
 
 New hashes are argon2id over the lowercase hex SHA-256 of the password, marked `sha256:` (as Meteor
 does with bcrypt), so a client that sends only that digest (Rocket.Chat's login and its password
@@ -10,8 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
+import os
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,6 +36,7 @@ _HASH_LENGTH = 32
 _SALT_LENGTH = 16
 _DUMMY_SALT = b"sessiond dummy!!"
 PREHASH_MARK = "sha256:"
+HASHING_THREADS = os.cpu_count() or 1
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -57,6 +66,18 @@ DUMMY_HASH = dummy_hash(
 )
 
 
+T = TypeVar("T")
+
+
+@functools.cache
+def _hashing_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="sessiond-argon2")
+
+
+async def _hashed(work: Callable[..., T], *args: object) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_hashing_pool(), work, *args)
+
+
 class PasswordHasher:
     def __init__(
         self,
@@ -82,7 +103,7 @@ class PasswordHasher:
         secret = _prehashed(password) if prehashed else password_digest(password)
         if secret is None:
             raise ValueError("a prehashed password is a SHA-256 hex digest")
-        return PREHASH_MARK + await asyncio.to_thread(self._hasher.hash, secret)
+        return PREHASH_MARK + await _hashed(self._hasher.hash, secret)
 
     async def verify(self, password_hash: str, password: str, *, prehashed: bool = False) -> bool:
         """True only when `password` matches; False on a mismatch or an unreadable hash.
@@ -90,11 +111,11 @@ class PasswordHasher:
         With `prehashed`, `password` is the SHA-256 hex digest of the password; an unmarked
         (plain-argon2) hash cannot be checked against a digest and never matches one.
         """
-        return await asyncio.to_thread(self._verify_any, password_hash, password, prehashed)
+        return await _hashed(self._verify_any, password_hash, password, prehashed)
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time of one verification, for an unknown user, so timing reveals nothing."""
-        await asyncio.to_thread(self._verify, self._dummy_hash, password)
+        await _hashed(self._verify, self._dummy_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
         if not password_hash.startswith(PREHASH_MARK):

@@ -1,4 +1,5 @@
-"""The Kratos door's app: its routes, its error handlers and the fast lane for whoami."""
+"""The Kratos door's app: its routes, its error handlers and the fast lane for whoami and the
+native login flow."""
 
 from __future__ import annotations
 
@@ -19,5 +20,12 @@ def create_door(settings: Settings) -> Door:
     install_handlers(app)
     for module in (public, admin_sessions, identities, selfservice, schema):
         app.include_router(module.router)
-    fast = FastLane(app, gets={"/sessions/whoami": public.whoami})
+    fast = FastLane(
+        app,
+        routes={
+            ("GET", "/sessions/whoami"): public.whoami,
+            ("GET", "/self-service/login/api"): selfservice.create_native_login_flow,
+            ("POST", "/self-service/login"): selfservice.update_login_flow,
+        },
+    )
     return Door(name="kratos", prefixes=PREFIXES, app=NoStore(fast), fault=internal_error)

@@ -33,7 +33,10 @@ def create_door(settings: Settings) -> Door:
     return Door(
         name="rocketchat",
         prefixes=PREFIXES,
-        app=FastLane(create_app(config), gets={"/api/v1/me": accounts.me}),
+        app=FastLane(
+            create_app(config),
+            routes={("GET", "/api/v1/me"): accounts.me, ("POST", "/api/v1/login"): accounts.login},
+        ),
         max_body_bytes=MAX_BODY_BYTES,
         fault=internal_error,
     )
