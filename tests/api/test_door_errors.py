@@ -128,3 +128,37 @@ async def test_an_outage_is_the_door_s_503_logged(
         f"{door}: the database failed while testing"
     ]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+SIGN_IN_FAULTS: dict[str, tuple[str, str, Callable[[EveryDoor], Awaitable[httpx.Response]]]] = {
+    "kratos": ("flows", "start_login", lambda d: d.http.get("/self-service/login/api")),
+    "rocketchat": (
+        "sign_ins",
+        "password",
+        lambda d: d.http.post("/api/v1/login", json={"user": "u", "password": "p4ssw0rd!"}),
+    ),
+}
+
+
+@pytest.mark.parametrize("door", sorted(SIGN_IN_FAULTS))
+async def test_a_fault_in_a_fast_lane_sign_in_is_the_door_s_500_logged_once(
+    doors: EveryDoor,
+    services: Services,
+    door: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service, method, send = SIGN_IN_FAULTS[door]
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(getattr(services, service), method, broken)
+    with caplog.at_level(logging.INFO):
+        answer = await send(doors)
+
+    assert answer.status_code == 500
+    assert SHAPES[door](answer.json(), 500)
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(logged) == 1
+    assert answer.headers["x-request-id"] in logged[0].getMessage()
