@@ -21,7 +21,6 @@ from sessiond.cli import main
 from sessiond.compose import open_services
 from sessiond.domain.errors import AuthenticationFailed
 from sessiond.domain.ids import parse_id, render_canonical, render_pxyz
-from sessiond.domain.tenant import SessionSettings
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sign_in import PasswordSignIn
@@ -257,6 +256,92 @@ def test_a_duplicate_slug_fails_cleanly(ok: Invoke, cli: Invoke) -> None:
 def test_a_malformed_slug_fails_cleanly(ok: Invoke, cli: Invoke, slug: str) -> None:
     ok("migrate")
     assert_clean_failure(cli(f"tenants create {slug}"), "must be 1-64 lower-case letters")
+
+
+def test_tenants_show_prints_the_session_settings(acme: Acme, ok: Invoke) -> None:
+    shown = json.loads(ok("tenants show acme --json").stdout)
+    assert shown == {
+        "id": acme.tenant["id"],
+        "slug": "acme",
+        "name": "acme",
+        "publicKey": acme.tenant["publicKey"],
+        "maxLifetimeSeconds": 86400,
+        "inactivityTimeoutSeconds": None,
+        "earliestExtendSeconds": None,
+        "maxLiveSessions": None,
+        "limitPolicy": "evict_oldest",
+        "endedRetentionSeconds": 30 * 86400,
+    }
+    lines = ok("tenants show acme").stdout.splitlines()
+    assert "max lifetime: 1d" in lines
+    assert "inactivity timeout: off" in lines
+
+
+def test_tenants_list_names_every_tenant(acme: Acme, ok: Invoke) -> None:
+    rows = [line.split("\t") for line in ok("tenants list").stdout.splitlines()]
+    assert [row[0] for row in rows] == ["acme", "default"]
+    assert rows[0][1] == acme.tenant["id"]
+    listed = [json.loads(line) for line in ok("tenants list --json").stdout.splitlines()]
+    assert [tenant["slug"] for tenant in listed] == ["acme", "default"]
+
+
+def test_tenants_set_changes_only_what_is_given(acme: Acme, ok: Invoke, url: str) -> None:
+    line = "tenants set acme --max-lifetime 2h --inactivity-timeout 30m --max-live-sessions 3"
+    changed = json.loads(ok(f"{line} --limit-policy deny --json").stdout)
+    assert changed["maxLifetimeSeconds"] == 7200
+    assert changed["inactivityTimeoutSeconds"] == 1800
+    assert changed["maxLiveSessions"] == 3
+    assert changed["limitPolicy"] == "deny"
+    assert changed["endedRetentionSeconds"] == 30 * 86400
+
+    ok("tenants set acme --inactivity-timeout off --max-live-sessions off")
+    shown = json.loads(ok("tenants show acme --json").stdout)
+    assert (shown["inactivityTimeoutSeconds"], shown["maxLiveSessions"]) == (None, None)
+    assert (shown["maxLifetimeSeconds"], shown["limitPolicy"]) == (7200, "deny")
+
+    async def stored(services: Services) -> timedelta:
+        return (await services.tenants.get_by_slug("acme")).settings.max_lifetime
+
+    assert with_services(url, stored) == timedelta(hours=2)
+
+
+def test_tenants_set_cuts_live_sessions_down_to_a_shorter_lifetime(
+    acme: Acme, ok: Invoke, url: str
+) -> None:
+    session_id = sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    ok("tenants set acme --max-lifetime 1h")
+
+    async def lifetime(services: Services) -> timedelta:
+        tenant = await services.tenants.get_by_slug("acme")
+        session = (await services.sessions.get(tenant.id, parse_id(session_id))).session
+        return session.expires_at - session.created_at
+
+    assert with_services(url, lifetime) == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("", "give at least one setting to change"),
+        ("--max-lifetime soon", "is not a duration such as 90s, 15m, 24h or 30d"),
+        ("--max-lifetime off", "--max-lifetime cannot be off"),
+        ("--max-lifetime 0", "max_lifetime must be positive"),
+        ("--max-live-sessions many", "is not a whole number or off"),
+        ("--max-live-sessions 0", "the live-session limit must be between 1"),
+        ("--limit-policy never", "Invalid value for '--limit-policy'"),
+    ],
+)
+def test_tenants_set_refuses_bad_values_cleanly(
+    acme: Acme, cli: Invoke, options: str, message: str
+) -> None:
+    answer = cli(f"tenants set acme {options}")
+    assert answer.exit_code in (1, 2)
+    assert message in answer.stderr
+
+
+def test_tenants_set_of_an_unknown_tenant_fails_cleanly(ok: Invoke, cli: Invoke) -> None:
+    ok("migrate")
+    assert_clean_failure(cli("tenants set nope --max-lifetime 1h"), "tenant 'nope' does not exist")
 
 
 # keys
@@ -552,13 +637,7 @@ def test_sessions_purge_deletes_only_past_retention(acme: Acme, ok: Invoke, url:
     assert ok("sessions purge").stdout == "purged 0 sessions\n"
     assert summary(ok("sessions list --tenant acme --all").stdout) == "2 of 2 sessions"
 
-    async def no_retention(services: Services) -> None:
-        tenant = await services.tenants.get_by_slug("acme")
-        await services.tenants.update_settings(
-            tenant.id, SessionSettings(ended_retention=timedelta(0))
-        )
-
-    with_services(url, no_retention)
+    ok("tenants set acme --ended-retention 0")
     assert ok("sessions purge").stdout == "purged 1 sessions\n"
     assert ids_in(ok("sessions list --tenant acme --all").stdout) == [live_one]
 

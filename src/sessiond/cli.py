@@ -7,6 +7,8 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ from sessiond.domain.errors import SessiondError
 from sessiond.domain.ids import parse_id, render_canonical
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
 from sessiond.domain.session import EndReason
+from sessiond.domain.tenant import LimitPolicy, Tenant
 from sessiond.domain.user import Email
 from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
@@ -158,6 +161,144 @@ async def tenants_create(services: Services, slug: str, name: str | None, as_jso
         "secretKey": created.secret_key.raw,
     }
     _emit(as_json, payload, "\n".join(f"{k}: {v}" for k, v in payload.items()))
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+OFF = "off"
+_UNSET: Any = object()  # an option not given, where None (`off`) is a value of its own
+
+
+def _duration(text: str) -> timedelta:
+    """`90`, `90s`, `15m`, `24h` or `30d`."""
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+    if not number.isdigit():
+        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 15m, 24h or 30d")
+    return timedelta(seconds=int(number) * _UNITS[unit])
+
+
+def _duration_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """A duration, `off` (None) where the option allows it, or UNSET when not given."""
+    if value is None:
+        return _UNSET
+    return None if value == OFF else _duration(value)
+
+
+def _count_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return _UNSET
+    if value == OFF:
+        return None
+    if not value.isdigit():
+        raise click.BadParameter(f"{value!r} is not a whole number or {OFF}")
+    return int(value)
+
+
+def _text_duration(value: timedelta | None) -> str:
+    if value is None:
+        return OFF
+    seconds = int(value.total_seconds())
+    for unit in ("d", "h", "m"):
+        if seconds and seconds % _UNITS[unit] == 0:
+            return f"{seconds // _UNITS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def _tenant_payload(tenant: Tenant) -> dict[str, Any]:
+    settings = tenant.settings
+    return {
+        "id": render_canonical(tenant.id),
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "publicKey": tenant.public_key,
+        "maxLifetimeSeconds": _seconds(settings.max_lifetime),
+        "inactivityTimeoutSeconds": _seconds(settings.inactivity_timeout),
+        "earliestExtendSeconds": _seconds(settings.earliest_possible_extend),
+        "maxLiveSessions": settings.max_live_sessions,
+        "limitPolicy": settings.limit_policy.value,
+        "endedRetentionSeconds": _seconds(settings.ended_retention),
+    }
+
+
+def _tenant_text(tenant: Tenant) -> str:
+    settings = tenant.settings
+    lines = {
+        "id": render_canonical(tenant.id),
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "public key": tenant.public_key,
+        "max lifetime": _text_duration(settings.max_lifetime),
+        "inactivity timeout": _text_duration(settings.inactivity_timeout),
+        "earliest extend": _text_duration(settings.earliest_possible_extend),
+        "max live sessions": OFF
+        if settings.max_live_sessions is None
+        else settings.max_live_sessions,
+        "limit policy": settings.limit_policy.value,
+        "ended retention": _text_duration(settings.ended_retention),
+    }
+    return "\n".join(f"{name}: {value}" for name, value in lines.items())
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def tenants_list(services: Services, as_json: bool) -> None:
+    """Every tenant by slug: slug, id and name (`--json`: one object per line, as `show` prints
+    it)."""
+    for tenant in sorted(await services.tenants.list_all(), key=lambda t: t.slug):
+        if as_json:
+            click.echo(json.dumps(_tenant_payload(tenant)))
+        else:
+            click.echo(f"{tenant.slug}\t{render_canonical(tenant.id)}\t{tenant.name}")
+
+
+@tenants.command("show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def tenants_show(services: Services, slug: str, as_json: bool) -> None:
+    """A tenant and its session settings."""
+    tenant = await services.tenants.get_by_slug(slug)
+    _emit(as_json, _tenant_payload(tenant), _tenant_text(tenant))
+
+
+@tenants.command("set")
+@click.argument("slug")
+@click.option("--max-lifetime", callback=_duration_option, help="e.g. 24h; off is not allowed.")
+@click.option("--inactivity-timeout", callback=_duration_option, help="A duration, or off.")
+@click.option("--earliest-extend", callback=_duration_option, help="A duration, or off.")
+@click.option("--max-live-sessions", callback=_count_option, help="Per user: a number, or off.")
+@click.option("--limit-policy", type=click.Choice([p.value for p in LimitPolicy]), default=None)
+@click.option("--ended-retention", callback=_duration_option, help="e.g. 30d; 0 deletes at once.")
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def tenants_set(services: Services, slug: str, as_json: bool, **given: Any) -> None:
+    """Change a tenant's session settings; what is not given stays as it is. A shorter maximum
+    lifetime cuts down live sessions at once, and every node sees the change within 100 ms."""
+    changes = {
+        "max_lifetime": given["max_lifetime"],
+        "inactivity_timeout": given["inactivity_timeout"],
+        "earliest_possible_extend": given["earliest_extend"],
+        "max_live_sessions": given["max_live_sessions"],
+        "limit_policy": _UNSET
+        if given["limit_policy"] is None
+        else LimitPolicy(given["limit_policy"]),
+        "ended_retention": given["ended_retention"],
+    }
+    changes = {name: value for name, value in changes.items() if value is not _UNSET}
+    if not changes:
+        raise click.UsageError("give at least one setting to change")
+    for required in ("max_lifetime", "ended_retention"):
+        if required in changes and changes[required] is None:
+            raise click.BadParameter(f"--{required.replace('_', '-')} cannot be {OFF}")
+    tenant = await services.tenants.get_by_slug(slug)
+    updated = await services.tenants.change_settings(
+        tenant.id, lambda settings: replace(settings, **changes)
+    )
+    _emit(as_json, _tenant_payload(updated), _tenant_text(updated))
 
 
 @main.group()

@@ -22,7 +22,7 @@ from sessiond.domain.errors import (
 )
 from sessiond.domain.listing import OffsetPage, SessionQuery
 from sessiond.domain.oauth import ProviderKey
-from sessiond.domain.tenant import Tenant
+from sessiond.domain.tenant import LifetimeChange, Tenant
 from sessiond.domain.user import Email
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
@@ -76,15 +76,17 @@ async def test_session_lifetimes_apply_to_live_sessions(
         tenant.id, NewUser(username="life", password=PASSWORD), client=CLIENT
     )
     session = up.issued.record.session
-    await services.tenants.set_session_lifetimes(
-        tenant.id, max_lifetime=timedelta(minutes=10), inactivity_timeout=timedelta(minutes=3)
+    await services.tenants.change_lifetimes(
+        tenant.id,
+        LifetimeChange(max_lifetime=timedelta(minutes=10), inactivity_timeout=timedelta(minutes=3)),
     )
     capped = await services.sessions.get(tenant.id, session.id)
     assert capped.session.expires_at == session.created_at + timedelta(minutes=10)
     clock.advance(timedelta(minutes=4))
     with pytest.raises(SessionNotLive):
         await services.sessions.authenticate(tenant.id, up.issued.token)
-    updated = await services.tenants.set_session_lifetimes(tenant.id, inactivity_timeout=None)
+    idle_off = LifetimeChange(inactivity_timeout_enabled=False)
+    updated = await services.tenants.change_lifetimes(tenant.id, idle_off)
     assert updated.settings.inactivity_timeout is None
     assert updated.settings.max_lifetime == timedelta(minutes=10)
     await services.sessions.authenticate(tenant.id, up.issued.token)

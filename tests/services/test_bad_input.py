@@ -105,7 +105,7 @@ TenantCall = Callable[[Services, uuid.UUID, Known], Awaitable[object]]
 
 UNKNOWN_TENANT_CALLS: dict[str, TenantCall] = {
     "tenants.get": lambda s, t, k: s.tenants.get(t),
-    "tenants.update_settings": lambda s, t, k: s.tenants.update_settings(t, SessionSettings()),
+    "tenants.change_settings": lambda s, t, k: s.tenants.change_settings(t, lambda x: x),
     "tenants.create_secret_key": lambda s, t, k: s.tenants.create_secret_key(t),
     "users.create": lambda s, t, k: s.users.create(t, NewUser("zed", PASSWORD)),
     "users.get": lambda s, t, k: s.users.get(t, k.user.id),

@@ -16,7 +16,7 @@ from sessiond.domain.errors import Conflict, InvalidInput
 from sessiond.domain.listing import SessionQuery, SessionState
 from sessiond.domain.oauth import ProviderKey
 from sessiond.domain.session import EndReason
-from sessiond.domain.tenant import Environment, Tenant
+from sessiond.domain.tenant import Environment, LifetimeChange, Tenant
 from sessiond.domain.user import UserState
 from sessiond.services.container import Services
 from sessiond.services.providers import ProviderChanges
@@ -116,7 +116,9 @@ async def test_tenant_changes_wait_for_the_row_lock(services: Services, tenant: 
     await _waits_for_a_held_change(
         services,
         tenant,
-        lambda: tenants.set_session_lifetimes(tenant.id, max_lifetime=timedelta(hours=2)),
+        lambda: tenants.change_lifetimes(
+            tenant.id, LifetimeChange(max_lifetime=timedelta(hours=2))
+        ),
     )
     stored = await tenants.get(tenant.id)
     assert stored.settings.max_lifetime == timedelta(hours=2)

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sessiond.compose import open_services
 from sessiond.domain.errors import NotLiveReason, SessionNotLive, TenantNotFound
 from sessiond.domain.session import AAL, AuthMethod, EndReason
-from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
+from sessiond.domain.tenant import LifetimeChange, LimitPolicy, SessionSettings, Tenant
 from sessiond.domain.user import UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
@@ -165,13 +165,17 @@ async def _change_password(a: Services, t: Tenant, s: IssuedSession) -> None:
 
 
 async def _evict(a: Services, t: Tenant, s: IssuedSession) -> None:
-    limited = SessionSettings(max_live_sessions=1, limit_policy=LimitPolicy.EVICT_OLDEST)
-    await a.tenants.update_settings(t.id, limited)
+    await a.tenants.change_settings(
+        t.id,
+        lambda settings: replace(
+            settings, max_live_sessions=1, limit_policy=LimitPolicy.EVICT_OLDEST
+        ),
+    )
     await sign_in(a, t)
 
 
 async def _cap_lifetime(a: Services, t: Tenant, s: IssuedSession) -> None:
-    await a.tenants.set_session_lifetimes(t.id, max_lifetime=timedelta(seconds=1))
+    await a.tenants.change_lifetimes(t.id, LifetimeChange(max_lifetime=timedelta(seconds=1)))
 
 
 async def _delete_tenant(a: Services, t: Tenant, s: IssuedSession) -> None:
@@ -228,7 +232,8 @@ async def test_a_new_inactivity_timeout_applies_to_sessions_the_other_node_cache
 ) -> None:
     issued = await user_with_session(services, tenant)
     await check(node_b, tenant, issued.token)
-    await services.tenants.set_session_lifetimes(tenant.id, inactivity_timeout=timedelta(minutes=5))
+    five_minutes = LifetimeChange(inactivity_timeout=timedelta(minutes=5))
+    await services.tenants.change_lifetimes(tenant.id, five_minutes)
     clock.advance(timedelta(minutes=6))
     assert await refused(node_b, tenant, issued.token) is NotLiveReason.IDLE
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from enum import Enum
 
 from sessiond.domain.apikey import ApiKey
 from sessiond.domain.errors import AuthenticationFailed, Conflict, InvalidInput, TenantNotFound
@@ -25,15 +23,6 @@ from sessiond.domain.user import NAME_MAX_LENGTH, check_text
 from sessiond.infra.token_cache import Owner
 from sessiond.services.context import Deps
 from sessiond.store.uow import UnitOfWork
-
-
-class Unchanged(Enum):
-    """Marks an optional argument left as it is, where `None` is a value of its own."""
-
-    UNCHANGED = "unchanged"
-
-
-UNCHANGED = Unchanged.UNCHANGED
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +120,6 @@ class TenantService:
         async with self._deps.store.unit_of_work(write=False) as uow:
             return await uow.tenants.list_all()
 
-    async def update_settings(self, tenant_id: uuid.UUID, settings: SessionSettings) -> Tenant:
-        async with self._deps.store.unit_of_work() as uow:
-            tenant = await require_tenant(uow, tenant_id, lock=True)
-            updated = replace(tenant, settings=settings, updated_at=self._deps.clock.now())
-            await uow.tenants.update(updated)
-            await uow.commit()
-        return updated
-
     async def create_secret_key(self, tenant_id: uuid.UUID) -> NewKey:
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
@@ -188,33 +169,23 @@ class TenantService:
             await uow.commit()
         return updated
 
-    async def set_session_lifetimes(
-        self,
-        tenant_id: uuid.UUID,
-        *,
-        max_lifetime: timedelta | None = None,
-        inactivity_timeout: timedelta | Unchanged | None = UNCHANGED,
-    ) -> Tenant:
-        """Changes the maximum lifetime and the inactivity timeout (`None` turns it off)."""
-        idle = inactivity_timeout
-        change = LifetimeChange(
-            max_lifetime=max_lifetime,
-            inactivity_timeout_enabled=None if isinstance(idle, Unchanged) else idle is not None,
-            inactivity_timeout=idle if isinstance(idle, timedelta) else None,
-        )
-        return await self.change_lifetimes(tenant_id, change)
-
     async def change_lifetimes(self, tenant_id: uuid.UUID, change: LifetimeChange) -> Tenant:
-        """Applies `change` under the tenant's lock. Both lifetimes apply to live sessions at
-        once: the timeout because liveness reads it, the maximum because live sessions that
-        would now outlive it are cut down to it."""
+        """Applies `change` (switches and values, as pxyz's door sends them)."""
+        return await self.change_settings(tenant_id, change.applied_to)
+
+    async def change_settings(
+        self, tenant_id: uuid.UUID, change: Callable[[SessionSettings], SessionSettings]
+    ) -> Tenant:
+        """Gives the tenant the settings `change` makes of its current ones, under the tenant's
+        lock. Lifetimes apply to live sessions at once: the inactivity timeout because liveness
+        reads it, the maximum because live sessions that would now outlive it are cut down."""
         async with self._deps.store.unit_of_work() as uow:
             tenant = await require_tenant(uow, tenant_id, lock=True)
-            settings = change.applied_to(tenant.settings)
+            settings = change(tenant.settings)
             now = self._deps.clock.now()
             updated = replace(tenant, settings=settings, updated_at=now)
             await uow.tenants.update(updated)
-            if change.touches_max_lifetime:
+            if settings.max_lifetime != tenant.settings.max_lifetime:
                 await uow.sessions.cap_lifetime(tenant_id, lifetime=settings.max_lifetime, now=now)
             await uow.commit()
         return updated
