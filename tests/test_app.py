@@ -43,7 +43,14 @@ async def test_a_path_no_door_owns_is_the_root_apps_404(
 ) -> None:
     async with app_client(settings, services) as http:
         response = await http.get("/no/such/door")
+        wrong_method = await http.post("/healthz")
     assert response.status_code == 404
+    assert response.json() == {
+        "error": {"code": 404, "message": "sessiond has no endpoint at this path"}
+    }
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == 405
+    assert wrong_method.headers["allow"] == "GET"
 
 
 async def test_the_longest_prefix_wins_and_the_path_arrives_whole() -> None:
@@ -111,6 +118,8 @@ async def test_every_door_refuses_a_body_past_the_limit_in_its_own_shape(
     assert "larger than" in pxyz.json()["message"]
     assert kratos.status_code == 413
     assert kratos.json()["error"]["code"] == 413
+    assert kratos.json()["error"]["status"] == "Request Entity Too Large"
+    assert "larger than" in kratos.json()["error"]["reason"]
     assert rocketchat.status_code == 413
     assert rocketchat.json()["success"] is False
 

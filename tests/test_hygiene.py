@@ -8,17 +8,20 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.apikey import ApiKey
-from sessiond.domain.errors import StorageUnavailable
+from sessiond.domain.errors import InvalidInput, StorageUnavailable
 from sessiond.domain.oauth import OAuthProvider, ProviderKey
 from sessiond.domain.tokens import new_secret_key, new_token
 from sessiond.domain.user import User, UserState
 from sessiond.services.tenants import NewKey
 from sessiond.settings import Settings
+from sessiond.store.engine import create_engine
+from sessiond.store.errors import storage_errors
 from tests.helpers.backends import PG_ENV
 
 NOW = datetime(2026, 7, 31, tzinfo=UTC)
@@ -88,3 +91,17 @@ def test_a_missing_postgresql_database_is_storage_unavailable() -> None:
     url = base.set(database=f"missing_{uuid.uuid4().hex[:8]}").render_as_string(False)
     with pytest.raises(StorageUnavailable, match="database failed"):
         asyncio.run(open_services(Settings(database_url=url)))
+
+
+@pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} is not set")
+def test_a_value_postgresql_cannot_hold_is_bad_input_not_an_outage() -> None:
+    async def store_an_escaped_nul() -> None:
+        engine = create_engine(os.environ[PG_ENV])
+        try:
+            async with storage_errors("testing"), engine.connect() as conn:
+                await conn.execute(text("SELECT CAST(:v AS jsonb)"), {"v": '"\\u0000"'})
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(InvalidInput, match="cannot store a value"):
+        asyncio.run(store_an_escaped_nul())

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
 from sessiond import __version__
@@ -68,6 +69,7 @@ def create_app(
 
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/healthz/token-cache", token_cache, include_in_schema=False)
+    app.add_exception_handler(HTTPException, not_served)
 
     return DoorDispatch(fallback=app, doors=front_doors(settings) if doors is None else doors)
 
@@ -81,6 +83,23 @@ async def healthz(request: Request) -> OrjsonResponse:
     except StorageUnavailable:
         return OrjsonResponse({"status": "unavailable"}, status_code=503)
     return OrjsonResponse({"status": "ok"})
+
+
+NOT_SERVED = {
+    404: "sessiond has no endpoint at this path",
+    405: "this endpoint does not take that method",
+}
+
+
+async def not_served(request: Request, exc: Exception) -> OrjsonResponse:
+    """A path no door owns answers in a plain shape of its own, not in any door's nor FastAPI's."""
+    assert isinstance(exc, HTTPException)
+    message = NOT_SERVED.get(exc.status_code, str(exc.detail))
+    return OrjsonResponse(
+        {"error": {"code": exc.status_code, "message": message}},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
 
 
 async def token_cache(request: Request) -> OrjsonResponse:

@@ -162,3 +162,37 @@ async def test_a_fault_in_a_fast_lane_sign_in_is_the_door_s_500_logged_once(
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(logged) == 1
     assert answer.headers["x-request-id"] in logged[0].getMessage()
+
+
+async def _kratos_nul(doors: EveryDoor, key: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"}
+    return await doors.http.get("/admin/identities?credentials_identifier=a%00b", headers=headers)
+
+
+async def _rocketchat_nul(doors: EveryDoor, key: str) -> httpx.Response:
+    return await doors.http.post("/api/v1/login", json={"user": "a\u0000", "password": "p4ss!"})
+
+
+async def _pxyz_nul(doors: EveryDoor, key: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"}
+    return await doors.http.get("/api/v0/tenants/slug/%00", headers=headers)
+
+
+NUL_REQUESTS: dict[str, Callable[[EveryDoor, str], Awaitable[httpx.Response]]] = {
+    "kratos": _kratos_nul,
+    "rocketchat": _rocketchat_nul,
+    "pxyz": _pxyz_nul,
+}
+
+
+@pytest.mark.parametrize("door", sorted(NUL_REQUESTS))
+async def test_a_nul_character_is_the_door_s_400_not_an_outage(
+    doors: EveryDoor, services: Services, door: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = (await services.tenants.create_secret_key(doors.tenant.id)).raw
+    with caplog.at_level(logging.INFO):
+        answer = await NUL_REQUESTS[door](doors, key)
+
+    assert answer.status_code == 400
+    assert SHAPES[door](answer.json(), 400)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -17,6 +17,9 @@ BAD: list[Any] = [
     {"a": [1, float("inf")]},
     {"a": {"b": -float("inf")}},
     {"a": "x\x00y"},
+    {"n": 1e20},  # PostgreSQL would read it back as an integer past 64 bits
+    {"n": [2**64]},
+    {"n": {"m": -(2**63) - 1}},
     {"big": "a" * (64 * 1024)},
     {"deep": __import__("functools").reduce(lambda inner, _: {"a": inner}, range(40), {})},
 ]
@@ -54,7 +57,11 @@ async def test_a_document_just_inside_the_limits_is_stored_as_sent(
     nested: dict[str, Any] = {"n": 1.5}
     for _ in range(30):
         nested = {"a": nested}
-    document = {"nested": nested, "text": "é" * 1000, "list": [True, None, 2, -0.5]}
+    document = {
+        "nested": nested,
+        "text": "é" * 1000,
+        "list": [True, None, 2, -0.5, 2**63 - 1, -(2**63), 1e18, 1e-300],
+    }
     user = await services.users.create(
         tenant.id, NewUser(username="fits", metadata_public=document, traits=document)
     )

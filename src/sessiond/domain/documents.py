@@ -11,11 +11,15 @@ from sessiond.domain.errors import InvalidInput
 
 MAX_DOCUMENT_BYTES = 64 * 1024
 MAX_DOCUMENT_DEPTH = 32
+# Numbers every store and encoder round-trips: PostgreSQL reads a float such as 1e20 back as an
+# integer, and an integer past 64 bits cannot be written out again as JSON.
+MIN_NUMBER, MAX_NUMBER = -(2**63), 2**63 - 1
 
 
 def check_document(value: dict[str, Any] | None, *, field: str) -> dict[str, Any] | None:
     """Refuses what would be lost or refused on the way to storage: numbers JSON cannot carry
-    (NaN, ±Infinity: SQLite would store null, PostgreSQL refuses them), NUL characters
+    (NaN, ±Infinity: SQLite would store null, PostgreSQL refuses them) or that would not read back
+    (past 64 bits), NUL characters
     (PostgreSQL's jsonb refuses them), nesting past `MAX_DOCUMENT_DEPTH` and more than
     `MAX_DOCUMENT_BYTES` once serialised."""
     if value is None:
@@ -53,6 +57,9 @@ def _check_tree(root: dict[str, Any], *, field: str) -> None:
 def _check_scalar(value: Any, *, field: str) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInput(f"{field} must not contain NaN or Infinity", field=field)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and not MIN_NUMBER <= value <= MAX_NUMBER:
+        raise InvalidInput(f"{field} must hold numbers between -2^63 and 2^63 - 1", field=field)
     if isinstance(value, str):
         if "\x00" in value:
             raise InvalidInput(f"{field} must not contain NUL characters", field=field)

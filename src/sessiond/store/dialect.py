@@ -38,6 +38,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
+from sessiond.domain.errors import InvalidInput
 from sessiond.infra.regex import sqlite_regexp
 
 SQLITE_IMMEDIATE = "sessiond_sqlite_immediate"
@@ -112,6 +113,7 @@ async def planned_for_each_run(conn: AsyncConnection) -> AsyncIterator[None]:
 
 
 def configure_engine(engine: AsyncEngine) -> None:
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)
     if engine.dialect.name != "sqlite":
         return
     sync_engine = engine.sync_engine
@@ -138,6 +140,19 @@ def configure_engine(engine: AsyncEngine) -> None:
             return  # a BEGIN here would never be ended: autocommit makes COMMIT a no-op
         immediate = options.get(SQLITE_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool
+) -> None:
+    """Text holding a NUL character is refused before it is sent, as the caller's bad input, on
+    both backends alike: PostgreSQL cannot store or even compare one (it would fail the query as
+    if the database were down), and SQLite would quietly store it."""
+    for row in parameters if executemany else (parameters,):
+        values = row.values() if isinstance(row, dict) else row or ()
+        for value in values:
+            if type(value) is str and "\x00" in value:
+                raise InvalidInput("text must not contain NUL characters")
 
 
 class sortable_text(FunctionElement[str]):

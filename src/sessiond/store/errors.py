@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from sessiond.domain.errors import Conflict, InvalidFilter, StorageUnavailable
+from sessiond.domain.errors import Conflict, InvalidFilter, InvalidInput, StorageUnavailable
 
 _UNIQUE_SQLSTATE = "23505"
+_DATA_EXCEPTION = "22"
 _UNIQUE_SQLITE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 
 
@@ -33,8 +34,14 @@ def is_regex_error(exc: DBAPIError) -> bool:
     )
 
 
-def storage_unavailable(exc: BaseException, doing: str) -> StorageUnavailable:
+def storage_failure(exc: BaseException, doing: str) -> InvalidInput | StorageUnavailable:
+    """`StorageUnavailable` for a failure of the database, the pool or the network; but a value
+    the database refused to hold (SQLSTATE class 22, data exception: a character or number it
+    cannot store) is the caller's bad input, never an outage."""
     cause = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+    sqlstate = getattr(exc.orig, "sqlstate", None) if isinstance(exc, DBAPIError) else None
+    if isinstance(sqlstate, str) and sqlstate.startswith(_DATA_EXCEPTION):
+        return InvalidInput(f"the database cannot store a value given ({cause})")
     return StorageUnavailable(f"the database failed while {doing} ({cause})")
 
 
@@ -44,7 +51,7 @@ async def storage_errors(doing: str) -> AsyncIterator[None]:
     try:
         yield
     except (SQLAlchemyError, OSError) as exc:
-        raise storage_unavailable(exc, doing) from exc
+        raise storage_failure(exc, doing) from exc
 
 
 @asynccontextmanager

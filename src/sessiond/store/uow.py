@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from sessiond.domain.invalidation import Invalidation
 from sessiond.store.dialect import SQLITE_IMMEDIATE, read_only_options
-from sessiond.store.errors import storage_errors, storage_unavailable
+from sessiond.store.errors import storage_errors, storage_failure
 from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.invalidations import InvalidationLog
@@ -61,7 +61,7 @@ class UnitOfWork:
             self._tx = await conn.begin()
         except (SQLAlchemyError, OSError) as exc:
             await self._close()
-            raise storage_unavailable(exc, "opening a transaction") from exc
+            raise storage_failure(exc, "opening a transaction") from exc
         self.invalidations = InvalidationLog(conn)
         self.tenants = TenantRepository(conn, log=self.invalidations)
         self.keys = ApiKeyRepository(conn)
@@ -100,7 +100,7 @@ class UnitOfWork:
         finally:
             await self._close()
         if isinstance(exc, SQLAlchemyError | OSError):
-            raise storage_unavailable(exc, "running a query") from exc
+            raise storage_failure(exc, "running a query") from exc
 
     async def _close(self) -> None:
         if self._conn is not None:

@@ -238,6 +238,31 @@ async def test_social_providers_show_their_secret_only_on_secret(
     ) == {"deleted": True}
 
 
+SESSION_FIELDS = (
+    "sessionMaximumLifetimeEnabled",
+    "sessionMaximumLifetime",
+    "sessionInactivityTimeoutEnabled",
+    "sessionInactivityTimeout",
+)
+
+
+async def test_session_settings_can_be_written_back_as_read(
+    http: httpx.AsyncClient, a: Keyed
+) -> None:
+    path = f"/api/v0/auth/tenants/{a.pid}"
+    read = (await _call(http, a, "auth-tenants-get", "GET", path))["auth"]
+    assert (read["sessionInactivityTimeoutEnabled"], read["sessionInactivityTimeout"]) == (False, 0)
+    as_read = {name: read[name] for name in SESSION_FIELDS}
+    op = "auth-tenants-updateSessionSettings"
+    written = await _call(http, a, op, "PUT", f"{path}/session", json=as_read)
+    assert {name: written["auth"][name] for name in SESSION_FIELDS} == as_read
+
+    switched_on = {**as_read, "sessionInactivityTimeoutEnabled": True}
+    refused = await http.put(f"{path}/session", headers=a.auth, json=switched_on)
+    assert refused.status_code == 400
+    assert "sessionInactivityTimeout" in refused.text
+
+
 async def test_tenant_settings_stats_and_key_rotation(http: httpx.AsyncClient, a: Keyed) -> None:
     await http.post(
         "/api/sign-ups",

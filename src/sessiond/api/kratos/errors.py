@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.doors import BodyTooLarge
 from sessiond.api.errors import REQUEST_ID_HEADER, ErrorTable, request_id
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
@@ -49,6 +50,7 @@ STATUS_TEXT = {
     405: "Method Not Allowed",
     409: "Conflict",
     410: "Gone",
+    413: "Request Entity Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -60,6 +62,7 @@ DEFAULT_MESSAGE = {
     405: "The requested method is not allowed",
     409: "The resource could not be created due to a conflict",
     410: "The requested resource is no longer available",
+    413: "The request body is too large",
     500: "An internal server error occurred, please contact the system administrator",
     503: "The service is temporarily unavailable",
 }
@@ -176,8 +179,10 @@ def install_handlers(app: FastAPI) -> None:
         return internal_error(request_id(request.scope))
 
     async def http(request: Request, exc: Exception) -> Response:
-        code = exc.status_code if isinstance(exc, HTTPException) else 500
-        return error_response(KratosError(code))
+        if not isinstance(exc, HTTPException):
+            return error_response(KratosError(500))
+        reason = exc.detail if isinstance(exc, BodyTooLarge) else None
+        return error_response(KratosError(exc.status_code, reason=reason))
 
     async def validation(request: Request, exc: Exception) -> Response:
         return error_response(KratosError(400, reason="the request could not be parsed"))

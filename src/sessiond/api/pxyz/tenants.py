@@ -43,7 +43,8 @@ class SessionSettingsBody(_Body):
     sessionMaximumLifetimeEnabled: bool | None = None
     sessionMaximumLifetime: int | None = Field(default=None, ge=1, le=MAX_MINUTES)
     sessionInactivityTimeoutEnabled: bool | None = None
-    sessionInactivityTimeout: int | None = Field(default=None, ge=1, le=MAX_MINUTES)
+    # 0 is what a tenant's answer shows while the timeout is off, so it can be sent back as read.
+    sessionInactivityTimeout: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
 
 
 @router.get("/tenants")
@@ -121,7 +122,9 @@ async def update_session_settings(
         max_lifetime_enabled=body.sessionMaximumLifetimeEnabled,
         max_lifetime=_minutes(body.sessionMaximumLifetime),
         inactivity_timeout_enabled=body.sessionInactivityTimeoutEnabled,
-        inactivity_timeout=_minutes(body.sessionInactivityTimeout),
+        inactivity_timeout=_timeout(
+            body.sessionInactivityTimeout, body.sessionInactivityTimeoutEnabled
+        ),
     )
     tenant = await caller.services.tenants.change_lifetimes(tenant_id, change)
     return OrjsonResponse(tenant_wire.tenant_with_auth(tenant))
@@ -137,3 +140,15 @@ async def sessions_by_day(
 
 def _minutes(value: int | None) -> timedelta | None:
     return None if value is None else timedelta(minutes=value)
+
+
+def _timeout(value: int | None, enabled: bool | None) -> timedelta | None:
+    """The inactivity timeout sent; 0 (as read while it is off) only with the switch off."""
+    if value != 0:
+        return _minutes(value)
+    if enabled is False:
+        return None
+    raise InvalidInput(
+        "sessionInactivityTimeout must be at least 1 minute to be on",
+        field="sessionInactivityTimeout",
+    )
