@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,7 +20,7 @@ from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.errors import StorageUnavailable
 from sessiond.services.container import Services
-from sessiond.settings import CONFIG_ENV, Settings
+from sessiond.settings import Settings, settings_from_environment
 
 
 def front_doors(settings: Settings) -> list[Door]:
@@ -118,5 +116,4 @@ async def token_cache(request: Request) -> OrjsonResponse:
 
 def app_from_environment() -> ASGIApp:
     """Factory for `uvicorn --factory` workers: the same settings the CLI read."""
-    config = os.environ.get(CONFIG_ENV)
-    return create_app(Settings.load(os.environ, Path(config) if config else None))
+    return create_app(settings_from_environment())

@@ -30,6 +30,7 @@ from sessiond.services.users import NewUser
 from sessiond.settings import CONFIG_ENV, Settings
 
 T = TypeVar("T")
+DEADLINE_PROTOCOL = "sessiond.infra.http_deadlines:DeadlineH11Protocol"
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -134,7 +135,8 @@ def serve(
         port=port,
         workers=workers,
         loop="auto",  # uvloop when importable
-        http=http_parser,
+        # h11 with deadlines for reading a request (`http_head_timeout`, `http_body_timeout`)
+        http=DEADLINE_PROTOCOL if http_parser == "h11" else http_parser,
         proxy_headers=False,
         server_header=False,
         access_log=access_log,

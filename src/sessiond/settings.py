@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -29,6 +30,9 @@ class Settings:
     token_cache_size: int = 100_000
     password_time_cost: int = 2
     password_memory_cost: int = 19456
+    # Seconds a client has to send a request's head, and then its body, before it is cut off.
+    http_head_timeout: int = 10
+    http_body_timeout: int = 30
 
     @classmethod
     def load(cls, env: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -43,7 +47,13 @@ class Settings:
         unknown = set(values) - set(known)
         if unknown:
             raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}")
-        for name in ("db_pool_size", "password_time_cost", "password_memory_cost"):
+        for name in (
+            "db_pool_size",
+            "password_time_cost",
+            "password_memory_cost",
+            "http_head_timeout",
+            "http_body_timeout",
+        ):
             if name in values:
                 values[name] = _int_at_least(name, values[name], 1)
         if "token_cache_size" in values:
@@ -75,3 +85,10 @@ def _int_at_least(name: str, value: object, least: int) -> int:
     if number < least:
         raise InvalidInput(f"setting {name} must be at least {least}")
     return number
+
+
+def settings_from_environment() -> Settings:
+    """The settings `sessiond serve` read, as its workers find them: `SESSIOND_*` variables over
+    the file `SESSIOND_CONFIG` names."""
+    config = os.environ.get(CONFIG_ENV)
+    return Settings.load(os.environ, Path(config) if config else None)
