@@ -37,6 +37,8 @@ EVERY_VARIABLE = {
     "SESSIOND_PASSWORD_TIME_COST": "3",
     "SESSIOND_PASSWORD_MEMORY_COST": "65536",
     "SESSIOND_TOKEN_CACHE_SIZE": "5000",
+    "SESSIOND_HTTP_HEAD_TIMEOUT": "5",
+    "SESSIOND_HTTP_BODY_TIMEOUT": "20",
 }
 
 
@@ -53,6 +55,8 @@ def test_reads_every_setting_from_its_variable() -> None:
         password_time_cost=3,
         password_memory_cost=65536,
         token_cache_size=5000,
+        http_head_timeout=5,
+        http_body_timeout=20,
     )
 
 
