@@ -344,6 +344,84 @@ def test_tenants_set_of_an_unknown_tenant_fails_cleanly(ok: Invoke, cli: Invoke)
     assert_clean_failure(cli("tenants set nope --max-lifetime 1h"), "tenant 'nope' does not exist")
 
 
+def test_users_list_and_show(acme: Acme, ok: Invoke) -> None:
+    listed = ok("users list --tenant acme").stdout.splitlines()
+    assert [line.split("\t")[1] for line in listed[:-1]] == ["bob", "alice"]
+    assert listed[-1] == "2 of 2 users"
+    as_json = [
+        json.loads(line) for line in ok("users list --tenant acme --json").stdout.splitlines()
+    ]
+    assert [user["username"] for user in as_json] == ["bob", "alice"]
+    for named in ("alice", "a@x.io", acme.alice["id"]):
+        assert json.loads(ok(f"users show --tenant acme {named} --json").stdout) == acme.alice
+
+
+def test_users_suspend_ends_the_sessions_and_unsuspend_lets_the_user_in(
+    acme: Acme, ok: Invoke, cli: Invoke, url: str
+) -> None:
+    session_id = sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    assert "suspended" in ok("users suspend --tenant acme alice").stdout
+    assert row_for(ok("sessions list --tenant acme --all").stdout, session_id)[-2:] == [
+        "ended",
+        "(user_suspended)",
+    ]
+    with pytest.raises(AuthenticationFailed):
+        sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    ok("users unsuspend --tenant acme a@x.io")
+    sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+
+
+def test_users_set_password_and_delete(acme: Acme, ok: Invoke, cli: Invoke, url: str) -> None:
+    sign_in(url, tenant="acme", username="bob", password=BOB_PASSWORD)
+    out = ok(
+        "users set-password --tenant acme bob --password - --end-sessions", input="n3w-pass!\n"
+    )
+    assert "has a new password; its sessions are ended" in out.stdout
+    assert table_rows(ok("sessions list --tenant acme --user bob").stdout) == []
+    with pytest.raises(AuthenticationFailed):
+        sign_in(url, tenant="acme", username="bob", password=BOB_PASSWORD)
+    sign_in(url, tenant="acme", username="bob", password="n3w-pass!")
+
+    refused = cli("users delete --tenant acme bob")
+    assert refused.exit_code == 2
+    assert "add --yes" in refused.stderr
+    ok("users delete --tenant acme bob --yes")
+    assert_clean_failure(cli("users show --tenant acme bob"), "no user has that username")
+
+
+def test_sessions_revoke_every_session_of_a_user(
+    acme: Acme, ok: Invoke, cli: Invoke, url: str
+) -> None:
+    for _ in range(2):
+        sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    kept = sign_in(url, tenant="acme", username="bob", password=BOB_PASSWORD)
+    assert cli("sessions revoke --tenant acme --user alice").exit_code == 2
+    assert cli(f"sessions revoke {kept} --tenant acme --user alice --yes").exit_code == 2
+    out = ok("sessions revoke --tenant acme --user alice --yes").stdout
+    assert out == f"2 sessions of user {acme.alice['id']} revoked\n"
+    assert ids_in(ok("sessions list --tenant acme").stdout) == [kept]
+
+
+def test_keys_list_and_revoke(acme: Acme, ok: Invoke, cli: Invoke, url: str) -> None:
+    second = json.loads(ok("keys create --tenant acme --json").stdout)
+    rows = [line.split("\t") for line in ok("keys list --tenant acme").stdout.splitlines()]
+    assert [row[2] for row in rows] == ["live", "live"]
+    assert rows[1][0] == second["id"]
+
+    assert ok(f"keys revoke --tenant acme {second['id']}").stdout == f"key {second['id']} revoked\n"
+    listed = [json.loads(line) for line in ok("keys list --tenant acme --json").stdout.splitlines()]
+    assert listed[0]["revokedAt"] is None
+    assert listed[1]["revokedAt"] is not None
+    assert_clean_failure(cli(f"keys revoke --tenant acme {second['id']}"), "has no live key")
+    assert_clean_failure(cli(f"keys revoke --tenant default {listed[0]['id']}"), "has no live key")
+
+    async def refused(services: Services) -> None:
+        with pytest.raises(AuthenticationFailed):
+            await services.tenants.authenticate_key(second["secretKey"])
+
+    with_services(url, refused)
+
+
 # keys
 
 
@@ -418,6 +496,8 @@ def test_users_create_prints_the_user(acme: Acme, url: str) -> None:
         "name": "Alice",
         "email": "a@x.io",
         "roles": ["admin", "user"],
+        "state": "active",
+        "createdAt": acme.alice["createdAt"],
     }
     assert UUID7.fullmatch(acme.alice["id"])
 

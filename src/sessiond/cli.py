@@ -18,12 +18,12 @@ from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed
 
 from sessiond.cli_table import render_table
 from sessiond.compose import migrate, open_services
-from sessiond.domain.errors import SessiondError
+from sessiond.domain.errors import InvalidInput, SessiondError
 from sessiond.domain.ids import parse_id, render_canonical
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
 from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import LimitPolicy, Tenant
-from sessiond.domain.user import Email
+from sessiond.domain.user import Email, User, UserState
 from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
 from sessiond.services.users import NewUser
@@ -332,6 +332,34 @@ async def _keys_create(services: Services, tenant_slug: str | None, as_json: boo
     _emit(as_json, payload, new.raw)
 
 
+@keys.command("list")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def keys_list(services: Services, tenant_slug: str, as_json: bool) -> None:
+    """A tenant's secret keys, oldest first: id, created, revoked (only digests are stored, so
+    no key is shown)."""
+    tenant = await services.tenants.get_by_slug(tenant_slug)
+    for key in await services.tenants.list_keys(tenant.id):
+        revoked = None if key.revoked_at is None else key.revoked_at.isoformat()
+        key_id, created = render_canonical(key.id), key.created_at.isoformat()
+        payload = {"id": key_id, "createdAt": created, "revokedAt": revoked}
+        click.echo(json.dumps(payload) if as_json else f"{key_id}\t{created}\t{revoked or 'live'}")
+
+
+@keys.command("revoke")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("key_id")
+@with_services
+async def keys_revoke(services: Services, tenant_slug: str, key_id: str) -> None:
+    """Revoke one of a tenant's secret keys now: every request with it is refused from then on."""
+    tenant = await services.tenants.get_by_slug(tenant_slug)
+    parsed = parse_id(key_id, what="key id")
+    if not await services.tenants.revoke_key(tenant.id, parsed):
+        raise click.ClickException(f"tenant {tenant.slug!r} has no live key {key_id}")
+    click.echo(f"key {render_canonical(parsed)} revoked")
+
+
 @main.group()
 def users() -> None:
     """Users."""
@@ -373,15 +401,119 @@ async def users_create(
             roles=roles or ("user",),
         ),
     )
-    payload = {
+    _emit(as_json, _user_payload(user), render_canonical(user.id))
+
+
+def _user_payload(user: User) -> dict[str, Any]:
+    return {
         "id": render_canonical(user.id),
-        "tenantId": render_canonical(tenant.id),
+        "tenantId": render_canonical(user.tenant_id),
         "username": user.username,
         "name": user.name,
         "email": user.primary_email,
         "roles": list(user.roles),
+        "state": user.state.value,
+        "createdAt": user.created_at.isoformat(),
     }
-    _emit(as_json, payload, render_canonical(user.id))
+
+
+async def _user(services: Services, tenant_slug: str, named: str) -> User:
+    """The user `named` (an id, a username or an e-mail address) in the tenant."""
+    tenant = await services.tenants.get_by_slug(tenant_slug)
+    try:
+        user_id = parse_id(named, what="user id")
+    except InvalidInput:
+        return await services.users.find(tenant.id, named)
+    return await services.users.get(tenant.id, user_id)
+
+
+@users.command("list")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def users_list(services: Services, tenant_slug: str, limit: int, as_json: bool) -> None:
+    """A tenant's users, newest first: id, username, state, e-mail (`--json`: one per line)."""
+    tenant = await services.tenants.get_by_slug(tenant_slug)
+    listed, total = await services.users.list_offset(tenant.id, offset=0, limit=limit)
+    for user in listed:
+        if as_json:
+            click.echo(json.dumps(_user_payload(user)))
+        else:
+            fields = (render_canonical(user.id), user.username or "", user.state.value)
+            click.echo("\t".join((*fields, user.primary_email or "")))
+    if not as_json:
+        click.echo(f"{len(listed)} of {total} users")
+
+
+@users.command("show")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("user")
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def users_show(services: Services, tenant_slug: str, user: str, as_json: bool) -> None:
+    """One user, named by id, username or e-mail address."""
+    payload = _user_payload(await _user(services, tenant_slug, user))
+    _emit(as_json, payload, "\n".join(f"{k}: {v}" for k, v in payload.items()))
+
+
+@users.command("suspend")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("user")
+@with_services
+async def users_suspend(services: Services, tenant_slug: str, user: str) -> None:
+    """Suspend a user: its sessions end now and it cannot sign in until unsuspended."""
+    found = await _user(services, tenant_slug, user)
+    await services.users.set_state(found.tenant_id, found.id, UserState.SUSPENDED, by="cli")
+    click.echo(f"user {render_canonical(found.id)} suspended; its sessions are ended")
+
+
+@users.command("unsuspend")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("user")
+@with_services
+async def users_unsuspend(services: Services, tenant_slug: str, user: str) -> None:
+    """Let a suspended user sign in again (no ended session comes back)."""
+    found = await _user(services, tenant_slug, user)
+    await services.users.set_state(found.tenant_id, found.id, UserState.ACTIVE, by="cli")
+    click.echo(f"user {render_canonical(found.id)} is active")
+
+
+@users.command("delete")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("user")
+@click.option("--yes", is_flag=True, help="Confirm: the user and its sessions are deleted.")
+@with_services
+async def users_delete(services: Services, tenant_slug: str, user: str, yes: bool) -> None:
+    """Delete a user with its sessions, for good."""
+    if not yes:
+        raise click.UsageError("deleting a user cannot be undone: add --yes")
+    found = await _user(services, tenant_slug, user)
+    await services.users.delete(found.tenant_id, found.id)
+    click.echo(f"user {render_canonical(found.id)} deleted")
+
+
+@users.command("set-password")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("user")
+@click.option(
+    "--password",
+    required=True,
+    callback=lambda _ctx, _param, value: _password_argument(value),
+    help="The new password, or - to read it from stdin.",
+)
+@click.option("--end-sessions", is_flag=True, help="Also end every session the user has.")
+@with_services
+async def users_set_password(
+    services: Services, tenant_slug: str, user: str, password: str, end_sessions: bool
+) -> None:
+    """Give a user a new password (argon2id-hashed; `--password -` reads stdin)."""
+    found = await _user(services, tenant_slug, user)
+    await services.users.change_password(
+        found.tenant_id, found.id, password, end_sessions=end_sessions, by="cli"
+    )
+    ended = "; its sessions are ended" if end_sessions else ""
+    click.echo(f"user {render_canonical(found.id)} has a new password{ended}")
 
 
 @main.group()
@@ -414,11 +546,28 @@ async def sessions_list(
 
 
 @sessions.command("revoke")
-@click.argument("session_id")
+@click.argument("session_id", required=False)
 @click.option("--tenant", "tenant_slug", default=None, help="Default: whichever tenant owns it.")
+@click.option("--user", "user", default=None, help="Every live session of this user (--tenant).")
+@click.option("--yes", is_flag=True, help="Confirm revoking every session of --user.")
 @with_services
-async def sessions_revoke(services: Services, session_id: str, tenant_slug: str | None) -> None:
-    """End a session now (the row is kept until the tenant's retention has passed)."""
+async def sessions_revoke(
+    services: Services, session_id: str | None, tenant_slug: str | None, user: str | None, yes: bool
+) -> None:
+    """End a session now, or with --user every live session of a user (the rows are kept until
+    the tenant's retention has passed)."""
+    if (session_id is None) == (user is None):
+        raise click.UsageError("give a SESSION_ID or --user, not both")
+    if user is not None:
+        if tenant_slug is None or not yes:
+            raise click.UsageError("--user needs --tenant, and --yes to confirm")
+        found = await _user(services, tenant_slug, user)
+        count = await services.sessions.end_for_user(
+            found.tenant_id, found.id, reason=EndReason.ADMIN_REVOKED, by="cli"
+        )
+        click.echo(f"{count} sessions of user {render_canonical(found.id)} revoked")
+        return
+    assert session_id is not None
     sid = parse_id(session_id, what="session id")
     if tenant_slug is not None:
         tenant = await services.tenants.get_by_slug(tenant_slug)

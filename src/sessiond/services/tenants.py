@@ -133,6 +133,21 @@ class TenantService:
             await uow.commit()
         return key
 
+    async def list_keys(self, tenant_id: uuid.UUID) -> list[ApiKey]:
+        """The tenant's secret keys, oldest first, revoked ones included (digests only)."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
+            return await uow.keys.list_for_tenant(tenant_id)
+
+    async def revoke_key(self, tenant_id: uuid.UUID, key_id: uuid.UUID) -> bool:
+        """Revokes one of the tenant's live keys now; False if it has no such live key."""
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            owned = any(key.id == key_id for key in await uow.keys.list_for_tenant(tenant_id))
+            revoked = owned and await uow.keys.revoke(key_id, at=self._deps.clock.now())
+            await uow.commit()
+        return revoked
+
     async def authenticate_key(self, raw: str) -> ApiKey:
         """The live key a raw secret belongs to; `AuthenticationFailed` for unknown or revoked."""
         async with self._deps.store.unit_of_work(write=False) as uow:
