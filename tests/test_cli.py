@@ -367,8 +367,11 @@ def test_users_suspend_ends_the_sessions_and_unsuspend_lets_the_user_in(
     ]
     with pytest.raises(AuthenticationFailed):
         sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
-    ok("users unsuspend --tenant acme a@x.io")
+    active = json.loads(ok("users unsuspend --tenant acme a@x.io --json").stdout)
+    assert active == {**acme.alice, "state": "active"}
     sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+    suspended = json.loads(ok("users suspend --tenant acme alice --json").stdout)
+    assert suspended["state"] == "suspended"
 
 
 def test_users_set_password_and_delete(acme: Acme, ok: Invoke, cli: Invoke, url: str) -> None:
@@ -385,7 +388,8 @@ def test_users_set_password_and_delete(acme: Acme, ok: Invoke, cli: Invoke, url:
     refused = cli("users delete --tenant acme bob")
     assert refused.exit_code == 2
     assert "add --yes" in refused.stderr
-    ok("users delete --tenant acme bob --yes")
+    deleted = json.loads(ok("users delete --tenant acme bob --yes --json").stdout)
+    assert deleted["deleted"] is True
     assert_clean_failure(cli("users show --tenant acme bob"), "no user has that username")
 
 
@@ -400,6 +404,11 @@ def test_sessions_revoke_every_session_of_a_user(
     out = ok("sessions revoke --tenant acme --user alice --yes").stdout
     assert out == f"2 sessions of user {acme.alice['id']} revoked\n"
     assert ids_in(ok("sessions list --tenant acme").stdout) == [kept]
+    again = json.loads(ok("sessions revoke --tenant acme --user alice --yes --json").stdout)
+    assert again == {"userId": acme.alice["id"], "revoked": 0}
+    one = json.loads(ok(f"sessions revoke {kept} --json").stdout)
+    assert one == {"id": kept, "revoked": True}
+    assert json.loads(ok("sessions purge --json").stdout) == {"purged": 0}
 
 
 def test_keys_list_and_revoke(acme: Acme, ok: Invoke, cli: Invoke, url: str) -> None:

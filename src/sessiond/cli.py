@@ -350,14 +350,16 @@ async def keys_list(services: Services, tenant_slug: str, as_json: bool) -> None
 @keys.command("revoke")
 @click.option("--tenant", "tenant_slug", required=True)
 @click.argument("key_id")
+@click.option("--json", "as_json", is_flag=True)
 @with_services
-async def keys_revoke(services: Services, tenant_slug: str, key_id: str) -> None:
+async def keys_revoke(services: Services, tenant_slug: str, key_id: str, as_json: bool) -> None:
     """Revoke one of a tenant's secret keys now: every request with it is refused from then on."""
     tenant = await services.tenants.get_by_slug(tenant_slug)
     parsed = parse_id(key_id, what="key id")
     if not await services.tenants.revoke_key(tenant.id, parsed):
         raise click.ClickException(f"tenant {tenant.slug!r} has no live key {key_id}")
-    click.echo(f"key {render_canonical(parsed)} revoked")
+    shown = render_canonical(parsed)
+    _emit(as_json, {"id": shown, "revoked": True}, f"key {shown} revoked")
 
 
 @main.group()
@@ -460,37 +462,46 @@ async def users_show(services: Services, tenant_slug: str, user: str, as_json: b
 @users.command("suspend")
 @click.option("--tenant", "tenant_slug", required=True)
 @click.argument("user")
+@click.option("--json", "as_json", is_flag=True, help="Print the user as `users show --json`.")
 @with_services
-async def users_suspend(services: Services, tenant_slug: str, user: str) -> None:
+async def users_suspend(services: Services, tenant_slug: str, user: str, as_json: bool) -> None:
     """Suspend a user: its sessions end now and it cannot sign in until unsuspended."""
     found = await _user(services, tenant_slug, user)
-    await services.users.set_state(found.tenant_id, found.id, UserState.SUSPENDED, by="cli")
-    click.echo(f"user {render_canonical(found.id)} suspended; its sessions are ended")
+    changed = await services.users.set_state(
+        found.tenant_id, found.id, UserState.SUSPENDED, by="cli"
+    )
+    text = f"user {render_canonical(found.id)} suspended; its sessions are ended"
+    _emit(as_json, _user_payload(changed), text)
 
 
 @users.command("unsuspend")
 @click.option("--tenant", "tenant_slug", required=True)
 @click.argument("user")
+@click.option("--json", "as_json", is_flag=True, help="Print the user as `users show --json`.")
 @with_services
-async def users_unsuspend(services: Services, tenant_slug: str, user: str) -> None:
+async def users_unsuspend(services: Services, tenant_slug: str, user: str, as_json: bool) -> None:
     """Let a suspended user sign in again (no ended session comes back)."""
     found = await _user(services, tenant_slug, user)
-    await services.users.set_state(found.tenant_id, found.id, UserState.ACTIVE, by="cli")
-    click.echo(f"user {render_canonical(found.id)} is active")
+    changed = await services.users.set_state(found.tenant_id, found.id, UserState.ACTIVE, by="cli")
+    _emit(as_json, _user_payload(changed), f"user {render_canonical(found.id)} is active")
 
 
 @users.command("delete")
 @click.option("--tenant", "tenant_slug", required=True)
 @click.argument("user")
 @click.option("--yes", is_flag=True, help="Confirm: the user and its sessions are deleted.")
+@click.option("--json", "as_json", is_flag=True)
 @with_services
-async def users_delete(services: Services, tenant_slug: str, user: str, yes: bool) -> None:
+async def users_delete(
+    services: Services, tenant_slug: str, user: str, yes: bool, as_json: bool
+) -> None:
     """Delete a user with its sessions, for good."""
     if not yes:
         raise click.UsageError("deleting a user cannot be undone: add --yes")
     found = await _user(services, tenant_slug, user)
     await services.users.delete(found.tenant_id, found.id)
-    click.echo(f"user {render_canonical(found.id)} deleted")
+    user_id = render_canonical(found.id)
+    _emit(as_json, {"id": user_id, "deleted": True}, f"user {user_id} deleted")
 
 
 @users.command("set-password")
@@ -503,17 +514,25 @@ async def users_delete(services: Services, tenant_slug: str, user: str, yes: boo
     help="The new password, or - to read it from stdin.",
 )
 @click.option("--end-sessions", is_flag=True, help="Also end every session the user has.")
+@click.option("--json", "as_json", is_flag=True)
 @with_services
 async def users_set_password(
-    services: Services, tenant_slug: str, user: str, password: str, end_sessions: bool
+    services: Services,
+    tenant_slug: str,
+    user: str,
+    password: str,
+    end_sessions: bool,
+    as_json: bool,
 ) -> None:
     """Give a user a new password (argon2id-hashed; `--password -` reads stdin)."""
     found = await _user(services, tenant_slug, user)
     await services.users.change_password(
         found.tenant_id, found.id, password, end_sessions=end_sessions, by="cli"
     )
+    user_id = render_canonical(found.id)
     ended = "; its sessions are ended" if end_sessions else ""
-    click.echo(f"user {render_canonical(found.id)} has a new password{ended}")
+    payload = {"id": user_id, "sessionsEnded": end_sessions}
+    _emit(as_json, payload, f"user {user_id} has a new password{ended}")
 
 
 @main.group()
@@ -550,9 +569,15 @@ async def sessions_list(
 @click.option("--tenant", "tenant_slug", default=None, help="Default: whichever tenant owns it.")
 @click.option("--user", "user", default=None, help="Every live session of this user (--tenant).")
 @click.option("--yes", is_flag=True, help="Confirm revoking every session of --user.")
+@click.option("--json", "as_json", is_flag=True)
 @with_services
 async def sessions_revoke(
-    services: Services, session_id: str | None, tenant_slug: str | None, user: str | None, yes: bool
+    services: Services,
+    session_id: str | None,
+    tenant_slug: str | None,
+    user: str | None,
+    yes: bool,
+    as_json: bool,
 ) -> None:
     """End a session now, or with --user every live session of a user (the rows are kept until
     the tenant's retention has passed)."""
@@ -565,7 +590,9 @@ async def sessions_revoke(
         count = await services.sessions.end_for_user(
             found.tenant_id, found.id, reason=EndReason.ADMIN_REVOKED, by="cli"
         )
-        click.echo(f"{count} sessions of user {render_canonical(found.id)} revoked")
+        user_id = render_canonical(found.id)
+        text = f"{count} sessions of user {user_id} revoked"
+        _emit(as_json, {"userId": user_id, "revoked": count}, text)
         return
     assert session_id is not None
     sid = parse_id(session_id, what="session id")
@@ -578,15 +605,17 @@ async def sessions_revoke(
         record.session.tenant_id, sid, reason=EndReason.ADMIN_REVOKED, by="cli"
     )
     state = "revoked" if ended else "was already ended"
-    click.echo(f"session {render_canonical(record.session.id)} {state}")
+    shown = render_canonical(record.session.id)
+    _emit(as_json, {"id": shown, "revoked": bool(ended)}, f"session {shown} {state}")
 
 
 @sessions.command("purge")
+@click.option("--json", "as_json", is_flag=True)
 @with_services
-async def sessions_purge(services: Services) -> None:
+async def sessions_purge(services: Services, as_json: bool) -> None:
     """Delete sessions ended or expired longer ago than each tenant's retention."""
     count = await services.sessions.purge()
-    click.echo(f"purged {count} sessions")
+    _emit(as_json, {"purged": count}, f"purged {count} sessions")
 
 
 @main.command("seed")
