@@ -39,6 +39,7 @@ EVERY_VARIABLE = {
     "SESSIOND_TOKEN_CACHE_SIZE": "5000",
     "SESSIOND_HTTP_HEAD_TIMEOUT": "5",
     "SESSIOND_HTTP_BODY_TIMEOUT": "20",
+    "SESSIOND_LOG_FORMAT": "json",
 }
 
 
@@ -57,6 +58,7 @@ def test_reads_every_setting_from_its_variable() -> None:
         token_cache_size=5000,
         http_head_timeout=5,
         http_body_timeout=20,
+        log_format="json",
     )
 
 

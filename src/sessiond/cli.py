@@ -24,6 +24,7 @@ from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
 from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import LimitPolicy, Tenant
 from sessiond.domain.user import Email, User, UserState
+from sessiond.infra.logs import log_config
 from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
 from sessiond.services.users import NewUser
@@ -127,7 +128,8 @@ def serve(
     """Migrate, then serve HTTP (on uvloop where it is installed)."""
     import uvicorn
 
-    _run(migrate(_settings(ctx)))
+    settings = _settings(ctx)
+    _run(migrate(settings))
     uvicorn.run(
         "sessiond.app:app_from_environment",
         factory=True,
@@ -140,6 +142,7 @@ def serve(
         proxy_headers=False,
         server_header=False,
         access_log=access_log,
+        log_config=log_config(settings.log_format),
     )
 
 

@@ -33,6 +33,7 @@ class Settings:
     # Seconds a client has to send a request's head, and then its body, before it is cut off.
     http_head_timeout: int = 10
     http_body_timeout: int = 30
+    log_format: str = "text"  # or "json": one object per line, with the request id
 
     @classmethod
     def load(cls, env: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -62,6 +63,8 @@ class Settings:
             )
         loaded = cls(**values)
         loaded.proxies()
+        if loaded.log_format not in ("text", "json"):
+            raise InvalidInput("log_format must be text or json", field="log_format")
         return loaded
 
     def proxies(self) -> TrustedProxies:

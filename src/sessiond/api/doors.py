@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sessiond.api.errors import log_fault, request_id
+from sessiond.infra.logs import REQUEST_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +70,44 @@ class DoorDispatch:
         self.door_for = functools.lru_cache(maxsize=4096)(self._door_for)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            door = self.door_for(scope["path"])
+        if scope["type"] != "http":
+            door = self.door_for(scope["path"]) if scope["type"] == "websocket" else None
             if door is not None:
-                if scope["type"] == "http":
-                    receive = _bounded(scope, receive, door.max_body_bytes or self.max_body_bytes)
                 await _guarded(door, scope, receive, send)
+            else:
+                await self.fallback(scope, receive, send)
+            return
+        # Every answer carries the request's id, and every line logged while serving it names it.
+        identity = request_id(scope)
+        serving = REQUEST_ID.set(identity)
+        try:
+            send = _with_request_id(send, identity)
+            door = self.door_for(scope["path"])
+            if door is None:
+                await self.fallback(scope, receive, send)
                 return
-        await self.fallback(scope, receive, send)
+            receive = _bounded(scope, receive, door.max_body_bytes or self.max_body_bytes)
+            await _guarded(door, scope, receive, send)
+        finally:
+            REQUEST_ID.reset(serving)
 
     def _door_for(self, path: str) -> Door | None:
         ranked = [(door.owns(path), door) for door in self.doors]
         best = max(ranked, key=lambda pair: pair[0], default=(0, None))
         return best[1] if best[0] else None
+
+
+def _with_request_id(send: Send, identity: str) -> Send:
+    header = (b"x-request-id", identity.encode("latin-1"))
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", ())
+            if all(name.lower() != header[0] for name, _ in headers):
+                message = {**message, "headers": [*headers, header]}
+        await send(message)
+
+    return sending
 
 
 async def _guarded(door: Door, scope: Scope, receive: Receive, send: Send) -> None:

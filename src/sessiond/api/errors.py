@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -37,7 +37,7 @@ def request_id(scope: Scope) -> str:
     if known is None:
         sent = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), b"")
         text = sent.decode("latin-1")
-        known = text if _PLAIN_ID.fullmatch(text) else uuid.uuid4().hex
+        known = text if _PLAIN_ID.fullmatch(text) else secrets.token_hex(16)
         scope[_REQUEST_ID_KEY] = known
     return known
 
