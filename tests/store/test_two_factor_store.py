@@ -39,7 +39,7 @@ async def test_concurrent_tries_at_one_code_stop_at_the_limit(
         await uow.two_factor.put_email_code(tenant.id, code)
         await uow.commit()
 
-    async def reserve() -> bool:
+    async def reserve() -> int | None:
         async with services.deps.store.unit_of_work() as uow:
             granted = await uow.two_factor.reserve_email_try(
                 code.code_id, limit=EMAIL_CODE_MAX_TRIES
@@ -49,7 +49,9 @@ async def test_concurrent_tries_at_one_code_stop_at_the_limit(
 
     granted = await asyncio.gather(*(reserve() for _ in range(9)))
 
-    assert granted.count(True) == EMAIL_CODE_MAX_TRIES
+    # Each granted try knows its own number, so the one that used up the budget can say so.
+    assert sorted(t for t in granted if t is not None) == list(range(1, EMAIL_CODE_MAX_TRIES + 1))
+    assert granted.count(None) == 9 - EMAIL_CODE_MAX_TRIES
     async with services.deps.store.unit_of_work(write=False) as uow:
         stored = await uow.two_factor.email_code(user_id)
     assert stored is not None

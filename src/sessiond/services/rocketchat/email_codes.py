@@ -73,9 +73,10 @@ class EmailCodes:
             current = await uow.two_factor.email_code(user.id)
             if current is None or now >= current.expires_at:
                 return Verdict.WRONG
-            if not await uow.two_factor.reserve_email_try(
+            tries = await uow.two_factor.reserve_email_try(
                 current.code_id, limit=EMAIL_CODE_MAX_TRIES
-            ):
+            )
+            if tries is None:
                 return Verdict.EXHAUSTED
             await uow.commit()
         given = await asyncio.to_thread(_code_digest, email_code_digits(code), current.code_id)
@@ -85,7 +86,9 @@ class EmailCodes:
                 await uow.commit()
             if used:
                 return Verdict.PROVED
-        if current.tries + 1 >= EMAIL_CODE_MAX_TRIES:
+        # The count this try reserved, not the one read before it: concurrent tries read the
+        # same count, and the one that used up the budget must say so.
+        if tries >= EMAIL_CODE_MAX_TRIES:
             return Verdict.EXHAUSTED
         return Verdict.WRONG
 

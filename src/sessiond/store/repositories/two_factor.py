@@ -99,14 +99,17 @@ class TwoFactorRepository:
             )
         )
 
-    async def reserve_email_try(self, code_id: uuid.UUID, *, limit: int) -> bool:
-        """Counts one try at this code, before it is checked; False once `limit` tries were made."""
+    async def reserve_email_try(self, code_id: uuid.UUID, *, limit: int) -> int | None:
+        """Counts one try at this code, before it is checked, atomically: the number this try is
+        (1 for the first), or None once `limit` tries were made."""
         result = await self._conn.execute(
             update(email_codes)
             .where(email_codes.c.code_id == code_id, email_codes.c.tries < limit)
             .values(tries=email_codes.c.tries + 1)
+            .returning(email_codes.c.tries)
         )
-        return result.rowcount > 0
+        tries: int | None = result.scalar_one_or_none()
+        return tries
 
     async def use_email_code(self, code_id: uuid.UUID) -> bool:
         """Removes a code that was just proved; False when another request used it first."""
