@@ -469,12 +469,8 @@ async def users_show(services: Services, tenant_slug: str, user: str, as_json: b
 @with_services
 async def users_suspend(services: Services, tenant_slug: str, user: str, as_json: bool) -> None:
     """Suspend a user: its sessions end now and it cannot sign in until unsuspended."""
-    found = await _user(services, tenant_slug, user)
-    changed = await services.users.set_state(
-        found.tenant_id, found.id, UserState.SUSPENDED, by="cli"
-    )
-    text = f"user {render_canonical(found.id)} suspended; its sessions are ended"
-    _emit(as_json, _user_payload(changed), text)
+    said = "suspended; its sessions are ended"
+    await _set_state(services, tenant_slug, user, UserState.SUSPENDED, as_json, said)
 
 
 @users.command("unsuspend")
@@ -484,9 +480,15 @@ async def users_suspend(services: Services, tenant_slug: str, user: str, as_json
 @with_services
 async def users_unsuspend(services: Services, tenant_slug: str, user: str, as_json: bool) -> None:
     """Let a suspended user sign in again (no ended session comes back)."""
+    await _set_state(services, tenant_slug, user, UserState.ACTIVE, as_json, "is active")
+
+
+async def _set_state(
+    services: Services, tenant_slug: str, user: str, state: UserState, as_json: bool, said: str
+) -> None:
     found = await _user(services, tenant_slug, user)
-    changed = await services.users.set_state(found.tenant_id, found.id, UserState.ACTIVE, by="cli")
-    _emit(as_json, _user_payload(changed), f"user {render_canonical(found.id)} is active")
+    changed = await services.users.set_state(found.tenant_id, found.id, state, by="cli")
+    _emit(as_json, _user_payload(changed), f"user {render_canonical(found.id)} {said}")
 
 
 @users.command("delete")
