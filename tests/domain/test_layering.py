@@ -48,8 +48,9 @@ def test_layer_imports_point_down(layer: str) -> None:
     assert offenders == []
 
 
-# What the doors may use of the layers below services: the proxy rules that say who the client is.
-API_MAY_IMPORT = frozenset({"sessiond.infra.client_ip"})
+# What the doors may use of the layers below services: the proxy rules that say who the client is,
+# and the log context that names the request being served.
+API_MAY_IMPORT = frozenset({"sessiond.infra.client_ip", "sessiond.infra.logs"})
 API_FORBIDDEN = ("sessiond.store", "sessiond.infra", "sqlalchemy", "asyncpg", "aiosqlite", "redis")
 
 
