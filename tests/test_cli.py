@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import pyotp
 import pytest
 from click.testing import CliRunner, Result
 
@@ -391,6 +392,46 @@ def test_users_set_password_and_delete(acme: Acme, ok: Invoke, cli: Invoke, url:
     deleted = json.loads(ok("users delete --tenant acme bob --yes --json").stdout)
     assert deleted["deleted"] is True
     assert_clean_failure(cli("users show --tenant acme bob"), "no user has that username")
+
+
+def test_users_reset_2fa_turns_the_second_factor_off(acme: Acme, ok: Invoke, url: str) -> None:
+    async def enrol(services: Services) -> bool:
+        tenant = await services.tenants.get_by_slug("acme")
+        user = await services.users.find(tenant.id, "alice")
+        pending = await services.totp_enrolment.begin(tenant.id, user.id, issuer="test")
+        code = pyotp.TOTP(pending.secret).now()
+        await services.totp_enrolment.confirm(tenant.id, user.id, code)
+        return (await services.users.get(tenant.id, user.id)).has_second_factor
+
+    assert with_services(url, enrol)
+    out = ok("users reset-2fa --tenant acme alice").stdout
+    assert out == f"user {acme.alice['id']} has no second factor now\n"
+
+    async def factor(services: Services) -> bool:
+        tenant = await services.tenants.get_by_slug("acme")
+        return (await services.users.find(tenant.id, "alice")).has_second_factor
+
+    assert not with_services(url, factor)
+    sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
+
+
+def test_users_create_with_a_verified_email(ok: Invoke, cli: Invoke, url: str) -> None:
+    ok("migrate")
+    ok(
+        f"users create --tenant default --username vera --password '{ALICE_PASSWORD}' "
+        "--email v@x.io --email-verified"
+    )
+
+    async def verified(services: Services) -> list[bool]:
+        tenant = await services.tenants.get_by_slug("default")
+        return [e.verified for e in (await services.users.find(tenant.id, "vera")).emails]
+
+    assert with_services(url, verified) == [True]
+    lone = cli(
+        f"users create --tenant default --username x --password '{ALICE_PASSWORD}' --email-verified"
+    )
+    assert lone.exit_code == 2
+    assert "--email-verified needs --email" in lone.stderr
 
 
 def test_sessions_revoke_every_session_of_a_user(

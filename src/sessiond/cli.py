@@ -380,6 +380,7 @@ def users() -> None:
     help="The password, or - to read it from stdin.",
 )
 @click.option("--email", default=None)
+@click.option("--email-verified", is_flag=True, help="Mark --email as verified.")
 @click.option("--name", default="")
 @click.option("--role", "roles", multiple=True, help="Repeat for several roles (default: user).")
 @click.option("--json", "as_json", is_flag=True)
@@ -390,18 +391,21 @@ async def users_create(
     username: str,
     password: str,
     email: str | None,
+    email_verified: bool,
     name: str,
     roles: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Create a user with a password (argon2id-hashed; `--password -` reads stdin)."""
+    if email_verified and not email:
+        raise click.UsageError("--email-verified needs --email")
     tenant = await services.tenants.get_by_slug(tenant_slug)
     user = await services.users.create(
         tenant.id,
         NewUser(
             username=username,
             password=password,
-            emails=(Email(email, verified=False),) if email else (),
+            emails=(Email(email, verified=email_verified),) if email else (),
             name=name,
             roles=roles or ("user",),
         ),
@@ -489,6 +493,20 @@ async def _set_state(
     found = await _user(services, tenant_slug, user)
     changed = await services.users.set_state(found.tenant_id, found.id, state, by="cli")
     _emit(as_json, _user_payload(changed), f"user {render_canonical(found.id)} {said}")
+
+
+@users.command("reset-2fa")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("user")
+@click.option("--json", "as_json", is_flag=True, help="Print the user as `users show --json`.")
+@with_services
+async def users_reset_2fa(services: Services, tenant_slug: str, user: str, as_json: bool) -> None:
+    """Turn off a user's second factors (TOTP, backup codes, e-mailed codes) without a code, for
+    one who lost them; the password alone signs them in until they set one up again."""
+    found = await _user(services, tenant_slug, user)
+    changed = await services.users.reset_second_factors(found.tenant_id, found.id)
+    text = f"user {render_canonical(found.id)} has no second factor now"
+    _emit(as_json, _user_payload(changed), text)
 
 
 @users.command("delete")

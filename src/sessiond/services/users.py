@@ -221,6 +221,23 @@ class UserService:
             await uow.commit()
         return updated
 
+    async def reset_second_factors(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
+        """An operator's reset for a user who lost their second factor, asking for no code: TOTP
+        off, backup codes and e-mailed codes gone, e-mailed codes turned off, tries forgotten.
+        The user signs in with the password alone until they set a second factor up again."""
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            user = await require_user(uow, tenant_id, user_id, lock=True)
+            now = self._deps.clock.now()
+            updated = replace(user, totp=None, updated_at=now)
+            await uow.users.update(updated)
+            await uow.users.replace_backup_codes(tenant_id, user_id, [])
+            await uow.two_factor.set_email_enabled(tenant_id, user_id, enabled=False, at=now)
+            await uow.two_factor.drop_email_code(user_id)
+            await uow.two_factor.clear_factor_tries(user_id)
+            await uow.commit()
+        return updated
+
     async def patch_profile(
         self,
         tenant_id: uuid.UUID,
