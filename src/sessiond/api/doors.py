@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sessiond.api.errors import log_fault, request_id
+from sessiond.api.errors import REQUEST_ID_HEADER, log_fault, request_id
 from sessiond.infra.logs import REQUEST_ID
 
 
@@ -28,8 +28,8 @@ class Door:
     app: ASGIApp
     # A door may read less than the dispatcher's limit (Rocket.Chat: 64 KiB); None keeps it.
     max_body_bytes: int | None = None
-    # The door's 500, for a fault that escaped before the door could answer (given the request id).
-    fault: Callable[[str], Response] | None = None
+    # The door's 500, for a fault that escaped before the door could answer.
+    fault: Callable[[], Response] | None = None
 
     def owns(self, path: str) -> int:
         """The length of the longest prefix of this door that `path` falls under, else 0."""
@@ -98,13 +98,12 @@ class DoorDispatch:
 
 
 def _with_request_id(send: Send, identity: str) -> Send:
-    header = (b"x-request-id", identity.encode("latin-1"))
+    """Every answer, the doors' 500s included, carries the request id from here alone."""
+    header = (REQUEST_ID_HEADER.lower().encode("latin-1"), identity.encode("latin-1"))
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = message.get("headers", ())
-            if all(name.lower() != header[0] for name, _ in headers):
-                message = {**message, "headers": [*headers, header]}
+            message = {**message, "headers": [*message.get("headers", ()), header]}
         await send(message)
 
     return sending
@@ -127,7 +126,7 @@ async def _guarded(door: Door, scope: Scope, receive: Receive, send: Send) -> No
     except Exception as exc:
         log_fault(door.name, scope, exc)
         if not started and door.fault is not None and scope["type"] == "http":
-            await door.fault(request_id(scope))(scope, receive, send)
+            await door.fault()(scope, receive, send)
 
 
 def _bounded(scope: Scope, receive: Receive, limit: int) -> Receive:

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sessiond.api.doors import BodyTooLarge
-from sessiond.api.errors import REQUEST_ID_HEADER, ErrorTable, request_id
+from sessiond.api.errors import ErrorTable
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -111,11 +111,9 @@ def error_response(error: KratosError) -> OrjsonResponse:
     return OrjsonResponse(error_body(error), status_code=error.code)
 
 
-def internal_error(request: str) -> Response:
-    """Kratos's 500, naming the request id the log line carries."""
-    response = error_response(KratosError(500))
-    response.headers[REQUEST_ID_HEADER] = request
-    return response
+def internal_error() -> Response:
+    """Kratos's 500 (the dispatcher adds the request id the log line carries)."""
+    return error_response(KratosError(500))
 
 
 def no_session() -> KratosError:
@@ -176,7 +174,7 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(ERRORS.answer(request, exc))
 
     async def fault(request: Request, exc: Exception) -> Response:
-        return internal_error(request_id(request.scope))
+        return internal_error()
 
     async def http(request: Request, exc: Exception) -> Response:
         if not isinstance(exc, HTTPException):

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from sessiond.api.errors import REQUEST_ID_HEADER, ErrorTable, request_id
+from sessiond.api.errors import ErrorTable
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -126,16 +126,14 @@ async def _http(request: Request, exc: Exception) -> OrjsonResponse:
     return error_response(exc.status_code, message)
 
 
-def internal_error(request: str) -> Response:
-    """pxyz's 500, naming the request id the log line carries."""
-    response = error_response(500, "an unexpected error occurred")
-    response.headers[REQUEST_ID_HEADER] = request
-    return response
+def internal_error() -> Response:
+    """pxyz's 500 (the dispatcher adds the request id the log line carries)."""
+    return error_response(500, "an unexpected error occurred")
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """The last resort; the door dispatcher logs the fault once."""
-    return internal_error(request_id(request.scope))
+    return internal_error()
 
 
 def install_error_handlers(app: FastAPI) -> None:

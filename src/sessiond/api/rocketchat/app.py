@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sessiond.api.doors import BodyTooLarge, Door
-from sessiond.api.errors import request_id
 from sessiond.api.fast_lane import FastLane
 from sessiond.api.kit import DoorConfig, ServedTenant, door_app
 from sessiond.api.rocketchat import accounts, methods, sessions
@@ -72,7 +71,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """The last resort; the door dispatcher logs the fault once."""
-    return internal_error(request_id(request.scope))
+    return internal_error()
 
 
 async def _too_large(request: Request, exc: Exception) -> Response:
