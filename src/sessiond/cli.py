@@ -74,6 +74,11 @@ def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
     click.echo(json.dumps(payload) if as_json else text)
 
 
+def _lines(fields: dict[str, Any]) -> str:
+    """`name: value` lines, how commands print a record without `--json`."""
+    return "\n".join(f"{name}: {value}" for name, value in fields.items())
+
+
 @click.group()
 @click.option(
     "--config",
@@ -165,7 +170,7 @@ async def tenants_create(services: Services, slug: str, name: str | None, as_jso
         "publicKey": created.tenant.public_key,
         "secretKey": created.secret_key.raw,
     }
-    _emit(as_json, payload, "\n".join(f"{k}: {v}" for k, v in payload.items()))
+    _emit(as_json, payload, _lines(payload))
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -244,7 +249,7 @@ def _tenant_text(tenant: Tenant) -> str:
         "limit policy": settings.limit_policy.value,
         "ended retention": _text_duration(settings.ended_retention),
     }
-    return "\n".join(f"{name}: {value}" for name, value in lines.items())
+    return _lines(lines)
 
 
 @tenants.command("list")
@@ -463,7 +468,7 @@ async def users_list(services: Services, tenant_slug: str, limit: int, as_json: 
 async def users_show(services: Services, tenant_slug: str, user: str, as_json: bool) -> None:
     """One user, named by id, username or e-mail address."""
     payload = _user_payload(await _user(services, tenant_slug, user))
-    _emit(as_json, payload, "\n".join(f"{k}: {v}" for k, v in payload.items()))
+    _emit(as_json, payload, _lines(payload))
 
 
 @users.command("suspend")

@@ -13,6 +13,7 @@ from sessiond.domain.errors import InvalidInput
 from sessiond.infra.client_ip import DEFAULT_TRUSTED_PROXIES, TrustedProxies
 
 PREFIX = "SESSIOND_"
+LOG_FORMATS = ("text", "json")
 CONFIG_ENV = "SESSIOND_CONFIG"
 
 
@@ -63,8 +64,8 @@ class Settings:
             )
         loaded = cls(**values)
         loaded.proxies()
-        if loaded.log_format not in ("text", "json"):
-            raise InvalidInput("log_format must be text or json", field="log_format")
+        if loaded.log_format not in LOG_FORMATS:
+            raise InvalidInput(f"log_format must be {' or '.join(LOG_FORMATS)}", field="log_format")
         return loaded
 
     def proxies(self) -> TrustedProxies:

@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 from uvicorn.config import LOGGING_CONFIG
 
-LOG_FORMATS = ("text", "json")
 REQUEST_ID: ContextVar[str | None] = ContextVar("sessiond_request_id", default=None)
 
 

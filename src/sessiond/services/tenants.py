@@ -143,8 +143,7 @@ class TenantService:
         """Revokes one of the tenant's live keys now; False if it has no such live key."""
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
-            owned = any(key.id == key_id for key in await uow.keys.list_for_tenant(tenant_id))
-            revoked = owned and await uow.keys.revoke(key_id, at=self._deps.clock.now())
+            revoked = await uow.keys.revoke(tenant_id, key_id, at=self._deps.clock.now())
             await uow.commit()
         return revoked
 

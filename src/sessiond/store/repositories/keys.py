@@ -48,10 +48,15 @@ class ApiKeyRepository:
         )
         return [_key(row) for row in (await self._conn.execute(query)).mappings()]
 
-    async def revoke(self, key_id: uuid.UUID, *, at: datetime) -> bool:
+    async def revoke(self, tenant_id: uuid.UUID, key_id: uuid.UUID, *, at: datetime) -> bool:
+        """Revokes the tenant's live key `key_id`; False if the tenant has no such live key."""
         result = await self._conn.execute(
             update(api_keys)
-            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .where(
+                api_keys.c.id == key_id,
+                api_keys.c.tenant_id == tenant_id,
+                api_keys.c.revoked_at.is_(None),
+            )
             .values(revoked_at=at)
         )
         return result.rowcount > 0
