@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from sessiond.cli import main
 from sessiond.compose import open_services
-from sessiond.domain.errors import AuthenticationFailed
+from sessiond.domain.errors import AuthenticationFailed, TooManyGuesses
 from sessiond.domain.ids import parse_id, render_canonical, render_pxyz
 from sessiond.services.container import Services
 from sessiond.services.context import Client
@@ -306,6 +306,34 @@ def test_tenants_set_changes_only_what_is_given(acme: Acme, ok: Invoke, url: str
     assert with_services(url, stored) == timedelta(hours=2)
 
 
+def test_tenants_set_changes_the_wrong_password_budgets(acme: Acme, ok: Invoke) -> None:
+    line = "tenants set acme --account-failures 5 --ip-failures 50 --guess-window 1h"
+    changed = json.loads(ok(f"{line} --guess-delay 1m --json").stdout)
+    assert changed["accountFailures"] == 5
+    assert changed["ipFailures"] == 50
+    assert (changed["guessWindowSeconds"], changed["guessDelaySeconds"]) == (3600, 60)
+    assert changed["maxLifetimeSeconds"] == 24 * 3600
+    shown = ok("tenants show acme").stdout
+    assert "wrong passwords: 5 per account, 50 per IP in 1h, then 1m doubling" in shown
+
+
+def test_users_unlock_lets_a_throttled_user_sign_in_at_once(
+    acme: Acme, ok: Invoke, cli: Invoke, url: str
+) -> None:
+    ok("tenants set acme --account-failures 2")
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            sign_in(url, tenant="acme", username="a@x.io", password="wrong", ip="192.0.2.9")
+    with pytest.raises(TooManyGuesses):
+        sign_in(url, tenant="acme", username="a@x.io", password=ALICE_PASSWORD, ip="192.0.2.9")
+
+    unlocked = json.loads(ok("users unlock --tenant acme alice --ip 192.0.2.9 --json").stdout)
+    assert unlocked == {"id": acme.alice["id"], "failuresCleared": 4}
+    sign_in(url, tenant="acme", username="a@x.io", password=ALICE_PASSWORD, ip="192.0.2.9")
+    assert "0 failed attempts cleared" in ok("users unlock --tenant acme alice").stdout
+    assert "is not an IP address" in cli("users unlock --tenant acme alice --ip nope").stderr
+
+
 def test_tenants_set_cuts_live_sessions_down_to_a_shorter_lifetime(
     acme: Acme, ok: Invoke, url: str
 ) -> None:
@@ -330,6 +358,9 @@ def test_tenants_set_cuts_live_sessions_down_to_a_shorter_lifetime(
         ("--max-live-sessions many", "is not a whole number or off"),
         ("--max-live-sessions 0", "the live-session limit must be between 1"),
         ("--limit-policy never", "Invalid value for '--limit-policy'"),
+        ("--account-failures off", "the wrong-password budgets cannot be off"),
+        ("--ip-failures 0", "ip_failures must be between 1"),
+        ("--guess-window 0", "window must be a whole number of seconds"),
     ],
 )
 def test_tenants_set_refuses_bad_values_cleanly(

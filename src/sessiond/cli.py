@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import os
 import sys
@@ -22,7 +23,7 @@ from sessiond.domain.errors import InvalidInput, SessiondError
 from sessiond.domain.ids import parse_id, render_canonical
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
 from sessiond.domain.session import EndReason
-from sessiond.domain.tenant import LimitPolicy, Tenant
+from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
 from sessiond.domain.user import Email, User, UserState
 from sessiond.infra.logs import log_config
 from sessiond.services.container import Services
@@ -230,6 +231,10 @@ def _tenant_payload(tenant: Tenant) -> dict[str, Any]:
         "maxLiveSessions": settings.max_live_sessions,
         "limitPolicy": settings.limit_policy.value,
         "endedRetentionSeconds": _seconds(settings.ended_retention),
+        "guessWindowSeconds": _seconds(settings.guesses.window),
+        "accountFailures": settings.guesses.account_failures,
+        "ipFailures": settings.guesses.ip_failures,
+        "guessDelaySeconds": _seconds(settings.guesses.first_delay),
     }
 
 
@@ -248,6 +253,9 @@ def _tenant_text(tenant: Tenant) -> str:
         else settings.max_live_sessions,
         "limit policy": settings.limit_policy.value,
         "ended retention": _text_duration(settings.ended_retention),
+        "wrong passwords": f"{settings.guesses.account_failures} per account, "
+        f"{settings.guesses.ip_failures} per IP in {_text_duration(settings.guesses.window)}, "
+        f"then {_text_duration(settings.guesses.first_delay)} doubling",
     }
     return _lines(lines)
 
@@ -283,11 +291,16 @@ async def tenants_show(services: Services, slug: str, as_json: bool) -> None:
 @click.option("--max-live-sessions", callback=_count_option, help="Per user: a number, or off.")
 @click.option("--limit-policy", type=click.Choice([p.value for p in LimitPolicy]), default=None)
 @click.option("--ended-retention", callback=_duration_option, help="e.g. 30d; 0 deletes at once.")
+@click.option("--account-failures", callback=_count_option, help="Wrong passwords per account.")
+@click.option("--ip-failures", callback=_count_option, help="Wrong passwords per client IP.")
+@click.option("--guess-window", callback=_duration_option, help="Their window, e.g. 15m.")
+@click.option("--guess-delay", callback=_duration_option, help="The first wait once spent.")
 @click.option("--json", "as_json", is_flag=True)
 @with_services
 async def tenants_set(services: Services, slug: str, as_json: bool, **given: Any) -> None:
-    """Change a tenant's session settings; what is not given stays as it is. A shorter maximum
-    lifetime cuts down live sessions at once, and every node sees the change within 100 ms."""
+    """Change a tenant's session settings and wrong-password budgets; what is not given stays as
+    it is. A shorter maximum lifetime cuts down live sessions at once, and every node sees the
+    change within 100 ms."""
     changes = {
         "max_lifetime": given["max_lifetime"],
         "inactivity_timeout": given["inactivity_timeout"],
@@ -298,16 +311,28 @@ async def tenants_set(services: Services, slug: str, as_json: bool, **given: Any
         else LimitPolicy(given["limit_policy"]),
         "ended_retention": given["ended_retention"],
     }
+    guesses = {
+        "account_failures": given["account_failures"],
+        "ip_failures": given["ip_failures"],
+        "window": given["guess_window"],
+        "first_delay": given["guess_delay"],
+    }
     changes = {name: value for name, value in changes.items() if value is not _UNSET}
-    if not changes:
+    guesses = {name: value for name, value in guesses.items() if value is not _UNSET}
+    if not changes and not guesses:
         raise click.UsageError("give at least one setting to change")
-    for required in ("max_lifetime", "ended_retention"):
-        if required in changes and changes[required] is None:
-            raise click.BadParameter(f"--{required.replace('_', '-')} cannot be {OFF}")
+    required = {"max_lifetime": "max-lifetime", "ended_retention": "ended-retention"}
+    for name, option in required.items():
+        if name in changes and changes[name] is None:
+            raise click.BadParameter(f"--{option} cannot be {OFF}")
+    if None in guesses.values():
+        raise click.BadParameter(f"the wrong-password budgets cannot be {OFF}")
+
+    def changed(settings: SessionSettings) -> SessionSettings:
+        return replace(settings, **changes, guesses=replace(settings.guesses, **guesses))
+
     tenant = await services.tenants.get_by_slug(slug)
-    updated = await services.tenants.change_settings(
-        tenant.id, lambda settings: replace(settings, **changes)
-    )
+    updated = await services.tenants.change_settings(tenant.id, changed)
     _emit(as_json, _tenant_payload(updated), _tenant_text(updated))
 
 
@@ -512,6 +537,42 @@ async def users_reset_2fa(services: Services, tenant_slug: str, user: str, as_js
     changed = await services.users.reset_second_factors(found.tenant_id, found.id)
     text = f"user {render_canonical(found.id)} has no second factor now"
     _emit(as_json, _user_payload(changed), text)
+
+
+@users.command("unlock")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("user")
+@click.option(
+    "--ip",
+    "ips",
+    multiple=True,
+    callback=lambda _ctx, _param, values: tuple(_address(v) for v in values),
+    help="Also clear this client address's budget (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def users_unlock(
+    services: Services, tenant_slug: str, user: str, ips: tuple[str, ...], as_json: bool
+) -> None:
+    """Clear the wrong-password counters of a user's username and e-mail addresses (and of the
+    client addresses given), so that the next sign-in is checked at once."""
+    found = await _user(services, tenant_slug, user)
+    identifiers = [e.address for e in found.emails]
+    if found.username is not None:
+        identifiers.append(found.username)
+    cleared = await services.sign_ins.guesses.unlock(
+        found.tenant_id, identifiers=identifiers, ips=ips
+    )
+    user_id = render_canonical(found.id)
+    payload = {"id": user_id, "failuresCleared": cleared}
+    _emit(as_json, payload, f"user {user_id} unlocked; {cleared} failed attempts cleared")
+
+
+def _address(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an IP address") from None
 
 
 @users.command("delete")

@@ -11,6 +11,7 @@ from sessiond.infra.mail import SmtpMailer
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.redis_bus import RedisBus
+from sessiond.infra.redis_guesses import RedisGuessCounters
 from sessiond.infra.token_cache import TokenCache
 from sessiond.infra.useragent import UserAgentParser
 from sessiond.services.container import Services
@@ -92,4 +93,7 @@ async def open_services(
         tenant_cache=tenant_cache,
     )
     mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
-    return Services.build(deps, feed=feed, mailer=mailer)
+    guess_counters = RedisGuessCounters.from_url(settings.redis_url) if settings.redis_url else None
+    return Services.build(
+        deps, feed=feed, mailer=mailer, guess_counters=guess_counters, monotonic=monotonic
+    )

@@ -54,7 +54,8 @@ class _InterruptedHasher(PasswordHasher):
 def _racing(services: Services, meanwhile: Callable[[], Awaitable[None]]) -> Services:
     """The same store and services, but sign-in pauses for `meanwhile` after the password check."""
     deps = dataclasses.replace(services.deps, passwords=_InterruptedHasher(meanwhile))
-    return dataclasses.replace(services, sign_ins=SignInPipeline(deps=deps))
+    pipeline = SignInPipeline(deps=deps, guesses=services.sign_ins.guesses)
+    return dataclasses.replace(services, sign_ins=pipeline)
 
 
 async def test_a_user_suspended_during_sign_in_gets_no_session(

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from starlette.requests import Request
 from starlette.types import Scope
 
-from sessiond.domain.errors import SessiondError, StorageUnavailable
+from sessiond.domain.errors import SessiondError, StorageUnavailable, TooManyGuesses
 
 log = logging.getLogger("sessiond.api")
 
@@ -59,6 +59,11 @@ class ErrorTable(Generic[W]):
             if entry is not None:
                 return entry(exc)
         raise TypeError(f"the {self.door} door has no answer for {type(exc).__name__}")
+
+
+def retry_after(exc: TooManyGuesses) -> dict[str, str]:
+    """The header every door's 429 carries."""
+    return {"Retry-After": str(exc.retry_after)}
 
 
 def log_fault(door: str, scope: Scope, exc: BaseException) -> None:

@@ -20,11 +20,14 @@ SessiondError
 │   └── SecondFactorFailed       a wrong, replayed or exhausted second-factor code
 ├── SessionNotLive               a token that names no live session; `reason` says why
 ├── SessionLimitReached          the per-user live-session limit with policy `deny`
+├── TooManyGuesses               too many wrong passwords lately (account or IP); `retry_after`
 └── StorageUnavailable           the database could not be reached or answered an error
 """
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from enum import StrEnum
 
 
@@ -141,6 +144,17 @@ class SessionNotLive(SessiondError):
 
 class SessionLimitReached(SessiondError):
     pass
+
+
+class TooManyGuesses(SessiondError):
+    """Too many wrong passwords lately for this account or from this address: no password is
+    checked for `retry_after` seconds."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.retry_after = max(1, math.ceil(wait.total_seconds()))
+        super().__init__(
+            f"too many failed sign-in attempts; try again in {self.retry_after} seconds"
+        )
 
 
 class StorageUnavailable(SessiondError):

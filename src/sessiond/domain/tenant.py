@@ -28,6 +28,29 @@ class LimitPolicy(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class GuessLimits:
+    """A tenant's budgets for wrong passwords, per account and per client IP in a moving window,
+    and the first delay once one is spent (domain/guesses.py). Defaults follow OWASP ASVS 2.2.1."""
+
+    window: timedelta = timedelta(minutes=15)
+    account_failures: int = 10
+    ip_failures: int = 100
+    first_delay: timedelta = timedelta(seconds=30)
+
+    def __post_init__(self) -> None:
+        for name in ("account_failures", "ip_failures"):
+            if not 1 <= getattr(self, name) <= MAX_COUNT:
+                raise InvalidInput(f"{name} must be between 1 and {MAX_COUNT}", field=name)
+        for name in ("window", "first_delay"):
+            value: timedelta = getattr(self, name)
+            if not timedelta(seconds=1) <= value <= MAX_DURATION or value % timedelta(seconds=1):
+                raise InvalidInput(
+                    f"{name} must be a whole number of seconds, from 1 to {MAX_DURATION.days} days",
+                    field=name,
+                )
+
+
+@dataclass(frozen=True, slots=True)
 class SessionSettings:
     max_lifetime: timedelta = timedelta(hours=24)
     inactivity_timeout: timedelta | None = None
@@ -35,6 +58,7 @@ class SessionSettings:
     max_live_sessions: int | None = None
     limit_policy: LimitPolicy = LimitPolicy.EVICT_OLDEST
     ended_retention: timedelta = timedelta(days=30)
+    guesses: GuessLimits = field(default_factory=GuessLimits)
 
     def __post_init__(self) -> None:
         _check_duration("max_lifetime", self.max_lifetime, allow_zero=False)

@@ -38,7 +38,7 @@ def decode(raw: bytes) -> list[Invalidation]:
     ]
 
 
-def _client(url: str, *, retries: int) -> Redis:
+def redis_client(url: str, *, retries: int) -> Redis:
     return Redis.from_url(
         url,
         retry=Retry(NoBackoff(), retries),
@@ -54,7 +54,7 @@ class RedisBus:
         self._silence = silence
         self._reconnect_after = reconnect_after
         # One retry: a pooled connection that went stale when Redis restarted fails once.
-        self._publisher = _client(url, retries=1)
+        self._publisher = redis_client(url, retries=1)
         self._publish_failing = False
 
     async def publish(self, invalidations: Sequence[Invalidation]) -> None:
@@ -104,7 +104,7 @@ class RedisBus:
     async def _subscription(
         self, *, on_message: Callable[[list[Invalidation]], None], on_up: Callable[[], None]
     ) -> None:
-        client = _client(self._url, retries=0)
+        client = redis_client(self._url, retries=0)
         pubsub = client.pubsub()
         try:
             await pubsub.subscribe(CHANNEL)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sessiond.services.attempts import AttemptService
 from sessiond.services.context import Deps
+from sessiond.services.guesses import DatabaseGuessCounters, GuessCounters, GuessThrottle
 from sessiond.services.kratos.flows import FlowService
 from sessiond.services.owners import OwnerService
 from sessiond.services.providers import ProviderService
@@ -41,10 +44,25 @@ class Services:
     feed: CacheFeed
 
     @classmethod
-    def build(cls, deps: Deps, *, feed: CacheFeed, mailer: Mailer | None = None) -> Services:
-        """`mailer` sends Rocket.Chat's second-factor codes by email; without one there are none."""
+    def build(
+        cls,
+        deps: Deps,
+        *,
+        feed: CacheFeed,
+        mailer: Mailer | None = None,
+        guess_counters: GuessCounters | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> Services:
+        """`mailer` sends Rocket.Chat's second-factor codes by email; without one there are none.
+        `guess_counters` keep the wrong-password counters (Redis); without, the database does."""
         users = UserService(deps=deps)
-        sign_ins = SignInPipeline(deps=deps)
+        guesses = GuessThrottle(
+            deps=deps,
+            database=DatabaseGuessCounters(deps=deps),
+            redis=guess_counters,
+            monotonic=monotonic,
+        )
+        sign_ins = SignInPipeline(deps=deps, guesses=guesses)
         sign_ups = SignUpService(deps=deps, users=users)
         sessions = SessionService(deps=deps)
         return cls(
@@ -72,4 +90,5 @@ class Services:
 
     async def close(self) -> None:
         await self.feed.stop()
+        await self.sign_ins.guesses.close()
         await self.deps.store.close()

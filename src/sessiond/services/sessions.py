@@ -230,12 +230,16 @@ class SessionService:
         return SessionPage(page.items, page.total, page.next_token, page.prev_token)
 
     async def purge(self) -> int:
-        """Deletes sessions ended or expired longer ago than each tenant's retention."""
+        """Deletes sessions ended or expired longer ago than each tenant's retention (and the
+        database's wrong-password hits older than the tenant's window)."""
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
             tenants = await uow.tenants.list_all()
         purged = 0
         for tenant in tenants:
+            async with self._deps.store.unit_of_work() as uow:
+                await uow.guesses.prune(tenant.id, before=now - tenant.settings.guesses.window)
+                await uow.commit()
             cutoff = now - tenant.settings.ended_retention
             while True:
                 async with self._deps.store.unit_of_work() as uow:

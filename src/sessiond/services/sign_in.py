@@ -33,6 +33,7 @@ from sessiond.domain.session import AAL, AuthMethod, Session
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import User
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, Deps, TokenFormat
+from sessiond.services.guesses import GuessThrottle
 from sessiond.services.issuing import (
     Grant,
     Issue,
@@ -108,8 +109,9 @@ class Pending:
 
 
 class SignInPipeline:
-    def __init__(self, *, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps, guesses: GuessThrottle) -> None:
         self._deps = deps
+        self.guesses = guesses
 
     async def password(self, request: PasswordSignIn) -> SignInResult:
         """The whole sign-in at once. A user whose second factor is due before the session gets
@@ -119,7 +121,7 @@ class SignInPipeline:
         identifier = checked_identifier(request.identifier)
         tenant = await known_tenant(self._deps, request.tenant_id)
         check = await self.check_password(
-            tenant.id, identifier, request.password, request.password_form
+            tenant, identifier, request.password, request.password_form, ip=request.client.ip
         )
         issue = await issue_for(self._deps, request.client, request.token_format)
         now = self._deps.clock.now()
@@ -145,10 +147,25 @@ class SignInPipeline:
         )
 
     async def check_password(
+        self, tenant: Tenant, identifier: str, password: str, form: PasswordForm, *, ip: str | None
+    ) -> PasswordCheck:
+        """Counts the check against the account's and the IP's guess budgets first (raising
+        TooManyGuesses while either must wait), then reads the user outside any transaction
+        (hashing takes tens of milliseconds, and `complete` checks again under the lock).
+        Unknown users cost the same time as known."""
+        reservation = await self.guesses.reserve(tenant, identifier=identifier, ip=ip)
+        try:
+            check = await self._check_password(tenant.id, identifier, password, form)
+        except BaseException:
+            await self.guesses.release(reservation)
+            raise
+        if check.matched_hash is not None:
+            await self.guesses.right_password(reservation)
+        return check
+
+    async def _check_password(
         self, tenant_id: uuid.UUID, identifier: str, password: str, form: PasswordForm
     ) -> PasswordCheck:
-        """Reads the user outside any transaction (hashing takes tens of milliseconds, and
-        `complete` checks again under the lock). Unknown users cost the same time as known."""
         async with self._deps.store.unit_of_work(write=False) as uow:
             user = await find_by_identifier(uow, tenant_id, identifier)
         passwords = self._deps.passwords

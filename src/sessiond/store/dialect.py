@@ -24,11 +24,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Table, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, Table, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -87,6 +88,15 @@ def insert_skipping_duplicates(table: Table, dialect_name: str) -> Any:
     if dialect_name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+async def lock_for_transaction(conn: AsyncConnection, key: bytes) -> None:
+    """Serialises the transactions that name `key` until they end, so that one can count rows
+    and add one without another counting in between. SQLite needs nothing: a writing transaction
+    holds the database's one write lock already (SQLITE_IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.sha256(key).digest()[:8], "big", signed=True)
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
 
 
 def read_only_options(engine: AsyncEngine) -> dict[str, Any]:

@@ -68,6 +68,11 @@ tenants = Table(
     Column("ended_retention_s", Integer, nullable=False),
     *_stamps(),
     Column("environment", String(16), nullable=False, server_default="production"),
+    # revision 0009: budgets for wrong passwords (domain/guesses.py)
+    Column("guess_window_s", Integer, nullable=False, server_default="900"),
+    Column("account_failures", Integer, nullable=False, server_default="10"),
+    Column("ip_failures", Integer, nullable=False, server_default="100"),
+    Column("guess_first_delay_s", Integer, nullable=False, server_default="30"),
 )
 
 api_keys = Table(
@@ -373,4 +378,17 @@ cache_invalidations = Table(
     Column("target", Uuid(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     sqlite_autoincrement=True,
+)
+
+# Hits on the wrong-password counters when Redis does not hold them (revision 0009): one row per
+# password check under way or failed, within the tenant's window; `key` is a digest.
+guess_hits = Table(
+    "guess_hits",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("scope", String(8), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_guess_hits_counter", "tenant_id", "scope", "key", "at"),
 )

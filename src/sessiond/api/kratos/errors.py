@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sessiond.api.doors import BodyTooLarge
-from sessiond.api.errors import ErrorTable
+from sessiond.api.errors import ErrorTable, retry_after
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -36,6 +36,7 @@ from sessiond.domain.errors import (
     SessionNotLive,
     StorageUnavailable,
     TenantNotFound,
+    TooManyGuesses,
     UserNotFound,
     UserSuspended,
     WeakPassword,
@@ -51,6 +52,7 @@ STATUS_TEXT = {
     409: "Conflict",
     410: "Gone",
     413: "Request Entity Too Large",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -63,6 +65,7 @@ DEFAULT_MESSAGE = {
     409: "The resource could not be created due to a conflict",
     410: "The requested resource is no longer available",
     413: "The request body is too large",
+    429: "Too many requests, try again later",
     500: "An internal server error occurred, please contact the system administrator",
     503: "The service is temporarily unavailable",
 }
@@ -84,8 +87,10 @@ class KratosError(Exception):
         reason: str | None = None,
         error_id: str | None = None,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message or reason or STATUS_TEXT.get(code, ""))
+        self.headers = headers
         self.code = code
         self.message = message
         self.reason = reason
@@ -108,7 +113,7 @@ def error_body(error: KratosError) -> dict[str, Any]:
 
 
 def error_response(error: KratosError) -> OrjsonResponse:
-    return OrjsonResponse(error_body(error), status_code=error.code)
+    return OrjsonResponse(error_body(error), status_code=error.code, headers=error.headers)
 
 
 def internal_error() -> Response:
@@ -157,6 +162,7 @@ ERRORS = ErrorTable(
         LockedOut: _with_reason(401),
         SecondFactorRefused: _with_reason(403),
         SessionLimitReached: _with_reason(403),
+        TooManyGuesses: lambda exc: KratosError(429, reason=exc.message, headers=retry_after(exc)),
         StorageUnavailable: _plain(503),
         MailUnavailable: _plain(503),
         SessiondError: _plain(500),

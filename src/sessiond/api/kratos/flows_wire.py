@@ -21,6 +21,11 @@ DUPLICATE = (
 )
 INVALID_FIELD = (4000001, "{}")
 ACCOUNT_DISABLED = (4000010, "The account is not active.")
+# Kratos's generic validation id, which it also gives a submission "sent too often".
+TOO_MANY_ATTEMPTS = (
+    4000001,
+    "Too many failed sign-in attempts. Please try again in {} seconds.",
+)
 
 
 def text(code: int, message: str, kind: str = "info") -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.errors import retry_after
 from sessiond.api.kit import client_of, json_object, served_tenant, services_of
 from sessiond.api.kratos.caller import TOKEN_FORMAT, base_url, path_id, session_token, view_of
 from sessiond.api.kratos.errors import KratosError, no_session
@@ -18,6 +19,7 @@ from sessiond.api.kratos.flows_wire import (
     INVALID_CODE,
     INVALID_CREDENTIALS,
     INVALID_FIELD,
+    TOO_MANY_ATTEMPTS,
     error_message,
     render_login_flow,
     render_registration_flow,
@@ -30,6 +32,7 @@ from sessiond.domain.errors import (
     Conflict,
     InvalidInput,
     SecondFactorFailed,
+    TooManyGuesses,
     UserSuspended,
 )
 from sessiond.domain.session import AAL
@@ -109,7 +112,13 @@ async def _password_login(
         )
     except AuthenticationFailed as exc:
         entry = ACCOUNT_DISABLED if isinstance(exc, UserSuspended) else INVALID_CREDENTIALS
-        return await _login_flow_refused(request, tenant, flow_id, entry)
+        return await _login_flow_refused(request, tenant, flow_id, error_message(entry))
+    except TooManyGuesses as exc:
+        message = error_message(TOO_MANY_ATTEMPTS, str(exc.retry_after))
+        message["context"] = {"retry_after_seconds": exc.retry_after}
+        return await _login_flow_refused(
+            request, tenant, flow_id, message, status=429, headers=retry_after(exc)
+        )
     session = render_session(issued.record, view_of(request, tenant, admin=False))
     return OrjsonResponse({"session_token": issued.token, "session": session})
 
@@ -129,20 +138,25 @@ async def _step_up(
     except SecondFactorFailed as exc:
         if exc.exhausted:
             raise KratosError(400, reason=exc.message) from None
-        return await _login_flow_refused(request, tenant, flow_id, INVALID_CODE)
+        return await _login_flow_refused(request, tenant, flow_id, error_message(INVALID_CODE))
     session = render_session(record, view_of(request, tenant, admin=False))
     return OrjsonResponse({"session_token": token, "session": session})
 
 
 async def _login_flow_refused(
-    request: Request, tenant: Tenant, flow_id: uuid.UUID, entry: tuple[int, str]
+    request: Request,
+    tenant: Tenant,
+    flow_id: uuid.UUID,
+    message: dict[str, Any],
+    *,
+    status: int = 400,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    """Kratos answers a refused submission with the flow again (400), carrying the message."""
+    """Kratos answers a refused submission with the flow again (400), carrying the message; a
+    throttled one the same way with 429 and Retry-After, as Ory's rate limits answer."""
     flow = await services_of(request).flows.login_flow(tenant.id, flow_id)
-    messages = [error_message(entry)]
-    return OrjsonResponse(
-        render_login_flow(flow, base_url=base_url(request), messages=messages), 400
-    )
+    rendered = render_login_flow(flow, base_url=base_url(request), messages=[message])
+    return OrjsonResponse(rendered, status, headers=headers)
 
 
 @router.get("/self-service/registration/api")

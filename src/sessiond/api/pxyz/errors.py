@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from sessiond.api.errors import ErrorTable
+from sessiond.api.errors import ErrorTable, retry_after
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -35,6 +35,7 @@ from sessiond.domain.errors import (
     SessionNotLive,
     StorageUnavailable,
     TenantNotFound,
+    TooManyGuesses,
     UserNotFound,
     UserSuspended,
     WeakPassword,
@@ -49,6 +50,7 @@ _CODES = {
     405: "METHOD_NOT_SUPPORTED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
+    429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_SERVER_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
@@ -59,7 +61,11 @@ class Forbidden(SessiondError):
 
 
 def error_response(
-    status: int, message: str, *, issues: list[dict[str, Any]] | None = None
+    status: int,
+    message: str,
+    *,
+    issues: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OrjsonResponse:
     body: dict[str, Any] = {
         "status": "error",
@@ -68,7 +74,7 @@ def error_response(
     }
     if issues is not None:
         body["issues"] = issues
-    return OrjsonResponse(body, status_code=status)
+    return OrjsonResponse(body, status_code=status, headers=headers)
 
 
 def _status(status: int) -> Callable[[SessiondError], OrjsonResponse]:
@@ -100,6 +106,7 @@ ERRORS = ErrorTable(
         AttemptExpired: _status(404),
         ProviderNotFound: _status(404),
         Conflict: _status(409),
+        TooManyGuesses: lambda exc: error_response(429, exc.message, headers=retry_after(exc)),
         StorageUnavailable: _status(503),
         MailUnavailable: _status(503),
         SecondFactorRefused: _status(400),

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sessiond.api.errors import ErrorTable
+from sessiond.api.errors import ErrorTable, retry_after
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -35,6 +35,7 @@ from sessiond.domain.errors import (
     SessionNotLive,
     StorageUnavailable,
     TenantNotFound,
+    TooManyGuesses,
     UserNotFound,
     UserSuspended,
     WeakPassword,
@@ -56,13 +57,16 @@ _REFUSAL_TEXT = {
 class WireError(Exception):
     """An answer decided by the door itself: a status and a body."""
 
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
+    def __init__(
+        self, status: int, body: dict[str, Any], *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(body.get("error"))
         self.status = status
         self.body = body
+        self.headers = headers
 
     def response(self) -> OrjsonResponse:
-        return OrjsonResponse(self.body, status_code=self.status)
+        return OrjsonResponse(self.body, status_code=self.status, headers=self.headers)
 
 
 def failure(status: int, error: str, error_type: str | None = None) -> WireError:
@@ -70,6 +74,15 @@ def failure(status: int, error: str, error_type: str | None = None) -> WireError
     if error_type is not None:
         body["errorType"] = error_type
     return WireError(status, body)
+
+
+def too_many_requests(exc: TooManyGuesses) -> WireError:
+    """Rocket.Chat's rate limiter's answer, with the wait in seconds in its message."""
+    message = (
+        "Error, too many requests. Please slow down. You must wait "
+        f"{exc.retry_after} seconds before trying this endpoint again. [error-too-many-requests]"
+    )
+    return WireError(429, {"success": False, "error": message}, headers=retry_after(exc))
 
 
 def not_logged_in() -> WireError:
@@ -191,6 +204,7 @@ ERRORS = ErrorTable(
         UserSuspended: lambda exc: login_failed(),
         SecondFactorFailed: lambda exc: login_failed(),
         LockedOut: lambda exc: login_failed(),
+        TooManyGuesses: too_many_requests,
         StorageUnavailable: _unavailable,
         MailUnavailable: _unavailable,
         SessionLimitReached: _invalid_request,

@@ -116,7 +116,7 @@ class StagedSignIn:
             )
             raise AttemptNotFound("the sign-in attempt has expired; sign in again")
         check = await self._sign_ins.check_password(
-            tenant_id, attempt.identifier, password, PasswordForm.PLAIN
+            tenant, attempt.identifier, password, PasswordForm.PLAIN, ip=client.ip
         )
         pending = Pending(replace(attempt, user_id=check.user_id), stored=True)
         if check.matched_hash is None:

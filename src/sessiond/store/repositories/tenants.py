@@ -8,7 +8,13 @@ from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.invalidation import Scope
-from sessiond.domain.tenant import Environment, LimitPolicy, SessionSettings, Tenant
+from sessiond.domain.tenant import (
+    Environment,
+    GuessLimits,
+    LimitPolicy,
+    SessionSettings,
+    Tenant,
+)
 from sessiond.store.errors import conflict_on_duplicate
 from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.tables import tenants
@@ -34,6 +40,10 @@ def _values(tenant: Tenant) -> dict[str, Any]:
         "max_live_sessions": s.max_live_sessions,
         "limit_policy": s.limit_policy.value,
         "ended_retention_s": _seconds(s.ended_retention),
+        "guess_window_s": _seconds(s.guesses.window),
+        "account_failures": s.guesses.account_failures,
+        "ip_failures": s.guesses.ip_failures,
+        "guess_first_delay_s": _seconds(s.guesses.first_delay),
         "updated_at": tenant.updated_at,
         "environment": tenant.environment.value,
     }
@@ -47,6 +57,12 @@ def tenant_from_row(row: RowMapping) -> Tenant:
         max_live_sessions=row["max_live_sessions"],
         limit_policy=LimitPolicy(row["limit_policy"]),
         ended_retention=timedelta(seconds=row["ended_retention_s"]),
+        guesses=GuessLimits(
+            window=timedelta(seconds=row["guess_window_s"]),
+            account_failures=row["account_failures"],
+            ip_failures=row["ip_failures"],
+            first_delay=timedelta(seconds=row["guess_first_delay_s"]),
+        ),
     )
     return Tenant(
         id=row["id"],
