@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from sessiond.domain.invalidation import Invalidation, Scope
 
@@ -39,6 +39,9 @@ def decode(raw: bytes) -> list[Invalidation]:
 
 
 def redis_client(url: str, *, retries: int) -> Redis:
+    """A client that retries a command `retries` times on a new connection when its connection
+    is lost (a pooled connection goes stale when Redis restarts). The retry must be the asyncio
+    one: redis-py's synchronous `Retry` only creates the coroutine, which then fails unretried."""
     return Redis.from_url(
         url,
         retry=Retry(NoBackoff(), retries),
