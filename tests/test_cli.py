@@ -272,6 +272,10 @@ def test_tenants_show_prints_the_session_settings(acme: Acme, ok: Invoke) -> Non
         "maxLiveSessions": None,
         "limitPolicy": "evict_oldest",
         "endedRetentionSeconds": 30 * 86400,
+        "guessWindowSeconds": 900,
+        "accountFailures": 10,
+        "ipFailures": 100,
+        "guessDelaySeconds": 30,
     }
     lines = ok("tenants show acme").stdout.splitlines()
     assert "max lifetime: 1d" in lines
@@ -404,6 +408,21 @@ def test_users_suspend_ends_the_sessions_and_unsuspend_lets_the_user_in(
     sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD)
     suspended = json.loads(ok("users suspend --tenant acme alice --json").stdout)
     assert suspended["state"] == "suspended"
+
+
+def test_audit_list_shows_what_operators_did_newest_first(acme: Acme, ok: Invoke) -> None:
+    ok("users suspend --tenant acme alice")
+    ok("tenants set acme --max-live-sessions 5")
+    listed = [
+        json.loads(line) for line in ok("audit list --tenant acme --json").stdout.splitlines()
+    ]
+    assert [(e["action"], e["target"]) for e in listed[:2]] == [
+        ("tenants.settings", None),
+        ("users.suspend", parse_id(acme.alice["id"]).hex),
+    ]
+    assert {e["actor"].split(":")[0] for e in listed} == {"cli"}
+    assert listed[0]["tenantId"] == json.loads(ok("tenants show acme --json").stdout)["id"]
+    assert "users.suspend" in ok("audit list --limit 5").stdout
 
 
 def test_users_set_password_and_delete(acme: Acme, ok: Invoke, cli: Invoke, url: str) -> None:
@@ -855,6 +874,7 @@ def test_help_lists_every_command(cli: Invoke) -> None:
     top = cli("--help")
     assert top.exit_code == 0
     assert commands.findall(top.stdout.split("Commands:")[1]) == [
+        "audit",
         "keys",
         "migrate",
         "seed",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import ipaddress
 import json
 import os
@@ -19,6 +20,7 @@ from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed
 
 from sessiond.cli_table import render_table
 from sessiond.compose import migrate, open_services
+from sessiond.domain.audit import Actor, ActorKind
 from sessiond.domain.errors import InvalidInput, SessiondError
 from sessiond.domain.ids import parse_id, render_canonical
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
@@ -26,6 +28,7 @@ from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
 from sessiond.domain.user import Email, User, UserState
 from sessiond.infra.logs import log_config
+from sessiond.services.audit import act_as
 from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
 from sessiond.services.users import NewUser
@@ -57,6 +60,7 @@ def with_services(
     def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> None:
         async def main() -> None:
             services = await open_services(_settings(ctx))
+            act_as(Actor(ActorKind.CLI, _operator()))
             try:
                 await func(services, *args, **kwargs)
             finally:
@@ -65,6 +69,14 @@ def with_services(
         _run(main())
 
     return wrapper
+
+
+def _operator() -> str:
+    """Who runs the command, as the audit trail names them: the login name, or the uid."""
+    try:
+        return getpass.getuser()[:128]
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
 
 
 def _password_argument(value: str) -> str:
@@ -622,6 +634,39 @@ async def users_set_password(
     ended = "; its sessions are ended" if end_sessions else ""
     payload = {"id": user_id, "sessionsEnded": end_sessions}
     _emit(as_json, payload, f"user {user_id} has a new password{ended}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail of administrative actions."""
+
+
+@audit.command("list")
+@click.option("--tenant", "tenant_slug", default=None, help="Only this tenant's actions.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True)
+@with_services
+async def audit_list(
+    services: Services, tenant_slug: str | None, limit: int, as_json: bool
+) -> None:
+    """Administrative actions, newest first: when, who (cli, key or user, with the address it
+    came from), what and its target (`--json`: one object per line)."""
+    tenant_id = None
+    if tenant_slug is not None:
+        tenant_id = (await services.tenants.get_by_slug(tenant_slug)).id
+    for entry in await services.audit.newest(tenant_id=tenant_id, limit=limit):
+        payload = {
+            "at": entry.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "actor": f"{entry.actor.kind.value}:{entry.actor.id}",
+            "ip": entry.actor.ip,
+            "action": entry.action,
+            "tenantId": None if entry.tenant_id is None else render_canonical(entry.tenant_id),
+            "target": entry.target,
+        }
+        if as_json:
+            click.echo(json.dumps(payload))
+        else:
+            click.echo("\t".join(str(v) if v is not None else "-" for v in payload.values()))
 
 
 @main.group()

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sessiond.api.errors import REQUEST_ID_HEADER, log_fault, request_id
 from sessiond.infra.logs import REQUEST_ID
+from sessiond.services.audit import ACTOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class DoorDispatch:
         # Every answer carries the request's id, and every line logged while serving it names it.
         identity = request_id(scope)
         serving = REQUEST_ID.set(identity)
+        anonymous = ACTOR.set(None)  # a door that authenticates an administrator says so
         try:
             send = _with_request_id(send, identity)
             door = self.door_for(scope["path"])
@@ -89,6 +91,7 @@ class DoorDispatch:
             receive = _bounded(scope, receive, door.max_body_bytes or self.max_body_bytes)
             await _guarded(door, scope, receive, send)
         finally:
+            ACTOR.reset(anonymous)
             REQUEST_ID.reset(serving)
 
     def _door_for(self, path: str) -> Door | None:

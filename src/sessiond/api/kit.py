@@ -21,10 +21,12 @@ from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
 
 from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.audit import Actor, ActorKind
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import User
 from sessiond.infra.client_ip import TrustedProxies, resolve_client
+from sessiond.services.audit import act_as
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sessions import Authenticated
@@ -153,6 +155,11 @@ def request_client(request: Request, trusted: TrustedProxies) -> Client:
 
 def client_of(request: Request) -> Client:
     return request_client(request, config_of(request).proxies)
+
+
+def acting(request: Request, kind: ActorKind, actor_id: str) -> None:
+    """The request comes from an administrator: its actions go to the audit trail as theirs."""
+    act_as(Actor(kind, actor_id, client_of(request).ip))
 
 
 def bearer_token(request: Request) -> str | None:

@@ -13,6 +13,7 @@ from sessiond.domain.errors import AttemptNotFound
 from sessiond.domain.listing import SessionRecord
 from sessiond.domain.oauth import OAuthProvider
 from sessiond.domain.user import User
+from sessiond.services import audit
 from sessiond.services.context import Deps
 from sessiond.services.keyset import KeysetTokens, Page, PageRequest
 from sessiond.services.tenants import require_tenant
@@ -86,6 +87,9 @@ class AttemptService:
             await require_tenant(uow, tenant_id)
             if not await uow.sign_ins.delete(tenant_id, attempt_id):
                 raise AttemptNotFound(f"sign-in attempt {attempt_id} does not exist")
+            await audit.record(
+                uow, self._deps, "sign_ins.delete", tenant_id=tenant_id, target=attempt_id
+            )
             await uow.commit()
 
     async def delete_sign_up(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> None:
@@ -93,6 +97,9 @@ class AttemptService:
             await require_tenant(uow, tenant_id)
             if not await uow.sign_ups.delete(tenant_id, attempt_id):
                 raise AttemptNotFound(f"sign-up attempt {attempt_id} does not exist")
+            await audit.record(
+                uow, self._deps, "sign_ups.delete", tenant_id=tenant_id, target=attempt_id
+            )
             await uow.commit()
 
     async def behind_sessions(

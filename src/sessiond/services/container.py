@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sessiond.services.attempts import AttemptService
+from sessiond.services.audit import AuditService
 from sessiond.services.context import Deps
 from sessiond.services.guesses import DatabaseGuessCounters, GuessCounters, GuessThrottle
 from sessiond.services.kratos.flows import FlowService
@@ -42,6 +43,7 @@ class Services:
     two_factor: TwoFactorService
     totp_enrolment: TotpEnrolment
     feed: CacheFeed
+    audit: AuditService
 
     @classmethod
     def build(
@@ -86,6 +88,7 @@ class Services:
             ),
             totp_enrolment=TotpEnrolment(deps=deps),
             feed=feed,
+            audit=AuditService(deps=deps),
         )
 
     async def close(self) -> None:

@@ -19,6 +19,7 @@ from sessiond.domain.errors import StorageUnavailable, TooManyGuesses
 from sessiond.domain.guesses import Counter, Hit, Scope, Tally, wait
 from sessiond.domain.ids import new_id
 from sessiond.domain.tenant import Tenant
+from sessiond.services import audit
 from sessiond.services.context import Deps
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ class GuessThrottle:
     ) -> int:
         """Clears the counters of these identifiers and client IPs wherever they are kept (an
         operator's command: Redis must answer). Returns how many failures were forgiven."""
+        identifiers, ips = list(identifiers), list(ips)
         counters = [Counter.for_account(tenant_id, i) for i in identifiers]
         counters += [Counter.for_ip(tenant_id, ip) for ip in ips]
         cleared = 0
@@ -151,6 +153,12 @@ class GuessThrottle:
             if self._redis is not None:
                 found = max(found, await self._redis.clear(counter))
             cleared += found
+        async with self._deps.store.unit_of_work() as uow:
+            target = ", ".join([*identifiers, *ips])[:128]
+            await audit.record(
+                uow, self._deps, "guesses.unlock", tenant_id=tenant_id, target=target
+            )
+            await uow.commit()
         return cleared
 
     async def close(self) -> None:

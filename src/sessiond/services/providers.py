@@ -10,6 +10,7 @@ from sessiond.domain.errors import Conflict, InvalidInput, ProviderNotFound
 from sessiond.domain.ids import new_id
 from sessiond.domain.oauth import OAuthProvider, ProviderKey
 from sessiond.domain.user import check_text
+from sessiond.services import audit
 from sessiond.services.context import Deps
 from sessiond.services.tenants import require_tenant
 from sessiond.store.uow import UnitOfWork
@@ -69,6 +70,9 @@ class ProviderService:
                     f"this tenant already has a {key.value} provider", field="providerKey"
                 )
             await uow.providers.add(provider)
+            await audit.record(
+                uow, self._deps, "providers.create", tenant_id=tenant_id, target=provider.id
+            )
             await uow.commit()
         return provider
 
@@ -86,6 +90,9 @@ class ProviderService:
             current = await _require(uow, tenant_id, provider_id, lock=True)
             updated = replace(_changed(current, changes), updated_at=self._deps.clock.now())
             await uow.providers.update(updated)
+            await audit.record(
+                uow, self._deps, "providers.update", tenant_id=tenant_id, target=provider_id
+            )
             await uow.commit()
         return updated
 
@@ -95,6 +102,9 @@ class ProviderService:
             await require_tenant(uow, tenant_id)
             if not await uow.providers.delete(tenant_id, provider_id):
                 raise ProviderNotFound(f"provider {provider_id} does not exist")
+            await audit.record(
+                uow, self._deps, "providers.delete", tenant_id=tenant_id, target=provider_id
+            )
             await uow.commit()
 
 

@@ -24,6 +24,7 @@ from sessiond.domain.session import EndReason, live_idle_cutoff, touch_interval
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.tokens import digest
 from sessiond.infra.token_cache import Owner
+from sessiond.services import audit
 from sessiond.services.context import Deps
 from sessiond.services.keyset import KeysetTokens, PageRequest
 from sessiond.services.tenants import require_tenant
@@ -145,6 +146,10 @@ class SessionService:
             ended = await uow.sessions.end(
                 tenant_id, session_ids=[session_id], at=self._deps.clock.now(), reason=reason, by=by
             )
+            if ended:
+                await audit.record(
+                    uow, self._deps, "sessions.revoke", tenant_id=tenant_id, target=session_id
+                )
             await uow.commit()
         return bool(ended)
 
@@ -168,6 +173,9 @@ class SessionService:
                 reason=reason,
                 by=by,
             )
+            await audit.record(
+                uow, self._deps, "sessions.revoke_user", tenant_id=tenant_id, target=user_id
+            )
             await uow.commit()
         return len(ended)
 
@@ -189,6 +197,9 @@ class SessionService:
                 session.id, expires_at=extended.expires_at, at=now
             ):
                 raise SessionNotFound(f"session {session_id} is not active")
+            await audit.record(
+                uow, self._deps, "sessions.extend", tenant_id=tenant_id, target=session_id
+            )
             await uow.commit()
         return replace(record, session=extended)
 

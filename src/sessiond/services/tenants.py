@@ -21,6 +21,7 @@ from sessiond.domain.tenant import (
 from sessiond.domain.tokens import digest, new_platform_key, new_public_key, new_secret_key
 from sessiond.domain.user import NAME_MAX_LENGTH, check_text
 from sessiond.infra.token_cache import Owner
+from sessiond.services import audit
 from sessiond.services.context import Deps
 from sessiond.store.uow import UnitOfWork
 
@@ -68,6 +69,7 @@ class TenantService:
         async with self._deps.store.unit_of_work() as uow:
             await uow.tenants.add(tenant)
             key = await self._add_key(uow, tenant.id)
+            await audit.record(uow, self._deps, "tenants.create", tenant_id=tenant.id)
             await uow.commit()
         return NewTenant(tenant, key)
 
@@ -124,12 +126,18 @@ class TenantService:
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
             key = await self._add_key(uow, tenant_id)
+            await audit.record(
+                uow, self._deps, "keys.create", tenant_id=tenant_id, target=key.key.id
+            )
             await uow.commit()
         return key
 
     async def create_platform_key(self) -> NewKey:
         async with self._deps.store.unit_of_work() as uow:
             key = await self._add_key(uow, None)
+            await audit.record(
+                uow, self._deps, "keys.create_platform", tenant_id=None, target=key.key.id
+            )
             await uow.commit()
         return key
 
@@ -144,6 +152,10 @@ class TenantService:
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
             revoked = await uow.keys.revoke(tenant_id, key_id, at=self._deps.clock.now())
+            if revoked:
+                await audit.record(
+                    uow, self._deps, "keys.revoke", tenant_id=tenant_id, target=key_id
+                )
             await uow.commit()
         return revoked
 
@@ -180,6 +192,7 @@ class TenantService:
                 updated_at=self._deps.clock.now(),
             )
             await uow.tenants.update(updated)
+            await audit.record(uow, self._deps, "tenants.rename", tenant_id=tenant_id)
             await uow.commit()
         return updated
 
@@ -201,6 +214,7 @@ class TenantService:
             await uow.tenants.update(updated)
             if settings.max_lifetime != tenant.settings.max_lifetime:
                 await uow.sessions.cap_lifetime(tenant_id, lifetime=settings.max_lifetime, now=now)
+            await audit.record(uow, self._deps, "tenants.settings", tenant_id=tenant_id)
             await uow.commit()
         return updated
 
@@ -216,6 +230,7 @@ class TenantService:
             if not await uow.tenants.delete(tenant_id):
                 raise TenantNotFound(f"tenant {tenant_id} does not exist")
             await uow.secrets.delete(signing_secret_name(tenant_id))
+            await audit.record(uow, self._deps, "tenants.delete", tenant_id=tenant_id)
             await uow.commit()
 
     async def rotate_secret_key(self, tenant_id: uuid.UUID) -> NewKey:
@@ -224,6 +239,9 @@ class TenantService:
             await require_tenant(uow, tenant_id)
             await uow.keys.revoke_all_for_tenant(tenant_id, at=self._deps.clock.now())
             key = await self._add_key(uow, tenant_id)
+            await audit.record(
+                uow, self._deps, "keys.rotate", tenant_id=tenant_id, target=key.key.id
+            )
             await uow.commit()
         return key
 

@@ -22,6 +22,7 @@ from sessiond.domain.user import (
     check_username,
 )
 from sessiond.infra.passwords import check_password_policy
+from sessiond.services import audit
 from sessiond.services.context import Deps
 from sessiond.services.keyset import KeysetTokens, Page, PageRequest
 from sessiond.services.tenants import require_tenant
@@ -76,6 +77,7 @@ class UserService:
         async with self._deps.store.unit_of_work() as uow:
             await require_tenant(uow, tenant_id)
             await add_user(uow, user)
+            await audit.record(uow, self._deps, "users.create", tenant_id=tenant_id, target=user.id)
             await uow.commit()
         return user
 
@@ -146,6 +148,7 @@ class UserService:
             await uow.users.update(updated)
             if changes.state is not None and changes.state is not user.state:
                 await _state_changed(uow, updated, at=now, by=by)
+            await audit.record(uow, self._deps, "users.update", tenant_id=tenant_id, target=user_id)
             await uow.commit()
         return updated
 
@@ -176,6 +179,8 @@ class UserService:
             updated = replace(user, state=state, updated_at=now)
             await uow.users.update(updated)
             await _state_changed(uow, updated, at=now, by=by)
+            action = "users.suspend" if state is UserState.SUSPENDED else "users.unsuspend"
+            await audit.record(uow, self._deps, action, tenant_id=tenant_id, target=user_id)
             await uow.commit()
         return updated
 
@@ -185,6 +190,7 @@ class UserService:
             await require_tenant(uow, tenant_id)
             if not await uow.users.delete(tenant_id, user_id):
                 raise UserNotFound(f"user {user_id} does not exist")
+            await audit.record(uow, self._deps, "users.delete", tenant_id=tenant_id, target=user_id)
             await uow.commit()
 
     async def change_password(
@@ -218,6 +224,8 @@ class UserService:
                     reason=EndReason.PASSWORD_CHANGED,
                     by=by,
                 )
+            action = "users.set_password" + ("+end_sessions" if end_sessions else "")
+            await audit.record(uow, self._deps, action, tenant_id=tenant_id, target=user_id)
             await uow.commit()
         return updated
 
@@ -235,6 +243,9 @@ class UserService:
             await uow.two_factor.set_email_enabled(tenant_id, user_id, enabled=False, at=now)
             await uow.two_factor.drop_email_code(user_id)
             await uow.two_factor.clear_factor_tries(user_id)
+            await audit.record(
+                uow, self._deps, "users.reset_2fa", tenant_id=tenant_id, target=user_id
+            )
             await uow.commit()
         return updated
 

@@ -392,3 +392,20 @@ guess_hits = Table(
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_guess_hits_counter", "tenant_id", "scope", "key", "at"),
 )
+
+# Administrative actions (revision 0010, domain/audit.py). No foreign key to tenants: the record
+# that a tenant was deleted must outlive the tenant.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _id(),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_kind", String(8), nullable=False),
+    Column("actor_id", String(128), nullable=False),
+    Column("ip", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("tenant_id", Uuid(), nullable=True),
+    Column("target", String(128), nullable=True),
+    Index("ix_audit_log_at", "at", "id"),
+    Index("ix_audit_log_tenant_at", "tenant_id", "at", "id"),
+)

@@ -15,6 +15,7 @@ from sessiond.store.dialect import SQLITE_IMMEDIATE, read_only_options
 from sessiond.store.errors import storage_errors, storage_failure
 from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
+from sessiond.store.repositories.audit import AuditRepository
 from sessiond.store.repositories.guesses import GuessHitRepository
 from sessiond.store.repositories.invalidations import InvalidationLog
 from sessiond.store.repositories.keys import ApiKeyRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
     two_factor: TwoFactorRepository
     owners: OwnerRepository
     guesses: GuessHitRepository
+    audit: AuditRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, committed: Committed | None) -> None:
         self._engine = engine
@@ -77,6 +79,7 @@ class UnitOfWork:
         self.two_factor = TwoFactorRepository(conn)
         self.owners = OwnerRepository(conn)
         self.guesses = GuessHitRepository(conn)
+        self.audit = AuditRepository(conn)
         return self
 
     async def commit(self) -> None:

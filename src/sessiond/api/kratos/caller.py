@@ -9,9 +9,16 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sessiond.api.kit import bearer_token, served_tenant, served_tenant_id, services_of
+from sessiond.api.kit import (
+    acting,
+    bearer_token,
+    served_tenant,
+    served_tenant_id,
+    services_of,
+)
 from sessiond.api.kratos.errors import KratosError, no_session
 from sessiond.api.kratos.wire import View
+from sessiond.domain.audit import ActorKind
 from sessiond.domain.errors import AuthenticationFailed
 from sessiond.domain.flows import aal_below, required_aal
 from sessiond.domain.ids import parse_id
@@ -40,6 +47,7 @@ async def admin_tenant(request: Request) -> Tenant:
         raise KratosError(401, reason=BAD_KEY_REASON) from None
     if key.tenant_id != tenant.id:
         raise KratosError(401, reason=BAD_KEY_REASON)
+    acting(request, ActorKind.KEY, key.id.hex)
     return tenant
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from sessiond.api.kit import bearer_token, config_of, services_of
+from sessiond.api.kit import acting, bearer_token, config_of, services_of
 from sessiond.api.pxyz.errors import Forbidden
+from sessiond.domain.audit import ActorKind
 from sessiond.domain.errors import AuthenticationFailed, InvalidInput, TenantNotFound
 from sessiond.domain.ids import parse_id
 from sessiond.domain.tenant import Tenant
@@ -70,8 +71,10 @@ async def secret_key_caller(request: Request) -> KeyCaller:
         )
     platform = config_of(request).platform_key
     if platform and hmac.compare_digest(raw.encode(), platform.encode()):
+        acting(request, ActorKind.KEY, "platform")
         return KeyCaller(services, None)
     key = await services.tenants.authenticate_key(raw)
+    acting(request, ActorKind.KEY, key.id.hex)
     return KeyCaller(services, key.tenant_id)
 
 

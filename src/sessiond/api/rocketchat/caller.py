@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from sessiond.api.kit import (
     SessionCaller,
+    acting,
     json_object,
     served_tenant_id,
     services_of,
@@ -18,6 +19,7 @@ from sessiond.api.rocketchat.errors import (
     invalid_params,
     not_logged_in,
 )
+from sessiond.domain.audit import ActorKind
 from sessiond.domain.errors import SessionNotLive
 from sessiond.domain.ids import render_hex
 from sessiond.domain.permissions import Permission, has_permission
@@ -58,6 +60,7 @@ async def caller_of(request: Request) -> SessionCaller:
 def require_permission(caller: SessionCaller, permission: Permission) -> None:
     if not has_permission(caller.user.roles, permission):
         raise forbidden()
+    acting(caller.request, ActorKind.USER, caller.user.id.hex)
 
 
 async def require_second_factor(request: Request, caller: SessionCaller) -> None:
