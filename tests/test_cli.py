@@ -410,6 +410,32 @@ def test_users_suspend_ends_the_sessions_and_unsuspend_lets_the_user_in(
     assert suspended["state"] == "suspended"
 
 
+def test_sessions_revoke_filter_counts_first_then_revokes_every_match(
+    acme: Acme, ok: Invoke, cli: Invoke, url: str
+) -> None:
+    firefox = [
+        sign_in(url, tenant="acme", username="alice", password=ALICE_PASSWORD, ua=FIREFOX_MAC)
+        for _ in range(3)
+    ]
+    chrome = sign_in(url, tenant="acme", username="bob", password=BOB_PASSWORD, ua=CHROME_WINDOWS)
+    counted = json.loads(ok("sessions revoke --tenant acme --filter firefox --json").stdout)
+    assert counted == {"matching": 3, "revoked": 0}
+    done = json.loads(ok("sessions revoke --tenant acme --filter firefox --yes --json").stdout)
+    assert done == {"matching": 3, "revoked": 3}
+    listed = [
+        json.loads(line)
+        for line in ok("sessions list --tenant acme --all --json").stdout.splitlines()
+    ]
+    states = {entry["id"]: entry["state"] for entry in listed}
+    assert {states[i] for i in firefox} == {"ended (admin_revoked)"}
+    assert states[chrome] == "live"
+    [bob] = [entry for entry in listed if entry["id"] == chrome]
+    assert (bob["username"], bob["browser"], bob["ip"]) == ("bob", "Chrome 126.0.0.0", "192.0.2.1")
+    assert "give one of SESSION_ID, --user or --filter" in cli("sessions revoke").stderr
+    assert "--filter needs --tenant" in cli("sessions revoke --filter x --yes").stderr
+    assert_clean_failure(cli("sessions revoke --tenant acme --filter '(' --yes"), "missing )")
+
+
 def test_audit_list_shows_what_operators_did_newest_first(acme: Acme, ok: Invoke) -> None:
     ok("users suspend --tenant acme alice")
     ok("tenants set acme --max-live-sessions 5")

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed
 
-from sessiond.cli_table import render_table
+from sessiond.cli_table import render_table, session_payload
 from sessiond.compose import migrate, open_services
 from sessiond.domain.audit import Actor, ActorKind
 from sessiond.domain.errors import InvalidInput, SessiondError
@@ -678,12 +678,21 @@ def sessions() -> None:
 @click.option("--tenant", "tenant_slug", required=True)
 @click.option("--user", "username", default=None)
 @click.option("--all", "include_ended", is_flag=True, help="Include ended and expired sessions.")
+@click.option("--filter", "text_filter", default=None, help="A regular expression on the device.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="One object per line, no table.")
 @with_services
 async def sessions_list(
-    services: Services, tenant_slug: str, username: str | None, include_ended: bool, limit: int
+    services: Services,
+    tenant_slug: str,
+    username: str | None,
+    include_ended: bool,
+    text_filter: str | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
-    """List a tenant's live sessions (or all with --all), newest first."""
+    """List a tenant's live sessions (or all with --all), newest first; --filter matches the
+    browser, OS, device type or IP as the doors' session filters do."""
     tenant = await services.tenants.get_by_slug(tenant_slug)
     user_id = None
     if username is not None:
@@ -692,9 +701,15 @@ async def sessions_list(
         tenant_id=tenant.id,
         user_id=user_id,
         state=SessionState.ALL if include_ended else SessionState.LIVE,
+        text_filter=text_filter,
     )
     page = await services.sessions.list_offset(query, OffsetPage(offset=0, limit=limit))
-    click.echo(render_table(page.items, now=services.deps.clock.now(), settings=tenant.settings))
+    now = services.deps.clock.now()
+    if as_json:
+        for record in page.items:
+            click.echo(json.dumps(session_payload(record, now=now, settings=tenant.settings)))
+        return
+    click.echo(render_table(page.items, now=now, settings=tenant.settings))
     click.echo(f"{len(page.items)} of {page.total} sessions")
 
 
@@ -702,7 +717,13 @@ async def sessions_list(
 @click.argument("session_id", required=False)
 @click.option("--tenant", "tenant_slug", default=None, help="Default: whichever tenant owns it.")
 @click.option("--user", "user", default=None, help="Every live session of this user (--tenant).")
-@click.option("--yes", is_flag=True, help="Confirm revoking every session of --user.")
+@click.option(
+    "--filter",
+    "text_filter",
+    default=None,
+    help="Every live session whose device matches this regular expression (--tenant).",
+)
+@click.option("--yes", is_flag=True, help="Confirm revoking every session of --user or --filter.")
 @click.option("--json", "as_json", is_flag=True)
 @with_services
 async def sessions_revoke(
@@ -710,13 +731,20 @@ async def sessions_revoke(
     session_id: str | None,
     tenant_slug: str | None,
     user: str | None,
+    text_filter: str | None,
     yes: bool,
     as_json: bool,
 ) -> None:
-    """End a session now, or with --user every live session of a user (the rows are kept until
-    the tenant's retention has passed)."""
-    if (session_id is None) == (user is None):
-        raise click.UsageError("give a SESSION_ID or --user, not both")
+    """End a session now; with --user every live session of a user; with --filter every live
+    session of the tenant whose device matches (without --yes, only counts them). The rows are
+    kept until the tenant's retention has passed."""
+    if [session_id, user, text_filter].count(None) != 2:
+        raise click.UsageError("give one of SESSION_ID, --user or --filter")
+    if text_filter is not None:
+        if tenant_slug is None:
+            raise click.UsageError("--filter needs --tenant")
+        await _revoke_matching(services, tenant_slug, text_filter, yes=yes, as_json=as_json)
+        return
     if user is not None:
         if tenant_slug is None or not yes:
             raise click.UsageError("--user needs --tenant, and --yes to confirm")
@@ -743,12 +771,42 @@ async def sessions_revoke(
     _emit(as_json, {"id": shown, "revoked": bool(ended)}, f"session {shown} {state}")
 
 
+async def _revoke_matching(
+    services: Services, tenant_slug: str, text_filter: str, *, yes: bool, as_json: bool
+) -> None:
+    tenant = await services.tenants.get_by_slug(tenant_slug)
+    query = SessionQuery(tenant_id=tenant.id, text_filter=text_filter)
+    matching = (await services.sessions.list_offset(query, OffsetPage(offset=0, limit=1))).total
+    if not yes:
+        text = f"{matching} live sessions match; add --yes to revoke them"
+        _emit(as_json, {"matching": matching, "revoked": 0}, text)
+        return
+    with _progress(matching) as bar:
+        count = await services.sessions.end_matching(
+            query, reason=EndReason.ADMIN_REVOKED, by="cli", progress=bar.update
+        )
+    _emit(as_json, {"matching": matching, "revoked": count}, f"{count} sessions revoked")
+
+
+def _progress(total: int | None) -> tqdm[None]:
+    """A progress bar on stderr, shown only on a terminal."""
+    return tqdm(
+        total=total,
+        unit=" sessions",
+        unit_scale=True,
+        disable=not sys.stderr.isatty(),
+        file=sys.stderr,
+    )
+
+
 @sessions.command("purge")
 @click.option("--json", "as_json", is_flag=True)
 @with_services
 async def sessions_purge(services: Services, as_json: bool) -> None:
-    """Delete sessions ended or expired longer ago than each tenant's retention."""
-    count = await services.sessions.purge()
+    """Delete sessions ended or expired longer ago than each tenant's retention (a progress bar
+    on a terminal)."""
+    with _progress(None) as bar:
+        count = await services.sessions.purge(progress=bar.update)
     _emit(as_json, {"purged": count}, f"purged {count} sessions")
 
 

@@ -1,9 +1,10 @@
-"""A readable table of sessions for `sessiond sessions list`."""
+"""Sessions as `sessiond sessions list` prints them: a readable table, or one JSON object each."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sessiond.domain.device import pxyz_display
 from sessiond.domain.errors import NotLiveReason
@@ -40,6 +41,31 @@ def _row(record: SessionRecord, now: datetime, settings: SessionSettings) -> tup
         _when(record.session.last_active_at),
         _state(record, now, settings),
     )
+
+
+def session_payload(
+    record: SessionRecord, *, now: datetime, settings: SessionSettings
+) -> dict[str, Any]:
+    session, device = record.session, record.device
+    display = pxyz_display(device.agent) if device else None
+    return {
+        "id": render_canonical(session.id),
+        "userId": render_canonical(record.user.id),
+        "username": record.user.username,
+        "browser": display.browser if display else None,
+        "os": display.os if display else None,
+        "ip": device.ip if device else None,
+        "location": (device.location or None) if device else None,
+        "createdAt": _iso(session.created_at),
+        "lastActiveAt": _iso(session.last_active_at),
+        "expiresAt": _iso(session.expires_at),
+        "endedAt": None if session.ended_at is None else _iso(session.ended_at),
+        "state": _state(record, now, settings),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def render_table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sessiond.domain.listing import (
     SessionPage,
     SessionQuery,
     SessionRecord,
+    SessionState,
 )
 from sessiond.domain.session import EndReason, live_idle_cutoff, touch_interval
 from sessiond.domain.tenant import Tenant
@@ -179,6 +181,46 @@ class SessionService:
             await uow.commit()
         return len(ended)
 
+    async def end_matching(
+        self,
+        query: SessionQuery,
+        *,
+        reason: EndReason,
+        by: str | None,
+        progress: Callable[[int], object] | None = None,
+    ) -> int:
+        """Ends every live session the query lists, a batch per transaction (each batch is ended
+        whole or not at all); `progress` hears how many each batch ended."""
+        live = replace(query, state=SessionState.LIVE)
+        total = 0
+        while True:
+            page = await self.list_offset(live, OffsetPage(offset=0, limit=PURGE_BATCH))
+            ids = [record.session.id for record in page.items]
+            if not ids:
+                return total
+            async with self._deps.store.unit_of_work() as uow:
+                ended = await uow.sessions.end(
+                    query.tenant_id,
+                    session_ids=ids,
+                    at=self._deps.clock.now(),
+                    reason=reason,
+                    by=by,
+                )
+                target = f"{len(ended)} matching {query.text_filter!r}"[:128]
+                await audit.record(
+                    uow,
+                    self._deps,
+                    "sessions.revoke_matching",
+                    tenant_id=query.tenant_id,
+                    target=target,
+                )
+                await uow.commit()
+            total += len(ended)
+            if progress is not None:
+                progress(len(ended))
+            if not ended:  # listed live but ended meanwhile by someone else: nothing left to do
+                return total
+
     async def extend(self, tenant_id: uuid.UUID, session_id: uuid.UUID) -> SessionRecord:
         """Kratos semantics: extends only inside the earliest-extend window, else a no-op."""
         now = self._deps.clock.now()
@@ -240,9 +282,10 @@ class SessionService:
         )
         return SessionPage(page.items, page.total, page.next_token, page.prev_token)
 
-    async def purge(self) -> int:
+    async def purge(self, *, progress: Callable[[int], object] | None = None) -> int:
         """Deletes sessions ended or expired longer ago than each tenant's retention (and the
-        database's wrong-password hits older than the tenant's window)."""
+        database's wrong-password hits older than the tenant's window); `progress` hears how
+        many sessions each batch deleted."""
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
             tenants = await uow.tenants.list_all()
@@ -259,6 +302,8 @@ class SessionService:
                     )
                     await uow.commit()
                 purged += count
+                if progress is not None:
+                    progress(count)
                 if count < PURGE_BATCH:
                     break
         return purged
