@@ -27,6 +27,7 @@ from sessiond.domain.ids import render_hex, render_pxyz
 from sessiond.domain.user import Email
 from sessiond.services.container import Services
 from sessiond.services.context import Client
+from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 
@@ -60,8 +61,8 @@ async def _calls(services: Services, slug: str) -> dict[str, Call]:
     client = Client(user_agent=UA, ip="198.51.100.7")
     tokens = []
     for _ in range(SESSIONS):
-        signed = await services.auth.sign_in_password(
-            tenant.id, identifier="bench", password=PASSWORD, client=client
+        signed = await services.sign_ins.password(
+            PasswordSignIn(tenant.id, identifier="bench", password=PASSWORD, client=client)
         )
         assert signed.issued is not None
         tokens.append(signed.issued.token)
