@@ -83,10 +83,13 @@ class RedisGuessCounters:
         await pipe.execute()
         return wait
 
-    async def remove(self, hits: Sequence[Hit]) -> None:
+    async def forget(self, *, hits: Sequence[Hit] = (), counters: Sequence[Counter] = ()) -> None:
+        """One round trip."""
         pipe = self._redis.pipeline(transaction=False)
         for hit in hits:
             pipe.zrem(_key(hit.counter), hit.id.hex)
+        if counters:
+            pipe.delete(*(_key(counter) for counter in counters))
         await self._run(pipe)
 
     async def clear(self, counter: Counter) -> int:

@@ -37,7 +37,8 @@ class GuessCounters(Protocol):
         """Atomically: adds the hits unless `wait_for` the tallies of their counters (in the
         window, before them) is positive; returns that wait."""
 
-    async def remove(self, hits: Sequence[Hit]) -> None: ...
+    async def forget(self, *, hits: Sequence[Hit] = (), counters: Sequence[Counter] = ()) -> None:
+        """Takes back single hits and drops whole counters, at once."""
 
     async def clear(self, counter: Counter) -> int: ...
 
@@ -60,9 +61,11 @@ class DatabaseGuessCounters:
             await uow.commit()
         return wait
 
-    async def remove(self, hits: Sequence[Hit]) -> None:
+    async def forget(self, *, hits: Sequence[Hit] = (), counters: Sequence[Counter] = ()) -> None:
         async with self._store.unit_of_work() as uow:
             await uow.guesses.remove(hits)
+            for counter in counters:
+                await uow.guesses.clear(counter)
             await uow.commit()
 
     async def clear(self, counter: Counter) -> int:
@@ -122,12 +125,11 @@ class GuessThrottle:
     async def right_password(self, reservation: Reservation) -> None:
         """The account's counter starts again, and the IP's hit is taken back. The password was
         right whatever happens here: a store that fails only leaves the hits counted."""
+        hits = reservation.hits
         try:
-            for hit in reservation.hits:
-                if hit.counter.scope is Scope.ACCOUNT:
-                    await reservation.counters.clear(hit.counter)
-            await reservation.counters.remove(
-                [h for h in reservation.hits if h.counter.scope is Scope.IP]
+            await reservation.counters.forget(
+                hits=[h for h in hits if h.counter.scope is Scope.IP],
+                counters=[h.counter for h in hits if h.counter.scope is Scope.ACCOUNT],
             )
         except StorageUnavailable as exc:
             log.warning("a right password's guess counters stay as they were: %s", exc.message)
@@ -135,7 +137,7 @@ class GuessThrottle:
     async def release(self, reservation: Reservation) -> None:
         """Takes the hits back: the check they counted never finished."""
         try:
-            await reservation.counters.remove(reservation.hits)
+            await reservation.counters.forget(hits=reservation.hits)
         except StorageUnavailable as exc:
             log.warning("an unfinished password check stays counted: %s", exc.message)
 
