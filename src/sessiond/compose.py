@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import Clock, SystemClock
 from sessiond.infra.mail import SmtpMailer
+from sessiond.infra.metrics import Metrics
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.redis_bus import RedisBus
@@ -47,8 +48,11 @@ async def open_services(
     clock: Clock | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     migrate_first: bool = False,
+    metrics: Metrics | None = None,
 ) -> Services:
-    """`clock` tells the domain what time it is; `monotonic` times the cache's own freshness."""
+    """`clock` tells the domain what time it is; `monotonic` times the cache's own freshness.
+    `metrics` counts for `/metrics`; without, this process counts alone."""
+    metrics = metrics or Metrics()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     store = Store(engine)
     try:
@@ -91,6 +95,7 @@ async def open_services(
         page_tokens=PageTokenCodec(secret=secret, purpose="sessions"),
         token_cache=cache,
         tenant_cache=tenant_cache,
+        metrics=metrics,
     )
     mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
     guess_counters = RedisGuessCounters.from_url(settings.redis_url) if settings.redis_url else None
