@@ -21,6 +21,8 @@ from tests.helpers.metrics import parse_answer, scrape
 from tests.helpers.tenants import unique_slug
 
 PASSWORD = "correct horse battery staple"
+CHECKS = "sessiond_token_checks_total"
+CHECK_SECONDS = "sessiond_token_check_duration_seconds"
 LIVE = "sessiond_live_sessions"
 
 
@@ -41,6 +43,29 @@ async def _rocketchat(
 ) -> httpx.Response:
     body = {"user": name, "password": password} | ({} if code is None else {"code": code})
     return await doors.http.post("/api/v1/login", json=body)
+
+
+async def test_token_checks_are_counted_by_outcome_and_timed(doors: EveryDoor) -> None:
+    await _user(doors, "dee")
+    data = (await _rocketchat(doors, "dee", PASSWORD)).json()["data"]
+    mine = {"X-User-Id": data["userId"], "X-Auth-Token": data["authToken"]}
+    before = await scrape(doors.http)
+    assert before.value(CHECKS, outcome="live") == 0
+    assert before.has(CHECKS, outcome="idle")  # every outcome is exposed from the start
+
+    assert (await doors.http.get("/api/v1/me", headers=mine)).status_code == 200
+    assert (await doors.http.post("/api/v1/logout", headers=mine)).status_code == 200
+    assert (await doors.http.get("/api/v1/me", headers=mine)).status_code == 401
+    unknown = {"X-User-Id": data["userId"], "X-Auth-Token": "not-a-token"}
+    assert (await doors.http.get("/api/v1/me", headers=unknown)).status_code == 401
+
+    scraped = await scrape(doors.http)
+    assert scraped.value(CHECKS, outcome="live") == 2  # me, and logout's own check
+    assert scraped.value(CHECKS, outcome="ended") == 1
+    assert scraped.value(CHECKS, outcome="unknown") == 1
+    assert scraped.value(f"{CHECK_SECONDS}_count") == 4
+    assert scraped.value(f"{CHECK_SECONDS}_bucket", le="+Inf") == 4
+    assert 0 < scraped.value(f"{CHECK_SECONDS}_sum") < 4 * 2.5
 
 
 async def test_live_sessions_are_read_per_tenant_at_scrape_time(
