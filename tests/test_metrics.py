@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
 
+from sessiond.compose import open_services
 from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import SessionSettings
 from sessiond.domain.user import Email, User
@@ -19,8 +21,10 @@ from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
+from sessiond.store.engine import create_engine
 from tests.helpers.asgi import EveryDoor, app_client, every_door
 from tests.helpers.metrics import Scrape, parse_answer, scrape
+from tests.helpers.redis_server import RedisServer
 from tests.helpers.tenants import unique_slug
 from tests.helpers.users import wrong_code
 
@@ -30,6 +34,7 @@ THROTTLED = "sessiond_throttled_attempts_total"
 CHECKS = "sessiond_token_checks_total"
 CHECK_SECONDS = "sessiond_token_check_duration_seconds"
 LIVE = "sessiond_live_sessions"
+ERRORS = "sessiond_storage_errors_total"
 
 
 @pytest.fixture
@@ -215,6 +220,53 @@ async def test_live_sessions_are_read_per_tenant_at_scrape_time(
     lifetime = doors.tenant.settings.max_lifetime
     clock.advance(lifetime + timedelta(seconds=1))
     assert (await scrape(doors.http)).value(LIVE, tenant=slug) == 0
+
+
+async def test_database_errors_are_counted_and_metrics_answer_while_it_is_down(
+    doors: EveryDoor, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = doors.services.deps.store
+    gone = create_engine(_unreachable(database_url, tmp_path))
+    monkeypatch.setattr(store, "engine", gone)
+    try:
+        assert (await doors.http.get("/healthz")).status_code == 503
+        scraped = await scrape(doors.http)
+    finally:
+        await gone.dispose()
+
+    # the health check's ping, and the scrape's own read of the live sessions
+    assert scraped.value(ERRORS, backend="database") == 2
+    assert scraped.value(ERRORS, backend="redis") == 0
+    assert scraped.labels_of(LIVE) == []
+
+
+def _unreachable(database_url: str, directory: Path) -> str:
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{directory}/no/such/directory/sessiond.db"
+    return "postgresql://sessiond@127.0.0.1:1/nowhere"
+
+
+async def test_redis_errors_are_counted(
+    settings: Settings, clock: FrozenClock, redis_server: RedisServer
+) -> None:
+    with_redis = dataclasses.replace(settings, redis_url=redis_server.url)
+    services = await open_services(with_redis, clock=clock)
+    try:
+        tenant = (await services.tenants.create(slug=unique_slug("redis"))).tenant
+        served = dataclasses.replace(with_redis, rocketchat_tenant=tenant.slug)
+        new = NewUser(username="fay", password=PASSWORD, emails=())
+        await services.users.create(tenant.id, new)
+        async with app_client(served, services) as http:
+            redis_server.stop()
+            login = {"user": "fay", "password": PASSWORD}
+            assert (await http.post("/api/v1/login", json=login)).status_code == 200
+            scraped = await scrape(http)
+    finally:
+        await services.close()
+
+    # the guess counters' reservation; the commit's publish may fail as well
+    assert scraped.value(ERRORS, backend="redis") >= 1
+    assert scraped.value(ERRORS, backend="database") == 0
 
 
 async def test_the_bearer_token_guards_metrics(settings: Settings, services: Services) -> None:
