@@ -34,6 +34,7 @@ def test_reprs_show_no_raw_token_key_or_url_password() -> None:
         database_url="postgresql://app:s3cr3t@db.internal/sessiond",
         redis_url="redis://:r3d1s@cache/0",
         platform_key="pk_platform_topsecret",
+        metrics_token="scrape-topsecret",
     )
     new_key = NewKey(
         ApiKey(id=uuid.uuid4(), tenant_id=None, digest=key.digest, created_at=NOW), key.raw
@@ -41,7 +42,7 @@ def test_reprs_show_no_raw_token_key_or_url_password() -> None:
 
     assert token.raw not in repr(token)
     assert key.raw not in repr(new_key)
-    for secret in ("s3cr3t", "r3d1s", "topsecret"):
+    for secret in ("s3cr3t", "r3d1s", "topsecret", "scrape-topsecret"):
         assert secret not in repr(settings)
 
 

@@ -40,6 +40,8 @@ EVERY_VARIABLE = {
     "SESSIOND_HTTP_HEAD_TIMEOUT": "5",
     "SESSIOND_HTTP_BODY_TIMEOUT": "20",
     "SESSIOND_LOG_FORMAT": "json",
+    "SESSIOND_METRICS_ENABLED": "false",
+    "SESSIOND_METRICS_TOKEN": "scrape-secret",
 }
 
 
@@ -59,6 +61,8 @@ def test_reads_every_setting_from_its_variable() -> None:
         http_head_timeout=5,
         http_body_timeout=20,
         log_format="json",
+        metrics_enabled=False,
+        metrics_token="scrape-secret",
     )
 
 
@@ -68,6 +72,18 @@ def test_every_setting_has_a_variable_and_a_line_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for variable in sorted(variables):
         assert f"`{variable}`" in readme, f"README.md does not document {variable}"
+
+
+@pytest.mark.parametrize(("raw", "enabled"), [("true", True), (" Off ", False), ("0", False)])
+def test_metrics_enabled_reads_a_flag(raw: str, enabled: bool) -> None:
+    assert Settings.load({"SESSIOND_METRICS_ENABLED": raw}).metrics_enabled is enabled
+
+
+def test_a_bad_flag_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="setting metrics_enabled must be true or false"):
+        Settings.load({"SESSIOND_METRICS_ENABLED": "maybe"})
+    config = write(tmp_path / "sessiond.toml", "metrics_enabled = false\n")
+    assert Settings.load({}, config).metrics_enabled is False
 
 
 def test_reads_the_file(tmp_path: Path) -> None:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from sessiond import __version__
 from sessiond.api import kratos, pxyz, rocketchat
 from sessiond.api.doors import Door, DoorDispatch
-from sessiond.api.kit import NO_TELEMETRY, services_of
+from sessiond.api.kit import NO_TELEMETRY, bearer_token, services_of
 from sessiond.api.responses import OrjsonResponse
 from sessiond.compose import open_services
 from sessiond.domain.errors import StorageUnavailable
+from sessiond.infra.metrics import CONTENT_TYPE, Metrics, multiprocess_dir
 from sessiond.services.container import Services
 from sessiond.settings import Settings, settings_from_environment
 
@@ -32,10 +36,15 @@ def front_doors(settings: Settings) -> list[Door]:
 
 
 def create_app(
-    settings: Settings, *, services: Services | None = None, doors: list[Door] | None = None
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    doors: list[Door] | None = None,
+    metrics: Metrics | None = None,
 ) -> ASGIApp:
     """The app for `settings`, with its front doors unless `doors` names others. Tests may hand in
     ready `services`; the app then leaves them open and does not start their cache feed.
+    `metrics` is for the services the app opens itself (those handed in bring their own).
 
     The services live in the lifespan state, so every door's requests see them as
     `request.state.services` (see `api.doors.services_of`).
@@ -44,7 +53,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         own = services is None
-        current = services or await open_services(settings)
+        current = services or await open_services(settings, metrics=metrics)
         try:
             await asyncio.to_thread(current.deps.agents.warm)
             if own:  # services handed in by a test keep their cache unbelieved unless it starts it
@@ -67,6 +76,9 @@ def create_app(
 
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/healthz/token-cache", token_cache, include_in_schema=False)
+    if settings.metrics_enabled:
+        app.state.metrics_token = settings.metrics_token
+        app.add_api_route("/metrics", metrics_text, include_in_schema=False)
     app.add_exception_handler(HTTPException, not_served)
 
     return DoorDispatch(fallback=app, doors=front_doors(settings) if doors is None else doors)
@@ -114,6 +126,33 @@ async def token_cache(request: Request) -> OrjsonResponse:
     )
 
 
+async def metrics_text(request: Request) -> Response:
+    """The Prometheus scrape: every worker's counts, and the live sessions read now (left out
+    while the database is down, so that its error counts still answer)."""
+    token: str | None = request.app.state.metrics_token
+    if token is not None and not _bears(request, token):
+        return OrjsonResponse(
+            {"error": {"code": 401, "message": "/metrics asks for its bearer token"}},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    services = services_of(request)
+    try:
+        live: dict[str, int] | None = await services.stats.unexpired_sessions()
+    except StorageUnavailable:
+        live = None
+    text = await asyncio.to_thread(services.deps.metrics.exposition, live_sessions=live)
+    return Response(text, media_type=CONTENT_TYPE)
+
+
+def _bears(request: Request, token: str) -> bool:
+    presented = bearer_token(request)
+    return presented is not None and hmac.compare_digest(presented.encode(), token.encode())
+
+
 def app_from_environment() -> ASGIApp:
-    """Factory for `uvicorn --factory` workers: the same settings the CLI read."""
-    return create_app(settings_from_environment())
+    """Factory for `uvicorn --factory` workers: the same settings the CLI read, and the metrics
+    directory `serve --workers N` shares among them."""
+    return create_app(
+        settings_from_environment(), metrics=Metrics(multiprocess_dir=multiprocess_dir(os.environ))
+    )

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import timedelta
 from functools import wraps
@@ -28,6 +29,7 @@ from sessiond.domain.session import EndReason
 from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
 from sessiond.domain.user import Email, User, UserState
 from sessiond.infra.logs import log_config
+from sessiond.infra.metrics import shared_metrics_dir
 from sessiond.services.audit import act_as
 from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
@@ -148,20 +150,28 @@ def serve(
 
     settings = _settings(ctx)
     _run(migrate(settings))
-    uvicorn.run(
-        "sessiond.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="auto",  # uvloop when importable
-        # h11 with deadlines for reading a request (`http_head_timeout`, `http_body_timeout`)
-        http=DEADLINE_PROTOCOL if http_parser == "h11" else http_parser,
-        proxy_headers=False,
-        server_header=False,
-        access_log=access_log,
-        log_config=log_config(settings.log_format),
-    )
+    # Several workers count in files of one directory, so that a scrape adds them all up.
+    counting: AbstractContextManager[object] = nullcontext()
+    if workers > 1 and settings.metrics_enabled:
+        counting = shared_metrics_dir(os.environ)
+    try:
+        with counting:
+            uvicorn.run(
+                "sessiond.app:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                loop="auto",  # uvloop when importable
+                # h11 with deadlines for reading a request (http_head_timeout, http_body_timeout)
+                http=DEADLINE_PROTOCOL if http_parser == "h11" else http_parser,
+                proxy_headers=False,
+                server_header=False,
+                access_log=access_log,
+                log_config=log_config(settings.log_format),
+            )
+    except SessiondError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 @main.group()

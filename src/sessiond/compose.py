@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.clock import Clock, SystemClock
 from sessiond.infra.mail import SmtpMailer
+from sessiond.infra.metrics import Metrics
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.redis_bus import RedisBus
@@ -47,10 +48,14 @@ async def open_services(
     clock: Clock | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     migrate_first: bool = False,
+    metrics: Metrics | None = None,
 ) -> Services:
-    """`clock` tells the domain what time it is; `monotonic` times the cache's own freshness."""
+    """`clock` tells the domain what time it is; `monotonic` times the cache's own freshness.
+    `metrics` counts for `/metrics`; without, this process counts alone."""
+    metrics = metrics or Metrics()
+    database_failed, redis_failed = metrics.database_failed, metrics.redis_failed
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-    store = Store(engine)
+    store = Store(engine, on_failure=database_failed)
     try:
         if migrate_first:
             await upgrade(engine)
@@ -63,7 +68,7 @@ async def open_services(
     except BaseException:
         await store.close()
         raise
-    bus = RedisBus(settings.redis_url) if settings.redis_url else None
+    bus = RedisBus(settings.redis_url, failed=redis_failed) if settings.redis_url else None
     cache: TokenCache[Authenticated] = TokenCache(
         capacity=settings.token_cache_size, feed=feed_kind(bus), monotonic=monotonic
     )
@@ -77,7 +82,9 @@ async def open_services(
         caches=(cache, tenant_cache),
         bus=bus,
         poll_every=POLL_EVERY if bus is None else POLL_EVERY_WITH_REDIS,
-        open_store=lambda: Store(create_engine(settings.database_url, pool_size=1)),
+        open_store=lambda: Store(
+            create_engine(settings.database_url, pool_size=1), on_failure=database_failed
+        ),
         monotonic=monotonic,
     )
     store.on_commit = feed.committed
@@ -91,9 +98,14 @@ async def open_services(
         page_tokens=PageTokenCodec(secret=secret, purpose="sessions"),
         token_cache=cache,
         tenant_cache=tenant_cache,
+        metrics=metrics,
     )
     mailer = SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None
-    guess_counters = RedisGuessCounters.from_url(settings.redis_url) if settings.redis_url else None
+    guess_counters = (
+        RedisGuessCounters.from_url(settings.redis_url, failed=redis_failed)
+        if settings.redis_url
+        else None
+    )
     return Services.build(
         deps, feed=feed, mailer=mailer, guess_counters=guess_counters, monotonic=monotonic
     )

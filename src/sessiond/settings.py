@@ -35,6 +35,9 @@ class Settings:
     http_head_timeout: int = 10
     http_body_timeout: int = 30
     log_format: str = "text"  # or "json": one object per line, with the request id
+    metrics_enabled: bool = True  # serves GET /metrics
+    # When set, /metrics asks for `Authorization: Bearer <metrics_token>`.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, env: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -62,6 +65,8 @@ class Settings:
             values["token_cache_size"] = _int_at_least(
                 "token_cache_size", values["token_cache_size"], 0
             )
+        if "metrics_enabled" in values:
+            values["metrics_enabled"] = _flag("metrics_enabled", values["metrics_enabled"])
         loaded = cls(**values)
         loaded.proxies()
         if loaded.log_format not in LOG_FORMATS:
@@ -89,6 +94,19 @@ def _int_at_least(name: str, value: object, least: int) -> int:
     if number < least:
         raise InvalidInput(f"setting {name} must be at least {least}")
     return number
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def _flag(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise InvalidInput(f"setting {name} must be true or false")
+    return text in _TRUE
 
 
 def settings_from_environment() -> Settings:

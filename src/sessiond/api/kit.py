@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import FastAPI
@@ -21,8 +22,10 @@ from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
 
 from sessiond.api.responses import OrjsonResponse
+from sessiond.domain.attempts import SignInStatus
 from sessiond.domain.audit import Actor, ActorKind
 from sessiond.domain.errors import InvalidInput
+from sessiond.domain.sign_in_outcomes import SignInOutcome, outcome_of
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.user import User
 from sessiond.infra.client_ip import TrustedProxies, resolve_client
@@ -30,12 +33,14 @@ from sessiond.services.audit import act_as
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sessions import Authenticated
+from sessiond.services.sign_in import SignInResult
 
 # FastAPI's own OpenTelemetry hooks ask for the configured providers on every request; sessiond
 # does not set any up, so they stay off.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 NOT_JSON = "the body is not valid JSON"
 NOT_OBJECT = "the body must be a JSON object"
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -69,6 +74,7 @@ class ServedTenant:
 class DoorConfig:
     """A door's settings, kept on its app (`app.state.door`)."""
 
+    name: str  # as `/metrics` labels what the door counts
     proxies: TrustedProxies
     tenant: ServedTenant | None = None  # the one tenant Kratos and Rocket.Chat serve
     platform_key: str | None = None  # pxyz: the key that reaches every tenant
@@ -138,6 +144,25 @@ async def served_tenant(request: Request) -> Tenant:
 async def served_tenant_id(request: Request) -> uuid.UUID:
     """Its id alone, known without a lookup after the first request."""
     return await _served(request).id(services_of(request))
+
+
+async def counted_sign_in(request: Request, step: Awaitable[T]) -> T:
+    """Awaits a door's sign-in step (a service call) and counts what became of it, by door and
+    outcome, for `/metrics`. A step ends in a session (whatever it returns but a `SignInResult`
+    without one), an attempt waiting for a second factor, or an error; an attempt that only
+    started (pxyz's, without its password yet) is counted when its password comes."""
+    metrics = services_of(request).deps.metrics
+    door = config_of(request).name
+    try:
+        result = await step
+    except Exception as exc:
+        metrics.signed_in(door, outcome_of(exc))
+        raise
+    if not isinstance(result, SignInResult) or result.issued is not None:
+        metrics.signed_in(door, SignInOutcome.SUCCESS)
+    elif result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO:
+        metrics.signed_in(door, SignInOutcome.SECOND_FACTOR_REQUIRED)
+    return result
 
 
 def request_client(request: Request, trusted: TrustedProxies) -> Client:

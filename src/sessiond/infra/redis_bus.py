@@ -52,8 +52,17 @@ def redis_client(url: str, *, retries: int) -> Redis:
 
 
 class RedisBus:
-    def __init__(self, url: str, *, silence: float = 3.0, reconnect_after: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        silence: float = 3.0,
+        reconnect_after: float = 0.5,
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        """`failed` hears each publish that failed and each subscription lost (for `/metrics`)."""
         self._url = url
+        self._failed = failed or _unheard
         self._silence = silence
         self._reconnect_after = reconnect_after
         # One retry: a pooled connection that went stale when Redis restarted fails once.
@@ -65,6 +74,7 @@ class RedisBus:
         try:
             await self._publisher.publish(CHANNEL, encode(invalidations))
         except (RedisError, OSError):
+            self._failed()
             if not self._publish_failing:
                 log.warning("cannot publish cache invalidations to Redis; peers poll the log")
             self._publish_failing = True
@@ -95,6 +105,7 @@ class RedisBus:
             try:
                 await self._subscription(on_message=on_message, on_up=up)
             except (RedisError, OSError, _Silent) as exc:
+                self._failed()
                 on_down()
                 if not failing:
                     log.warning(
@@ -140,6 +151,10 @@ class RedisBus:
 
     async def close(self) -> None:
         await self._publisher.aclose()
+
+
+def _unheard() -> None:
+    """No one listens for this bus's failures."""
 
 
 class _Silent(Exception):

@@ -30,12 +30,14 @@ def _key(counter: Counter) -> str:
 
 
 class RedisGuessCounters:
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Redis, *, failed: Callable[[], None] | None = None) -> None:
+        """`failed` hears each command that failed (for `/metrics`)."""
         self._redis = client
+        self._failed = failed
 
     @classmethod
-    def from_url(cls, url: str) -> RedisGuessCounters:
-        return cls(redis_client(url, retries=1))
+    def from_url(cls, url: str, *, failed: Callable[[], None] | None = None) -> RedisGuessCounters:
+        return cls(redis_client(url, retries=1), failed=failed)
 
     async def reserve(
         self,
@@ -53,7 +55,7 @@ class RedisGuessCounters:
                     except WatchError:
                         continue  # another check added its hits first: read again
         except (RedisError, OSError) as exc:
-            raise StorageUnavailable(UNAVAILABLE) from exc
+            raise self._unavailable() from exc
 
     async def _reserve(
         self,
@@ -107,4 +109,9 @@ class RedisGuessCounters:
         try:
             return await pipe.execute()
         except (RedisError, OSError) as exc:
-            raise StorageUnavailable(UNAVAILABLE) from exc
+            raise self._unavailable() from exc
+
+    def _unavailable(self) -> StorageUnavailable:
+        if self._failed is not None:
+            self._failed()
+        return StorageUnavailable(UNAVAILABLE)

@@ -95,3 +95,4 @@ class Services:
         await self.feed.stop()
         await self.sign_ins.guesses.close()
         await self.deps.store.close()
+        self.deps.metrics.close()

@@ -10,6 +10,7 @@ from sessiond.domain.device import UserAgentInfo
 from sessiond.domain.tenant import Tenant
 from sessiond.infra.client_ip import LOCATION_MAX_LENGTH
 from sessiond.infra.clock import Clock
+from sessiond.infra.metrics import Metrics
 from sessiond.infra.pagetoken import PageTokenCodec
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.token_cache import TokenCache
@@ -68,6 +69,7 @@ class Deps:
     page_tokens: PageTokenCodec
     token_cache: TokenCache[Authenticated]
     tenant_cache: TokenCache[Tenant]
+    metrics: Metrics
 
     async def parse_agent(self, raw: str) -> UserAgentInfo:
         """Parsing a new user agent costs about a millisecond, so it runs off the event loop; one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from sessiond.domain.listing import (
 from sessiond.domain.session import EndReason, live_idle_cutoff, touch_interval
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.tokens import digest
+from sessiond.infra.metrics import TOKEN_CHECK_FAILED, TOKEN_LIVE
 from sessiond.infra.token_cache import Owner
 from sessiond.services import audit
 from sessiond.services.context import Deps
@@ -48,8 +50,21 @@ class SessionService:
 
     async def authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
         """The live session a raw token names, and its user; `SessionNotLive` says why not.
+        Every check is counted by outcome, and timed (`/metrics`)."""
+        started = time.perf_counter()
+        outcome = TOKEN_CHECK_FAILED
+        try:
+            found = await self._authenticate(tenant_id, token)
+            outcome = TOKEN_LIVE
+            return found
+        except SessionNotLive as exc:
+            outcome = exc.reason
+            raise
+        finally:
+            self._deps.metrics.token_checked(outcome, time.perf_counter() - started)
 
-        A cached answer is used only when it is still live now (expiry, idle timeout and the
+    async def _authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
+        """A cached answer is used only when it is still live now (expiry, idle timeout and the
         user's state are judged at check time); anything else is read again from the database,
         since another node may have touched the session since this one cached it.
         """

@@ -1,4 +1,4 @@
-"""Counts for a tenant's dashboard."""
+"""Counts for a tenant's dashboard, and for the operator's `/metrics`."""
 
 from __future__ import annotations
 
@@ -36,3 +36,9 @@ class StatsService:
             DayCount(day, counts.get(day.isoformat(), 0))
             for day in (first + timedelta(days=n) for n in range(days))
         ]
+
+    async def unexpired_sessions(self) -> dict[str, int]:
+        """Every tenant's sessions neither ended nor expired, by slug: one indexed query, cheap
+        enough for every scrape of `/metrics`."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            return await uow.sessions.count_unexpired_by_tenant(now=self._deps.clock.now())

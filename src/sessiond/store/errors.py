@@ -6,13 +6,15 @@ exception that reaches a log carries no secret.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from sessiond.domain.errors import Conflict, InvalidFilter, InvalidInput, StorageUnavailable
 
+# Hears each failure of the database itself (not a value it refused), for `/metrics`.
+Failed = Callable[[], None]
 _UNIQUE_SQLSTATE = "23505"
 _DATA_EXCEPTION = "22"
 _UNIQUE_SQLITE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
@@ -34,24 +36,28 @@ def is_regex_error(exc: DBAPIError) -> bool:
     )
 
 
-def storage_failure(exc: BaseException, doing: str) -> InvalidInput | StorageUnavailable:
-    """`StorageUnavailable` for a failure of the database, the pool or the network; but a value
-    the database refused to hold (SQLSTATE class 22, data exception: a character or number it
-    cannot store) is the caller's bad input, never an outage."""
+def storage_failure(
+    exc: BaseException, doing: str, *, failed: Failed | None = None
+) -> InvalidInput | StorageUnavailable:
+    """`StorageUnavailable` for a failure of the database, the pool or the network, told to
+    `failed`; but a value the database refused to hold (SQLSTATE class 22, data exception: a
+    character or number it cannot store) is the caller's bad input, never an outage."""
     cause = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
     sqlstate = getattr(exc.orig, "sqlstate", None) if isinstance(exc, DBAPIError) else None
     if isinstance(sqlstate, str) and sqlstate.startswith(_DATA_EXCEPTION):
         return InvalidInput(f"the database cannot store a value given ({cause})")
+    if failed is not None:
+        failed()
     return StorageUnavailable(f"the database failed while {doing} ({cause})")
 
 
 @asynccontextmanager
-async def storage_errors(doing: str) -> AsyncIterator[None]:
+async def storage_errors(doing: str, *, failed: Failed | None = None) -> AsyncIterator[None]:
     """Driver, pool and network failures inside the block become `StorageUnavailable`."""
     try:
         yield
     except (SQLAlchemyError, OSError) as exc:
-        raise storage_failure(exc, doing) from exc
+        raise storage_failure(exc, doing, failed=failed) from exc
 
 
 @asynccontextmanager

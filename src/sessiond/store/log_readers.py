@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from sessiond.domain.errors import StorageUnavailable
 from sessiond.domain.invalidation import Invalidation, Scope
+from sessiond.store.errors import Failed
 
 _COLUMNS = "SELECT seq, tenant_id, kind, target FROM cache_invalidations"
 
@@ -41,13 +42,20 @@ class LogReader(Protocol):
     async def close(self) -> None: ...
 
 
-async def open_log_reader(url: URL) -> LogReader:
+async def open_log_reader(url: URL, *, failed: Failed | None = None) -> LogReader:
+    """A reader of the log at `url`; `failed` hears each failure of the database."""
+    heard = failed or _unheard
     try:
         if url.get_backend_name() == "sqlite":
-            return _SqliteReader(url)
-        return await _PostgresReader.connect(url)
+            return _SqliteReader(url, failed=heard)
+        return await _PostgresReader.connect(url, failed=heard)
     except (OSError, sqlite3.Error, asyncpg.PostgresError) as exc:
+        heard()
         raise StorageUnavailable("the database failed while opening the invalidation log") from exc
+
+
+def _unheard() -> None:
+    """No one listens for the failures of this reader."""
 
 
 def _logged(seq: int, tenant_id: Any, kind: str, target: Any) -> Logged:
@@ -63,7 +71,8 @@ class _SqliteReader:
     """SQLite stores UUIDs as 32 hex digits. The file is local and the query uses the primary
     key, so a read takes microseconds and runs on the feed's thread as it is."""
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: URL, *, failed: Failed) -> None:
+        self._failed = failed
         self._conn = sqlite3.connect(url.database or "", isolation_level=None)
         self._conn.execute("PRAGMA busy_timeout=1000")
 
@@ -83,17 +92,19 @@ class _SqliteReader:
         try:
             return self._conn.execute(sql, parameters).fetchall()
         except sqlite3.Error as exc:
+            self._failed()
             raise StorageUnavailable("the database failed while reading the log") from exc
 
 
 class _PostgresReader:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, *, failed: Failed) -> None:
         self._conn = conn
+        self._failed = failed
 
     @classmethod
-    async def connect(cls, url: URL) -> _PostgresReader:
+    async def connect(cls, url: URL, *, failed: Failed) -> _PostgresReader:
         plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return cls(await asyncpg.connect(plain, timeout=10))
+        return cls(await asyncpg.connect(plain, timeout=10), failed=failed)
 
     async def latest(self) -> int:
         rows = await self._read("SELECT coalesce(max(seq), 0) FROM cache_invalidations")
@@ -111,4 +122,5 @@ class _PostgresReader:
         try:
             return list(await self._conn.fetch(sql, *arguments))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            self._failed()
             raise StorageUnavailable("the database failed while reading the log") from exc

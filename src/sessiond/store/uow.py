@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from sessiond.domain.invalidation import Invalidation
 from sessiond.store.dialect import SQLITE_IMMEDIATE, read_only_options
-from sessiond.store.errors import storage_errors, storage_failure
+from sessiond.store.errors import Failed, storage_errors, storage_failure
 from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.audit import AuditRepository
@@ -47,10 +47,18 @@ class UnitOfWork:
     guesses: GuessHitRepository
     audit: AuditRepository
 
-    def __init__(self, engine: AsyncEngine, *, write: bool, committed: Committed | None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        write: bool,
+        committed: Committed | None,
+        failed: Failed | None = None,
+    ) -> None:
         self._engine = engine
         self._write = write
         self._committed = committed
+        self._failed = failed
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
 
@@ -65,7 +73,7 @@ class UnitOfWork:
             self._tx = await conn.begin()
         except (SQLAlchemyError, OSError) as exc:
             await self._close()
-            raise storage_failure(exc, "opening a transaction") from exc
+            raise storage_failure(exc, "opening a transaction", failed=self._failed) from exc
         self.invalidations = InvalidationLog(conn)
         self.tenants = TenantRepository(conn, log=self.invalidations)
         self.keys = ApiKeyRepository(conn)
@@ -86,7 +94,7 @@ class UnitOfWork:
         if self._tx is None:
             raise RuntimeError("commit outside a unit of work")
         try:
-            async with storage_errors("committing"):
+            async with storage_errors("committing", failed=self._failed):
                 await self._tx.commit()
         finally:
             self._tx = None
@@ -106,7 +114,7 @@ class UnitOfWork:
         finally:
             await self._close()
         if isinstance(exc, SQLAlchemyError | OSError):
-            raise storage_failure(exc, "running a query") from exc
+            raise storage_failure(exc, "running a query", failed=self._failed) from exc
 
     async def _close(self) -> None:
         if self._conn is not None:
@@ -120,23 +128,27 @@ class Store:
 
     `on_commit` (set once by the composition root) hears, after each commit, the invalidations
     that commit wrote to the log, so this process and its peers can act on them at once.
+    `on_failure` hears each failure of the database (for `/metrics`).
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, on_failure: Failed | None = None) -> None:
         self.engine = engine
         self.on_commit: Committed | None = None
+        self.on_failure = on_failure
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.engine, write=write, committed=self.on_commit)
+        return UnitOfWork(
+            self.engine, write=write, committed=self.on_commit, failed=self.on_failure
+        )
 
     @asynccontextmanager
     async def log_reader(self) -> AsyncIterator[LogReader]:
         """The invalidation log on a driver connection of its own (`log_readers.py`)."""
-        reader = await open_log_reader(self.engine.url)
+        reader = await open_log_reader(self.engine.url, failed=self.on_failure)
         try:
             yield reader
         finally:
@@ -144,7 +156,8 @@ class Store:
 
     async def ping(self) -> None:
         """Raises `StorageUnavailable` unless the database answers a trivial query."""
-        async with storage_errors("answering a ping"), self.engine.connect() as conn:
+        ping = storage_errors("answering a ping", failed=self.on_failure)
+        async with ping, self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def close(self) -> None:

@@ -15,7 +15,9 @@ PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/")
 
 
 def create_door(settings: Settings) -> Door:
-    config = DoorConfig(proxies=settings.proxies(), tenant=ServedTenant(settings.kratos_tenant))
+    config = DoorConfig(
+        name="kratos", proxies=settings.proxies(), tenant=ServedTenant(settings.kratos_tenant)
+    )
     app = door_app("sessiond: Ory Kratos", config, openapi_url=None)
     install_handlers(app)
     for module in (public, admin_sessions, identities, selfservice, schema):
@@ -28,4 +30,4 @@ def create_door(settings: Settings) -> Door:
             ("POST", "/self-service/login"): selfservice.update_login_flow,
         },
     )
-    return Door(name="kratos", prefixes=PREFIXES, app=NoStore(fast), fault=internal_error)
+    return Door(name=config.name, prefixes=PREFIXES, app=NoStore(fast), fault=internal_error)

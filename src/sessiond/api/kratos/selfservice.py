@@ -10,7 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sessiond.api.errors import retry_after
-from sessiond.api.kit import client_of, json_object, served_tenant, services_of
+from sessiond.api.kit import (
+    client_of,
+    counted_sign_in,
+    json_object,
+    served_tenant,
+    services_of,
+)
 from sessiond.api.kratos.caller import TOKEN_FORMAT, base_url, path_id, session_token, view_of
 from sessiond.api.kratos.errors import KratosError, no_session
 from sessiond.api.kratos.flows_wire import (
@@ -100,16 +106,16 @@ async def update_login_flow(request: Request) -> Response:
 async def _password_login(
     request: Request, tenant: Tenant, flow_id: uuid.UUID, body: dict[str, Any]
 ) -> Response:
-    flows = services_of(request).flows
+    signing_in = services_of(request).flows.sign_in_password(
+        tenant.id,
+        flow_id,
+        identifier=_text(body, "identifier", "password_identifier"),
+        password=_text(body, "password"),
+        client=client_of(request),
+        token_format=TOKEN_FORMAT,
+    )
     try:
-        issued = await flows.sign_in_password(
-            tenant.id,
-            flow_id,
-            identifier=_text(body, "identifier", "password_identifier"),
-            password=_text(body, "password"),
-            client=client_of(request),
-            token_format=TOKEN_FORMAT,
-        )
+        issued = await counted_sign_in(request, signing_in)
     except AuthenticationFailed as exc:
         entry = ACCOUNT_DISABLED if isinstance(exc, UserSuspended) else INVALID_CREDENTIALS
         return await _login_flow_refused(request, tenant, flow_id, error_message(entry))
@@ -129,12 +135,12 @@ async def _step_up(
     token = session_token(request)
     if token is None:
         raise no_session()
-    flows = services_of(request).flows
     code = _text(body, "totp_code" if method == "totp" else "lookup_secret")
+    stepping_up = services_of(request).flows.step_up(
+        tenant.id, flow_id, session_token=token, method=method, code=code
+    )
     try:
-        record = await flows.step_up(
-            tenant.id, flow_id, session_token=token, method=method, code=code
-        )
+        record = await counted_sign_in(request, stepping_up)
     except SecondFactorFailed as exc:
         if exc.exhausted:
             raise KratosError(400, reason=exc.message) from None

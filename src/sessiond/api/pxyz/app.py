@@ -21,6 +21,7 @@ PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/", "/api/.w
 
 def create_door(settings: Settings) -> Door:
     config = DoorConfig(
+        name="pxyz",
         proxies=settings.proxies(),
         platform_key=settings.platform_key,
         # The tenants other doors serve by configuration: deleting one would take them down.
@@ -30,4 +31,4 @@ def create_door(settings: Settings) -> Door:
     install_error_handlers(app)
     for module in (sessions, attempts, users, providers, tenants, frontend, well_known):
         app.include_router(module.router)
-    return Door(name="pxyz", prefixes=PREFIXES, app=app, fault=internal_error)
+    return Door(name=config.name, prefixes=PREFIXES, app=app, fault=internal_error)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from sessiond.api.kit import client_of, services_of
+from sessiond.api.kit import client_of, counted_sign_in, services_of
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.caller import SESSION_COOKIE, current_session, public_tenant
 from sessiond.api.pxyz.paging import envelope, parse_paging, session_created_at
@@ -80,13 +80,14 @@ class TokenRequest(_Body):
 async def create_sign_in(body: CreateSignIn, request: Request) -> OrjsonResponse:
     """With a password, signs in at once; without, starts an attempt for `attempt-first-factor`."""
     tenant = await public_tenant(request, named=body.tenantId)
-    result = await services_of(request).staged.sign_in(
+    signing_in = services_of(request).staged.sign_in(
         tenant.id,
         identifier=body.identifier,
         strategy=Strategy(body.strategy),
         password=body.password,
         client=client_of(request),
     )
+    result = await counted_sign_in(request, signing_in)
     return await signed_in(request, result, status=201)
 
 
@@ -101,13 +102,14 @@ async def attempt_first_factor(id: str, body: FirstFactor, request: Request) -> 
     if body.password is None:
         raise InvalidInput("the password is required", field="password")
     tenant = await public_tenant(request)
-    result = await services_of(request).staged.attempt_password(
+    signing_in = services_of(request).staged.attempt_password(
         tenant.id,
         parse_id(id),
         password=body.password,
         client=client_of(request),
         strategy=None if body.strategy is None else Strategy(body.strategy),
     )
+    result = await counted_sign_in(request, signing_in)
     return await signed_in(request, result, status=200)
 
 
@@ -121,12 +123,13 @@ async def get_sign_in(id: str, request: Request) -> OrjsonResponse:
 @router.post("/sign-ins/{id}/attempt-second-factor")
 async def attempt_second_factor(id: str, body: SecondFactor, request: Request) -> OrjsonResponse:
     tenant = await public_tenant(request)
-    result = await services_of(request).sign_ins.second_factor(
+    signing_in = services_of(request).sign_ins.second_factor(
         tenant.id,
         parse_id(id),
         code=body.code,
         client=client_of(request),
     )
+    result = await counted_sign_in(request, signing_in)
     return await signed_in(request, result, status=200)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.requests import Request
 
-from sessiond.api.kit import client_of, served_tenant, services_of
+from sessiond.api.kit import client_of, counted_sign_in, served_tenant, services_of
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     body_fields,
@@ -31,7 +31,7 @@ from sessiond.domain.permissions import Permission
 from sessiond.domain.session import EndReason
 from sessiond.domain.two_factor import SecondFactorRefused
 from sessiond.domain.user import Email
-from sessiond.services.sign_in import PasswordForm, PasswordSignIn
+from sessiond.services.sign_in import PasswordForm, PasswordSignIn, SignInResult
 from sessiond.services.users import NewUser
 
 # The Rocket.Chat REST API version this door speaks (device management arrived in 5.0).
@@ -57,22 +57,16 @@ async def login(request: Request) -> OrjsonResponse:
     password, password_form = _login_password(body.get("password"))
     code = optional_text(body, "code") or request.headers.get("x-2fa-code")
     tenant = await served_tenant(request)
-    services = services_of(request)
-    client = client_of(request)
-    two_factor = two_factor_of(request)
+    signing_in = PasswordSignIn(
+        tenant.id,
+        identifier=identifier,
+        password=password,
+        client=client_of(request),
+        strategy=password_strategy(identifier),
+        password_form=password_form,
+    )
     try:
-        result = await services.sign_ins.password(
-            PasswordSignIn(
-                tenant.id,
-                identifier=identifier,
-                password=password,
-                client=client,
-                strategy=password_strategy(identifier),
-                password_form=password_form,
-            )
-        )
-        if result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO:
-            result = await two_factor.complete_sign_in(result, code, client=client)
+        result = await counted_sign_in(request, _sign_in(request, signing_in, code))
     except SecondFactorRefused as refused:
         raise login_second_factor_refused(refused) from refused
     except AuthenticationFailed as exc:
@@ -80,13 +74,22 @@ async def login(request: Request) -> OrjsonResponse:
     if result.issued is None:
         raise login_failed()
     user = result.issued.record.user
-    methods = await two_factor.methods_of(user)
+    methods = await two_factor_of(request).methods_of(user)
     data = {
         "userId": user.id.hex,
         "authToken": result.issued.token,
         "me": user_document(user, methods=methods),
     }
     return OrjsonResponse({"status": "success", "data": data})
+
+
+async def _sign_in(request: Request, signing_in: PasswordSignIn, code: str | None) -> SignInResult:
+    """One login: the password, then the code when the user has a second factor."""
+    result = await services_of(request).sign_ins.password(signing_in)
+    if result.attempt.status is SignInStatus.NEEDS_FACTOR_TWO:
+        client = signing_in.client
+        result = await two_factor_of(request).complete_sign_in(result, code, client=client)
+    return result
 
 
 @router.post("/api/v1/logout")

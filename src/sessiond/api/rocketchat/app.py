@@ -28,9 +28,13 @@ PREFIXES = ("/api/v1/", "/api/info")
 
 
 def create_door(settings: Settings) -> Door:
-    config = DoorConfig(proxies=settings.proxies(), tenant=ServedTenant(settings.rocketchat_tenant))
-    return Door(
+    config = DoorConfig(
         name="rocketchat",
+        proxies=settings.proxies(),
+        tenant=ServedTenant(settings.rocketchat_tenant),
+    )
+    return Door(
+        name=config.name,
         prefixes=PREFIXES,
         app=FastLane(
             create_app(config),

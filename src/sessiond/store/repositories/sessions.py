@@ -33,7 +33,7 @@ from sessiond.store.repositories.device_profiles import (
 )
 from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.users import UserRepository
-from sessiond.store.tables import device_profiles, devices, sessions, users
+from sessiond.store.tables import device_profiles, devices, sessions, tenants, users
 
 _AGENT_FIELDS = tuple(f for f in UserAgentInfo.__dataclass_fields__ if f != "raw")
 _DEVICE_COLUMNS = [c.label(f"d__{c.name}") for c in devices.c]
@@ -402,6 +402,21 @@ class SessionRepository:
             select(day, func.count())
             .where(sessions.c.tenant_id == tenant_id, sessions.c.created_at >= since)
             .group_by(day)
+        )
+        return {row[0]: int(row[1]) for row in await self._conn.execute(query)}
+
+    async def count_unexpired_by_tenant(self, *, now: datetime) -> dict[str, int]:
+        """Sessions neither ended nor expired, per tenant slug, every tenant included: counted
+        from `ix_sessions_tenant_live` alone (whether a user is suspended, or a session idle,
+        would take a read of each session's user or row)."""
+        unexpired = (
+            select(sessions.c.tenant_id, func.count().label("sessions"))
+            .where(sessions.c.ended_at.is_(None), sessions.c.expires_at > now)
+            .group_by(sessions.c.tenant_id)
+            .subquery()
+        )
+        query = select(tenants.c.slug, func.coalesce(unexpired.c.sessions, 0)).select_from(
+            tenants.outerjoin(unexpired, unexpired.c.tenant_id == tenants.c.id)
         )
         return {row[0]: int(row[1]) for row in await self._conn.execute(query)}
 
