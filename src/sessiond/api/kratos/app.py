@@ -11,12 +11,15 @@ from sessiond.api.kratos.errors import install_handlers, internal_error
 from sessiond.api.kratos.nostore import NoStore
 from sessiond.settings import Settings
 
-PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/")
+PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/", "/.well-known/ory/")
+# Kratos keeps its public well-known files under /.well-known/ory/ (webauthn.js); its OpenAPI
+# document, which Ory publishes for its SDKs, is served beside them.
+OPENAPI_PATH = "/.well-known/ory/openapi.json"
 
 
 def create_door(settings: Settings) -> Door:
     config = DoorConfig(proxies=settings.proxies(), tenant=ServedTenant(settings.kratos_tenant))
-    app = door_app("sessiond: Ory Kratos", config, openapi_url=None)
+    app = door_app("sessiond: Ory Kratos", config, openapi_url=OPENAPI_PATH)
     install_handlers(app)
     for module in (public, admin_sessions, identities, selfservice, schema):
         app.include_router(module.router)
