@@ -36,10 +36,10 @@ BASE_URL = "http://sessiond.test"
 Credentials = Callable[[APIOperation], Awaitable[dict[str, str]]]
 # Values some parameters of an operation take in a share of the valid cases (ids of what exists),
 # by name, so that those cases get past "not found" to the code behind it.
-Known = Callable[[APIOperation], dict[str, str]]
+Known = Callable[[APIOperation], Awaitable[dict[str, str]]]
 
 
-def nothing_known(operation: APIOperation) -> dict[str, str]:
+async def nothing_known(operation: APIOperation) -> dict[str, str]:
     return {}
 
 
@@ -76,16 +76,13 @@ async def fuzz(
     def send(request: requests.PreparedRequest) -> httpx.Response:
         method, url = str(request.method), str(request.url)
         outgoing = httpx.Request(method, url, headers=dict(request.headers), content=request.body)
-        r = asyncio.run_coroutine_threadsafe(http.send(outgoing), loop).result(timeout=60)
-        if os.environ.get("FZ_DEBUG"):
-            print("FZ", r.status_code, request.method, request.url[:100], r.text[:150])
-        return r
+        return asyncio.run_coroutine_threadsafe(http.send(outgoing), loop).result(timeout=60)
 
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
         headers = await credentials(operation)
-        cases = _cases(operation, known(operation))
+        cases = _cases(operation, await known(operation))
         failure = await asyncio.to_thread(_explore, operation, cases, headers, base_url, send)
         if failure is not None:
             failures.append(failure)
