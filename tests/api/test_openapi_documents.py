@@ -60,3 +60,27 @@ async def test_documents_name_what_an_endpoint_reads_itself(
     schema = logout["content"]["application/json"]["schema"]
     assert schema["additionalProperties"] is False
     assert schema["required"] == ["sessionId"]
+
+
+async def test_documents_give_errors_in_the_door_shape_and_no_422(
+    settings: Settings, services: Services
+) -> None:
+    async with app_client(settings, services) as http:
+        documents = {
+            path: await _document(http, path)
+            for path in (
+                "/api/v0/openapi.json",
+                "/.well-known/ory/openapi.json",
+                "/api/v1/openapi.json",
+            )
+        }
+
+    for path, document in documents.items():
+        assert "HTTPValidationError" not in document.get("components", {}).get("schemas", {})
+        for item in document["paths"].values():
+            for operation in item.values():
+                assert "422" not in operation["responses"], path
+                assert "default" in operation["responses"], path
+    pxyz = documents["/api/v0/openapi.json"]["paths"]["/api/v0/auth/sessions/{id}"]["get"]
+    error = pxyz["responses"]["default"]["content"]["application/json"]["schema"]
+    assert error["required"] == ["status", "message", "code"]

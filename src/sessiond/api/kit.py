@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
 
+from sessiond.api.openapi import Schema, with_errors
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import InvalidInput
 from sessiond.domain.tenant import Tenant
@@ -95,10 +96,23 @@ class SessionCaller:
         return self.auth.tenant
 
 
-def door_app(title: str, config: DoorConfig, *, openapi_url: str | None) -> FastAPI:
-    """A door's FastAPI app: orjson answers, its OpenAPI document where it publishes one, no
-    documentation pages."""
-    app = FastAPI(
+class DoorApp(FastAPI):
+    """A door's FastAPI app, whose OpenAPI document gives its errors in the door's shape."""
+
+    error_schema: Schema = {}
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = with_errors(super().openapi(), self.error_schema)
+        return self.openapi_schema
+
+
+def door_app(
+    title: str, config: DoorConfig, *, openapi_url: str | None, error_schema: Schema
+) -> FastAPI:
+    """A door's FastAPI app: orjson answers, its OpenAPI document where it publishes one (with
+    `error_schema`, the door's error body, as every error answer), no documentation pages."""
+    app = DoorApp(
         title=title,
         default_response_class=OrjsonResponse,
         openapi_url=openapi_url,
@@ -107,6 +121,7 @@ def door_app(title: str, config: DoorConfig, *, openapi_url: str | None) -> Fast
         telemetry=NO_TELEMETRY,
     )
     app.state.door = config
+    app.error_schema = error_schema
     return app
 
 

@@ -7,7 +7,7 @@ from sessiond.api.doors import Door
 from sessiond.api.fast_lane import FastLane
 from sessiond.api.kit import DoorConfig, ServedTenant, door_app
 from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
-from sessiond.api.kratos.errors import install_handlers, internal_error
+from sessiond.api.kratos.errors import ERROR_SCHEMA, install_handlers, internal_error
 from sessiond.api.kratos.nostore import NoStore
 from sessiond.settings import Settings
 
@@ -19,7 +19,9 @@ OPENAPI_PATH = "/.well-known/ory/openapi.json"
 
 def create_door(settings: Settings) -> Door:
     config = DoorConfig(proxies=settings.proxies(), tenant=ServedTenant(settings.kratos_tenant))
-    app = door_app("sessiond: Ory Kratos", config, openapi_url=OPENAPI_PATH)
+    app = door_app(
+        "sessiond: Ory Kratos", config, openapi_url=OPENAPI_PATH, error_schema=ERROR_SCHEMA
+    )
     install_handlers(app)
     for module in (public, admin_sessions, identities, selfservice, schema):
         app.include_router(module.router)

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from sessiond.api.errors import retry_after
 from sessiond.api.kit import client_of, json_object, served_tenant, services_of
 from sessiond.api.kratos.caller import TOKEN_FORMAT, base_url, path_id, session_token, view_of
-from sessiond.api.kratos.errors import KratosError, no_session
+from sessiond.api.kratos.errors import ERROR_SCHEMA, KratosError, no_session
 from sessiond.api.kratos.flows_wire import (
     ACCOUNT_DISABLED,
     DUPLICATE,
@@ -26,7 +26,15 @@ from sessiond.api.kratos.flows_wire import (
 )
 from sessiond.api.kratos.identities import new_user
 from sessiond.api.kratos.wire import render_identity, render_session
-from sessiond.api.openapi import BOOLEAN, STRING, documented, obj, strings
+from sessiond.api.openapi import (
+    BOOLEAN,
+    OBJECT,
+    STRING,
+    documented,
+    json_response,
+    obj,
+    strings,
+)
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AuthenticationFailed,
@@ -41,6 +49,12 @@ from sessiond.domain.tenant import Tenant
 
 router = APIRouter()
 FLOW_ID = documented(query={"id": STRING}, required=["id"])
+# A refused submission is answered with the flow again (see _login_flow_refused), any other
+# failure with the door's error body.
+FLOW_OR_ERROR = json_response(
+    "The flow with a message saying why, or an error",
+    {"anyOf": [obj(["id", "type", "ui"], id=STRING, type=STRING, ui=OBJECT), ERROR_SCHEMA]},
+)
 
 
 def _flow_id(request: Request, name: str) -> uuid.UUID:
@@ -102,6 +116,7 @@ async def get_login_flow(request: Request) -> Response:
             totp_code=STRING,
             lookup_secret=STRING,
         ),
+        responses={"400": FLOW_OR_ERROR, "429": FLOW_OR_ERROR},
     ),
 )
 async def update_login_flow(request: Request) -> Response:
@@ -203,6 +218,7 @@ async def get_registration_flow(request: Request) -> Response:
             password=STRING,
             traits=obj(email=STRING, username=STRING, name=STRING),
         ),
+        responses={"400": FLOW_OR_ERROR},
     ),
 )
 async def update_registration_flow(request: Request) -> Response:
