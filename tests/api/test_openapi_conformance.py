@@ -22,12 +22,13 @@ from sessiond.domain.user import User
 from sessiond.services.container import Services
 from sessiond.services.context import DEFAULT_TOKEN_FORMAT, Client, TokenFormat
 from sessiond.services.issuing import IssuedSession
-from sessiond.services.sign_in import PasswordSignIn
+from sessiond.services.sign_in import PasswordSignIn, SignInResult
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from tests.helpers.asgi import EveryDoor, every_door
 from tests.helpers.fuzz import Credentials, Known, fuzz
 from tests.helpers.pxyz_contract import contract_document
+from tests.helpers.tenants import unique_slug
 from tests.helpers.users import PASSWORD
 
 USERNAME = "fuzzer"
@@ -35,6 +36,20 @@ USERNAME = "fuzzer"
 # those make never throttle them.
 OWN_CLIENT = Client(user_agent="sessiond-fuzz", ip="198.51.100.20", host="sessiond.test")
 PXYZ_BACKEND = "/api/v0/"
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A user of an operation's own, signed in once, for the cases that change or delete what
+    they name."""
+
+    user: User
+    signed: SignInResult
+
+    @property
+    def session_id(self) -> uuid.UUID:
+        assert self.signed.issued is not None
+        return self.signed.issued.record.session.id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,17 +65,26 @@ class Fuzzed:
 
     async def session(self, token_format: TokenFormat = DEFAULT_TOKEN_FORMAT) -> IssuedSession:
         """A fresh session of the test's user: an operation may end the one it was given."""
-        signed = await self.doors.services.sign_ins.password(
+        issued = (await self._sign_in(USERNAME, token_format)).issued
+        assert issued is not None
+        return issued
+
+    async def target(self, token_format: TokenFormat = DEFAULT_TOKEN_FORMAT) -> Target:
+        name = unique_slug("target")
+        new = NewUser(username=name, password=PASSWORD)
+        user = await self.doors.services.users.create(self.tenant.id, new)
+        return Target(user, await self._sign_in(name, token_format))
+
+    async def _sign_in(self, identifier: str, token_format: TokenFormat) -> SignInResult:
+        return await self.doors.services.sign_ins.password(
             PasswordSignIn(
                 self.tenant.id,
-                identifier=USERNAME,
+                identifier=identifier,
                 password=PASSWORD,
                 client=OWN_CLIENT,
                 token_format=token_format,
             )
         )
-        assert signed.issued is not None
-        return signed.issued
 
     async def token(self, token_format: TokenFormat = DEFAULT_TOKEN_FORMAT) -> str:
         return (await self.session(token_format)).token
@@ -87,16 +111,24 @@ def _pxyz_id(value: uuid.UUID) -> str:
 
 
 def _pxyz_known(fuzzed: Fuzzed, prefix: str) -> Known:
-    """The test's tenant and user where a case names them; changes only to the tenant's session
-    settings, as other changes (a new key, a renamed user) would lock the test out."""
+    """The test's tenant, and a target's user, session and sign-in, where a case names them; never
+    the tenant's key rotation, which would lock the test out."""
 
     async def known(operation: APIOperation) -> dict[str, str]:
-        path, method = prefix + operation.path, operation.method.upper()
-        values = {"tenantId": _pxyz_id(fuzzed.tenant.id), "userId": _pxyz_id(fuzzed.user.id)}
-        if method == "GET" and path.startswith("/api/v0/auth/users/"):
-            values["id"] = _pxyz_id(fuzzed.user.id)
-        elif method == "GET" or path == "/api/v0/auth/tenants/{id}/session":
-            values["id"] = _pxyz_id(fuzzed.tenant.id)
+        path = prefix + operation.path
+        target = await fuzzed.target()
+        values = {"tenantId": _pxyz_id(fuzzed.tenant.id), "userId": _pxyz_id(target.user.id)}
+        ids = {
+            "/api/v0/auth/users/": target.user.id,
+            "/api/v0/auth/sessions/": target.session_id,
+            "/api/v0/auth/sign-ins/": target.signed.attempt.id,
+            "/api/sign-ins/": target.signed.attempt.id,
+            "/api/v0/auth/tenants/": fuzzed.tenant.id,
+            "/api/v0/tenants/{id}": fuzzed.tenant.id,
+        }
+        for start, value in ids.items():
+            if path.startswith(start) and not path.endswith("/rotate-secret-key"):
+                values["id"] = _pxyz_id(value)
         return values
 
     return known
@@ -145,6 +177,11 @@ async def test_kratos_answers_as_its_served_document_says(fuzzed: Fuzzed) -> Non
         return {"authorization": f"Bearer {fuzzed.key}", "x-session-token": token}
 
     async def known(operation: APIOperation) -> dict[str, str]:
+        target = await fuzzed.target(KRATOS_TOKENS)
+        if operation.path.startswith("/admin/"):
+            return {"identity_id": str(target.user.id), "session_id": str(target.session_id)}
+        if operation.path == "/sessions/{session_id}":
+            return {"session_id": str((await fuzzed.session(KRATOS_TOKENS)).record.session.id)}
         flows = fuzzed.doors.services.flows
         if operation.path.startswith("/self-service/login"):
             login = await flows.start_login(
@@ -154,9 +191,7 @@ async def test_kratos_answers_as_its_served_document_says(fuzzed: Fuzzed) -> Non
         if operation.path.startswith("/self-service/registration"):
             registration = await flows.start_registration(fuzzed.tenant.id, client=OWN_CLIENT)
             return {"flow": str(registration.id), "id": str(registration.id)}
-        if operation.method.upper() != "GET":
-            return {}
-        return {"identity_id": str(fuzzed.user.id)}
+        return {}
 
     failures = await fuzz(fuzzed.doors.http, document, credentials=credentials, known=known)
     assert failures == []

@@ -71,7 +71,7 @@ async def extend_session(request: Request, session_id: str) -> Response:
     return OrjsonResponse(render_session(record, view_of(request, tenant, admin=True)))
 
 
-@router.delete("/admin/sessions/{session_id}")
+@router.delete("/admin/sessions/{session_id}", status_code=204)
 async def disable_session(request: Request, session_id: str) -> Response:
     tenant = await admin_tenant(request)
     await services_of(request).sessions.end(
@@ -100,7 +100,7 @@ async def list_identity_sessions(request: Request, identity_id: str) -> Response
     return response
 
 
-@router.delete("/admin/identities/{identity_id}/sessions")
+@router.delete("/admin/identities/{identity_id}/sessions", status_code=204)
 async def delete_identity_sessions(request: Request, identity_id: str) -> Response:
     """Ends every live session of the identity (rows are kept until retention, unlike Kratos);
     404 when none was ended, as Kratos answers when its delete removed no row."""

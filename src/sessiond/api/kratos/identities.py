@@ -94,7 +94,7 @@ IDENTITY = obj(
 JSON_PATCH = array(obj(["op", "path"], op=strings("add", "replace", "remove", "test"), path=STRING))
 
 
-@router.post("/admin/identities", openapi_extra=documented(body=IDENTITY))
+@router.post("/admin/identities", status_code=201, openapi_extra=documented(body=IDENTITY))
 async def create_identity(request: Request) -> Response:
     tenant = await admin_tenant(request)
     new = new_user(await json_object(request))
@@ -176,7 +176,7 @@ async def patch_identity(request: Request, identity_id: str) -> Response:
     return OrjsonResponse(render_identity(updated, view))
 
 
-@router.delete("/admin/identities/{identity_id}")
+@router.delete("/admin/identities/{identity_id}", status_code=204)
 async def delete_identity(request: Request, identity_id: str) -> Response:
     tenant = await admin_tenant(request)
     await services_of(request).users.delete(tenant.id, path_id(identity_id))

@@ -74,7 +74,7 @@ async def disable_my_other_sessions(request: Request) -> Response:
     return OrjsonResponse({"count": count})
 
 
-@router.delete("/sessions/{session_id}")
+@router.delete("/sessions/{session_id}", status_code=204)
 async def disable_my_session(request: Request, session_id: str) -> Response:
     auth = await authenticated(request)
     tenant, current = auth.tenant, auth.record
@@ -95,6 +95,7 @@ async def disable_my_session(request: Request, session_id: str) -> Response:
 
 @router.delete(
     "/self-service/logout/api",
+    status_code=204,
     openapi_extra=documented(body=obj(["session_token"], session_token=STRING)),
 )
 async def perform_native_logout(request: Request) -> Response:
