@@ -149,24 +149,22 @@ def _pxyz_credentials(fuzzed: Fuzzed, prefix: str) -> Credentials:
 
 async def test_pxyz_answers_as_its_served_document_says(fuzzed: Fuzzed) -> None:
     document = await fuzzed.served("/api/v0/openapi.json")
-    failures = await fuzz(
+    await fuzz(
         fuzzed.doors.http,
         document,
         credentials=_pxyz_credentials(fuzzed, ""),
         known=_pxyz_known(fuzzed, ""),
     )
-    assert failures == []
 
 
 async def test_pxyz_answers_as_the_pxyz_contract_says(fuzzed: Fuzzed) -> None:
-    failures = await fuzz(
+    await fuzz(
         fuzzed.doors.http,
         contract_document(),
         credentials=_pxyz_credentials(fuzzed, "/api/v0"),
         known=_pxyz_known(fuzzed, "/api/v0"),
         base_url="http://sessiond.test/api/v0",
     )
-    assert failures == []
 
 
 async def test_kratos_answers_as_its_served_document_says(fuzzed: Fuzzed) -> None:
@@ -193,8 +191,7 @@ async def test_kratos_answers_as_its_served_document_says(fuzzed: Fuzzed) -> Non
             return {"flow": str(registration.id), "id": str(registration.id)}
         return {}
 
-    failures = await fuzz(fuzzed.doors.http, document, credentials=credentials, known=known)
-    assert failures == []
+    await fuzz(fuzzed.doors.http, document, credentials=credentials, known=known)
 
 
 async def test_rocketchat_answers_as_its_served_document_says(fuzzed: Fuzzed) -> None:
@@ -208,5 +205,4 @@ async def test_rocketchat_answers_as_its_served_document_says(fuzzed: Fuzzed) ->
         other = (await fuzzed.session()).record.session.id
         return {"sessionId": render_hex(other), "method": "2fa:validateTempToken"}
 
-    failures = await fuzz(fuzzed.doors.http, document, credentials=credentials, known=known)
-    assert failures == []
+    await fuzz(fuzzed.doors.http, document, credentials=credentials, known=known)
