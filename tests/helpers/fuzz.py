@@ -25,11 +25,17 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 EXAMPLES_ENV = "SESSIOND_FUZZ_EXAMPLES"
-DEFAULT_EXAMPLES = 5
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+DEFAULT_EXAMPLES = 10
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 BASE_URL = "http://sessiond.test"
 
 # The headers an operation is sent with: a door's key or a fresh session's token.
