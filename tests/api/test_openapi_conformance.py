@@ -1,8 +1,9 @@
 """Every door answers generated requests, valid and invalid, as its OpenAPI document says: never a
-5xx, and every answer in the documented shape. The documents are the ones each door serves, and
-for pxyz also the contract its clients rely on (pxyz-swagger.json, the operations sessiond
-implements). The cases come from Schemathesis (tests/helpers/fuzz.py), sent with a valid key or a
-fresh session to the real app in process."""
+5xx, and every answer in the documented shape. The documents are the ones each door serves, the
+Kratos one with the answers of the official SDK's models written in, and for pxyz also the contract
+its clients rely on (pxyz-swagger.json, the operations sessiond implements). The cases come from
+Schemathesis (tests/helpers/fuzz.py), sent with a valid key or a fresh session to the real app in
+process."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from tests.helpers.asgi import EveryDoor, every_door
 from tests.helpers.fuzz import Credentials, Known, fuzz
+from tests.helpers.kratos_contract import with_sdk_answers
 from tests.helpers.pxyz_contract import contract_document
 from tests.helpers.tenants import unique_slug
 from tests.helpers.users import PASSWORD
@@ -168,7 +170,7 @@ async def test_pxyz_answers_as_the_pxyz_contract_says(fuzzed: Fuzzed) -> None:
 
 
 async def test_kratos_answers_as_its_served_document_says(fuzzed: Fuzzed) -> None:
-    document = await fuzzed.served("/.well-known/ory/openapi.json")
+    document = with_sdk_answers(await fuzzed.served("/.well-known/ory/openapi.json"))
 
     async def credentials(operation: APIOperation) -> dict[str, str]:
         token = await fuzzed.token(KRATOS_TOKENS)
