@@ -99,7 +99,9 @@ class SessionCaller:
 class DoorApp(FastAPI):
     """A door's FastAPI app, whose OpenAPI document gives its errors in the door's shape."""
 
-    error_schema: Schema = {}
+    def __init__(self, *, error_schema: Schema, **options: Any) -> None:
+        super().__init__(**options)
+        self.error_schema = error_schema
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
@@ -119,9 +121,9 @@ def door_app(
         docs_url=None,
         redoc_url=None,
         telemetry=NO_TELEMETRY,
+        error_schema=error_schema,
     )
     app.state.door = config
-    app.error_schema = error_schema
     return app
 
 

@@ -68,7 +68,6 @@ def documented(
     query: Mapping[str, Schema] | None = None,
     required: Collection[str] = (),
     body: Schema | None = None,
-    body_required: bool = True,
     responses: dict[str, Schema] | None = None,
 ) -> dict[str, Any]:
     """The `openapi_extra` of a route: its query parameters (those in `required` must be sent),
@@ -82,8 +81,5 @@ def documented(
             for name, schema in query.items()
         ]
     if body is not None:
-        extra["requestBody"] = {
-            "required": body_required,
-            "content": {"application/json": {"schema": body}},
-        }
+        extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     return extra
