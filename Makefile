@@ -50,4 +50,4 @@ fuzz: $(STAMP)
 		tests/api/test_openapi_conformance.py $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
