@@ -9,8 +9,9 @@ PORT ?= 8080
 SEED_SESSIONS ?= 1000000
 SEED_USERS ?= 10000
 BENCH_ARGS ?=
+FUZZ_EXAMPLES ?= 1000
 
-.PHONY: serve test lint typecheck unit clean bench
+.PHONY: serve test lint typecheck unit clean bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +43,11 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The OpenAPI conformance tests (run in `make test` with a few cases each) with many more cases per
+# operation, freshly random each run. Set SESSIOND_TEST_DATABASE_URL to fuzz PostgreSQL too.
+fuzz: $(STAMP)
+	SESSIOND_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider \
+		tests/api/test_openapi_conformance.py $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

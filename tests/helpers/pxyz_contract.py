@@ -84,6 +84,13 @@ def _error_schema() -> dict[str, Any]:
     return schema
 
 
+def _session_item(schema: dict[str, Any]) -> dict[str, Any]:
+    """The session in a session operation's answer: the answer itself, or its list's item."""
+    properties = schema.get("properties", {})
+    item: dict[str, Any] = properties["data"]["items"] if "data" in properties else schema
+    return item
+
+
 def _with_seed_provider(session: dict[str, Any]) -> None:
     provider = session["properties"]["signInAttempt"]["properties"]["oauthProvider"]
     provider["properties"].update(
@@ -98,12 +105,7 @@ def response_schema(operation_id: str, status: int) -> Any:
     content = op["responses"][str(status)]["content"]["application/json"]
     schema = copy.deepcopy(content["schema"])
     if operation_id in SESSION_OPERATIONS:
-        item = (
-            schema["properties"]["data"]["items"]
-            if "data" in schema.get("properties", {})
-            else schema
-        )
-        _with_seed_provider(item)
+        _with_seed_provider(_session_item(schema))
     if operation_id == "tenants-rotateSecretKey":
         schema["properties"]["secretKey"] = {"type": "string"}
     return json_schema(schema)
@@ -189,3 +191,21 @@ def _same_shape(seed: Any, ours: Any, where: str) -> None:
     elif isinstance(seed, int):
         assert isinstance(ours, int), where
         assert not isinstance(ours, bool), where
+
+
+def contract_document() -> dict[str, Any]:
+    """pxyz-swagger.json with the deviations above written into it, for tools that read a whole
+    OpenAPI document (Schemathesis)."""
+    document = copy.deepcopy(SWAGGER)
+    error = document["components"]["responses"]["error"]["content"]["application/json"]
+    error["schema"] = _error_schema()
+    for operation_id in SESSION_OPERATIONS:
+        _with_seed_provider(_session_item(_ok_schema(document, operation_id)))
+    _ok_schema(document, "tenants-rotateSecretKey")["properties"]["secretKey"] = {"type": "string"}
+    return document
+
+
+def _ok_schema(document: dict[str, Any], operation_id: str) -> Any:
+    method, path, _ = OPERATIONS[operation_id]
+    ok = document["paths"][path][method.lower()]["responses"]["200"]
+    return ok["content"]["application/json"]["schema"]

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.requests import Request
 
+from sessiond.api.openapi import Schema, with_errors
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.attempts import SignInStatus
 from sessiond.domain.audit import Actor, ActorKind
@@ -103,16 +104,32 @@ class SessionCaller:
         return self.auth.tenant
 
 
-def door_app(title: str, config: DoorConfig, *, openapi_url: str | None) -> FastAPI:
-    """A door's FastAPI app: orjson answers, its OpenAPI document where it publishes one, no
-    documentation pages."""
-    app = FastAPI(
+class DoorApp(FastAPI):
+    """A door's FastAPI app, whose OpenAPI document gives its errors in the door's shape."""
+
+    def __init__(self, *, error_schema: Schema, **options: Any) -> None:
+        super().__init__(**options)
+        self.error_schema = error_schema
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = with_errors(super().openapi(), self.error_schema)
+        return self.openapi_schema
+
+
+def door_app(
+    title: str, config: DoorConfig, *, openapi_url: str | None, error_schema: Schema
+) -> FastAPI:
+    """A door's FastAPI app: orjson answers, its OpenAPI document where it publishes one (with
+    `error_schema`, the door's error body, as every error answer), no documentation pages."""
+    app = DoorApp(
         title=title,
         default_response_class=OrjsonResponse,
         openapi_url=openapi_url,
         docs_url=None,
         redoc_url=None,
         telemetry=NO_TELEMETRY,
+        error_schema=error_schema,
     )
     app.state.door = config
     return app

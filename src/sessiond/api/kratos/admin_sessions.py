@@ -10,8 +10,10 @@ from starlette.responses import Response
 from sessiond.api.kit import services_of
 from sessiond.api.kratos.caller import admin_tenant, path_id, view_of
 from sessiond.api.kratos.errors import KratosError
-from sessiond.api.kratos.filters import active_state, expanded
+from sessiond.api.kratos.filters import ACTIVE_QUERY, EXPAND_QUERY, active_state, expanded
 from sessiond.api.kratos.pagination import (
+    KEYSET_QUERY,
+    OFFSET_QUERY,
     keyset_links,
     offset_links,
     page_size,
@@ -19,6 +21,7 @@ from sessiond.api.kratos.pagination import (
     set_paging_headers,
 )
 from sessiond.api.kratos.wire import render_session
+from sessiond.api.openapi import documented
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.listing import OffsetPage, SessionQuery
 from sessiond.domain.session import EndReason
@@ -27,7 +30,9 @@ router = APIRouter()
 ADMIN = "admin"
 
 
-@router.get("/admin/sessions")
+@router.get(
+    "/admin/sessions", openapi_extra=documented(query=KEYSET_QUERY | ACTIVE_QUERY | EXPAND_QUERY)
+)
 async def list_sessions(request: Request) -> Response:
     tenant = await admin_tenant(request)
     query = request.query_params
@@ -48,7 +53,7 @@ async def list_sessions(request: Request) -> Response:
     return response
 
 
-@router.get("/admin/sessions/{session_id}")
+@router.get("/admin/sessions/{session_id}", openapi_extra=documented(query=EXPAND_QUERY))
 async def get_session(request: Request, session_id: str) -> Response:
     tenant = await admin_tenant(request)
     expand = expanded(request.query_params)
@@ -66,7 +71,7 @@ async def extend_session(request: Request, session_id: str) -> Response:
     return OrjsonResponse(render_session(record, view_of(request, tenant, admin=True)))
 
 
-@router.delete("/admin/sessions/{session_id}")
+@router.delete("/admin/sessions/{session_id}", status_code=204)
 async def disable_session(request: Request, session_id: str) -> Response:
     tenant = await admin_tenant(request)
     await services_of(request).sessions.end(
@@ -75,7 +80,10 @@ async def disable_session(request: Request, session_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/admin/identities/{identity_id}/sessions")
+@router.get(
+    "/admin/identities/{identity_id}/sessions",
+    openapi_extra=documented(query=OFFSET_QUERY | ACTIVE_QUERY),
+)
 async def list_identity_sessions(request: Request, identity_id: str) -> Response:
     tenant = await admin_tenant(request)
     user_id = path_id(identity_id)
@@ -92,7 +100,7 @@ async def list_identity_sessions(request: Request, identity_id: str) -> Response
     return response
 
 
-@router.delete("/admin/identities/{identity_id}/sessions")
+@router.delete("/admin/identities/{identity_id}/sessions", status_code=204)
 async def delete_identity_sessions(request: Request, identity_id: str) -> Response:
     """Ends every live session of the identity (rows are kept until retention, unlike Kratos);
     404 when none was ended, as Kratos answers when its delete removed no row."""

@@ -7,18 +7,23 @@ from sessiond.api.doors import Door
 from sessiond.api.fast_lane import FastLane
 from sessiond.api.kit import DoorConfig, ServedTenant, door_app
 from sessiond.api.kratos import admin_sessions, identities, public, schema, selfservice
-from sessiond.api.kratos.errors import install_handlers, internal_error
+from sessiond.api.kratos.errors import ERROR_SCHEMA, install_handlers, internal_error
 from sessiond.api.kratos.nostore import NoStore
 from sessiond.settings import Settings
 
-PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/")
+PREFIXES = ("/admin/", "/sessions", "/self-service/", "/schemas/", "/.well-known/ory/")
+# Kratos keeps its public well-known files under /.well-known/ory/ (webauthn.js); its OpenAPI
+# document, which Ory publishes for its SDKs, is served beside them.
+OPENAPI_PATH = "/.well-known/ory/openapi.json"
 
 
 def create_door(settings: Settings) -> Door:
     config = DoorConfig(
         name="kratos", proxies=settings.proxies(), tenant=ServedTenant(settings.kratos_tenant)
     )
-    app = door_app("sessiond: Ory Kratos", config, openapi_url=None)
+    app = door_app(
+        "sessiond: Ory Kratos", config, openapi_url=OPENAPI_PATH, error_schema=ERROR_SCHEMA
+    )
     install_handlers(app)
     for module in (public, admin_sessions, identities, selfservice, schema):
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from sessiond.api.doors import BodyTooLarge
 from sessiond.api.errors import ErrorTable, retry_after
+from sessiond.api.openapi import INTEGER, OBJECT, STRING, closed, obj
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -73,6 +74,24 @@ NO_SESSION_REASON = "No valid session credentials found in the request."
 ALREADY_REASON = (
     "A valid session was detected and thus login is not possible. "
     "Did you forget to set `?refresh=true`?"
+)
+
+
+ERROR_SCHEMA = closed(
+    obj(
+        ["error"],
+        error=closed(
+            obj(
+                ["code", "status", "message"],
+                id=STRING,
+                code=INTEGER,
+                status=STRING,
+                reason=STRING,
+                message=STRING,
+                details=OBJECT,
+            )
+        ),
+    )
 )
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from starlette.datastructures import QueryParams
 
 from sessiond.api.kratos.errors import KratosError
+from sessiond.api.openapi import BOOLEAN, Schema, array, strings
 from sessiond.domain.listing import SessionState
 
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 EXPANDABLE = frozenset({"identity", "devices"})
+ACTIVE_QUERY: dict[str, Schema] = {"active": BOOLEAN}
+EXPAND_QUERY: dict[str, Schema] = {"expand": array(strings(*sorted(EXPANDABLE)))}
 
 
 def active_state(query: QueryParams) -> SessionState:

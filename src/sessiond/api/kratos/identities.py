@@ -11,10 +11,16 @@ from starlette.responses import Response
 from sessiond.api.kit import json_body, json_object, services_of
 from sessiond.api.kratos.caller import admin_tenant, path_id, view_of
 from sessiond.api.kratos.errors import KratosError
-from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
+from sessiond.api.kratos.pagination import (
+    OFFSET_QUERY,
+    offset_links,
+    parse_offset,
+    set_paging_headers,
+)
 from sessiond.api.kratos.patch import apply_patch
 from sessiond.api.kratos.schema import check_schema_id, checked_traits, user_fields
 from sessiond.api.kratos.wire import render_identity
+from sessiond.api.openapi import OBJECT, STRING, array, documented, obj, strings
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import UserNotFound
 from sessiond.domain.user import User, UserState
@@ -76,7 +82,19 @@ def new_user(body: dict[str, Any]) -> NewUser:
     )
 
 
-@router.post("/admin/identities")
+IDENTITY = obj(
+    ["traits"],
+    schema_id=STRING,
+    traits=obj(email=STRING, username=STRING, name=STRING),
+    credentials=obj(password=obj(config=obj(password=STRING))),
+    state=strings(*_STATES),
+    metadata_public=OBJECT,
+    metadata_admin=OBJECT,
+)
+JSON_PATCH = array(obj(["op", "path"], op=strings("add", "replace", "remove", "test"), path=STRING))
+
+
+@router.post("/admin/identities", status_code=201, openapi_extra=documented(body=IDENTITY))
 async def create_identity(request: Request) -> Response:
     tenant = await admin_tenant(request)
     new = new_user(await json_object(request))
@@ -84,7 +102,12 @@ async def create_identity(request: Request) -> Response:
     return OrjsonResponse(render_identity(user, view_of(request, tenant, admin=True)), 201)
 
 
-@router.get("/admin/identities")
+@router.get(
+    "/admin/identities",
+    openapi_extra=documented(
+        query={"credentials_identifier": STRING, "ids": array(STRING)} | OFFSET_QUERY
+    ),
+)
 async def list_identities(request: Request) -> Response:
     tenant = await admin_tenant(request)
     query = request.query_params
@@ -129,7 +152,7 @@ async def get_identity(request: Request, identity_id: str) -> Response:
     return OrjsonResponse(render_identity(user, view_of(request, tenant, admin=True)))
 
 
-@router.patch("/admin/identities/{identity_id}")
+@router.patch("/admin/identities/{identity_id}", openapi_extra=documented(body=JSON_PATCH))
 async def patch_identity(request: Request, identity_id: str) -> Response:
     """Applies the JSON Patch to the identity as stored, under its lock, and saves traits,
     metadata and state together (or nothing, when any of them is invalid)."""
@@ -153,7 +176,7 @@ async def patch_identity(request: Request, identity_id: str) -> Response:
     return OrjsonResponse(render_identity(updated, view))
 
 
-@router.delete("/admin/identities/{identity_id}")
+@router.delete("/admin/identities/{identity_id}", status_code=204)
 async def delete_identity(request: Request, identity_id: str) -> Response:
     tenant = await admin_tenant(request)
     await services_of(request).users.delete(tenant.id, path_id(identity_id))

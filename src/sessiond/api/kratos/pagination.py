@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from sessiond.api.kit import parse_json
 from sessiond.api.kratos.errors import KratosError
+from sessiond.api.openapi import INTEGER, STRING, Schema
 from sessiond.domain.errors import InvalidPageToken
 
 DEFAULT_SIZE = 250
@@ -26,6 +27,14 @@ MAX_SIZE = 1000
 MAX_OFFSET = 2**31 - 1  # far past any list, and inside every backend's integer range
 MAX_TOKEN_LENGTH = 64  # the longest token this door writes (for MAX_OFFSET) has 39 characters
 _PAGING_KEYS = ("page", "per_page", "page_size", "page_token")
+# The query parameters of each kind of page, for the OpenAPI document.
+OFFSET_QUERY: dict[str, Schema] = {
+    "page": INTEGER,
+    "per_page": INTEGER,
+    "page_size": INTEGER,
+    "page_token": STRING,
+}
+KEYSET_QUERY: dict[str, Schema] = {"page_size": INTEGER, "page_token": STRING}
 
 
 @dataclass(frozen=True, slots=True)

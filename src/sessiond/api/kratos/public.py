@@ -12,8 +12,14 @@ from starlette.responses import Response
 from sessiond.api.kit import json_object, served_tenant_id, services_of
 from sessiond.api.kratos.caller import authenticated, authenticated_aal, path_id, view_of
 from sessiond.api.kratos.errors import KratosError
-from sessiond.api.kratos.pagination import offset_links, parse_offset, set_paging_headers
+from sessiond.api.kratos.pagination import (
+    OFFSET_QUERY,
+    offset_links,
+    parse_offset,
+    set_paging_headers,
+)
 from sessiond.api.kratos.wire import render_session
+from sessiond.api.openapi import STRING, documented, obj
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import SessionNotFound, SessionNotLive
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
@@ -33,7 +39,7 @@ async def whoami(request: Request) -> Response:
     return OrjsonResponse(body, headers={"X-Kratos-Authenticated-Identity-Id": str(record.user.id)})
 
 
-@router.get("/sessions")
+@router.get("/sessions", openapi_extra=documented(query=OFFSET_QUERY))
 async def list_my_sessions(request: Request) -> Response:
     auth = await authenticated_aal(request)
     tenant, current = auth.tenant, auth.record
@@ -68,7 +74,7 @@ async def disable_my_other_sessions(request: Request) -> Response:
     return OrjsonResponse({"count": count})
 
 
-@router.delete("/sessions/{session_id}")
+@router.delete("/sessions/{session_id}", status_code=204)
 async def disable_my_session(request: Request, session_id: str) -> Response:
     auth = await authenticated(request)
     tenant, current = auth.tenant, auth.record
@@ -87,7 +93,11 @@ async def disable_my_session(request: Request, session_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.delete("/self-service/logout/api")
+@router.delete(
+    "/self-service/logout/api",
+    status_code=204,
+    openapi_extra=documented(body=obj(["session_token"], session_token=STRING)),
+)
 async def perform_native_logout(request: Request) -> Response:
     tenant_id = await served_tenant_id(request)
     token = _logout_token(await json_object(request, empty=b"{}"))

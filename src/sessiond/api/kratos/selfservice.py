@@ -18,7 +18,7 @@ from sessiond.api.kit import (
     services_of,
 )
 from sessiond.api.kratos.caller import TOKEN_FORMAT, base_url, path_id, session_token, view_of
-from sessiond.api.kratos.errors import KratosError, no_session
+from sessiond.api.kratos.errors import ERROR_SCHEMA, KratosError, no_session
 from sessiond.api.kratos.flows_wire import (
     ACCOUNT_DISABLED,
     DUPLICATE,
@@ -32,6 +32,15 @@ from sessiond.api.kratos.flows_wire import (
 )
 from sessiond.api.kratos.identities import new_user
 from sessiond.api.kratos.wire import render_identity, render_session
+from sessiond.api.openapi import (
+    BOOLEAN,
+    OBJECT,
+    STRING,
+    documented,
+    json_response,
+    obj,
+    strings,
+)
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AuthenticationFailed,
@@ -45,6 +54,13 @@ from sessiond.domain.session import AAL
 from sessiond.domain.tenant import Tenant
 
 router = APIRouter()
+FLOW_ID = documented(query={"id": STRING}, required=["id"])
+# A refused submission is answered with the flow again (see _login_flow_refused), any other
+# failure with the door's error body.
+FLOW_OR_ERROR = json_response(
+    "The flow with a message saying why, or an error",
+    {"anyOf": [obj(["id", "type", "ui"], id=STRING, type=STRING, ui=OBJECT), ERROR_SCHEMA]},
+)
 
 
 def _flow_id(request: Request, name: str) -> uuid.UUID:
@@ -70,7 +86,10 @@ def _text(body: dict[str, Any], *names: str) -> str:
     raise KratosError(400, reason=f"{names[0]} is required")
 
 
-@router.get("/self-service/login/api")
+@router.get(
+    "/self-service/login/api",
+    openapi_extra=documented(query={"refresh": BOOLEAN, "aal": strings("aal1", "aal2")}),
+)
 async def create_native_login_flow(request: Request) -> Response:
     tenant = await served_tenant(request)
     flow = await services_of(request).flows.start_login(
@@ -83,14 +102,29 @@ async def create_native_login_flow(request: Request) -> Response:
     return OrjsonResponse(render_login_flow(flow, base_url=base_url(request)))
 
 
-@router.get("/self-service/login/flows")
+@router.get("/self-service/login/flows", openapi_extra=FLOW_ID)
 async def get_login_flow(request: Request) -> Response:
     tenant = await served_tenant(request)
     flow = await services_of(request).flows.login_flow(tenant.id, _flow_id(request, "id"))
     return OrjsonResponse(render_login_flow(flow, base_url=base_url(request)))
 
 
-@router.post("/self-service/login")
+@router.post(
+    "/self-service/login",
+    openapi_extra=documented(
+        query={"flow": STRING},
+        required=["flow"],
+        body=obj(
+            ["method"],
+            method=strings("password", "totp", "lookup_secret"),
+            identifier=STRING,
+            password=STRING,
+            totp_code=STRING,
+            lookup_secret=STRING,
+        ),
+        responses={"400": FLOW_OR_ERROR, "429": FLOW_OR_ERROR},
+    ),
+)
 async def update_login_flow(request: Request) -> Response:
     tenant = await served_tenant(request)
     flow_id = _flow_id(request, "flow")
@@ -172,14 +206,27 @@ async def create_native_registration_flow(request: Request) -> Response:
     return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
 
 
-@router.get("/self-service/registration/flows")
+@router.get("/self-service/registration/flows", openapi_extra=FLOW_ID)
 async def get_registration_flow(request: Request) -> Response:
     tenant = await served_tenant(request)
     flow = await services_of(request).flows.registration_flow(tenant.id, _flow_id(request, "id"))
     return OrjsonResponse(render_registration_flow(flow, base_url=base_url(request)))
 
 
-@router.post("/self-service/registration")
+@router.post(
+    "/self-service/registration",
+    openapi_extra=documented(
+        query={"flow": STRING},
+        required=["flow"],
+        body=obj(
+            ["method", "password", "traits"],
+            method=strings("password"),
+            password=STRING,
+            traits=obj(email=STRING, username=STRING, name=STRING),
+        ),
+        responses={"400": FLOW_OR_ERROR},
+    ),
+)
 async def update_registration_flow(request: Request) -> Response:
     tenant = await served_tenant(request)
     flow_id = _flow_id(request, "flow")

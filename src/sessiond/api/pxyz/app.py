@@ -13,7 +13,7 @@ from sessiond.api.pxyz import (
     users,
     well_known,
 )
-from sessiond.api.pxyz.errors import install_error_handlers, internal_error
+from sessiond.api.pxyz.errors import ERROR_SCHEMA, install_error_handlers, internal_error
 from sessiond.settings import Settings
 
 PREFIXES = ("/api/v0/", "/api/sign-ins", "/api/sign-ups", "/api/user/", "/api/.well-known/")
@@ -27,7 +27,9 @@ def create_door(settings: Settings) -> Door:
         # The tenants other doors serve by configuration: deleting one would take them down.
         served_slugs=frozenset({settings.kratos_tenant, settings.rocketchat_tenant}),
     )
-    app = door_app("sessiond: pxyz", config, openapi_url="/api/v0/openapi.json")
+    app = door_app(
+        "sessiond: pxyz", config, openapi_url="/api/v0/openapi.json", error_schema=ERROR_SCHEMA
+    )
     install_error_handlers(app)
     for module in (sessions, attempts, users, providers, tenants, frontend, well_known):
         app.include_router(module.router)

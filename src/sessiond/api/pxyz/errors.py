@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from sessiond.api.errors import ErrorTable, retry_after
+from sessiond.api.openapi import STRING, array, closed, obj, strings
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -42,6 +43,15 @@ from sessiond.domain.errors import (
 )
 from sessiond.domain.two_factor import SecondFactorRefused
 
+ERROR_SCHEMA = closed(
+    obj(
+        ["status", "message", "code"],
+        status=strings("error"),
+        message=STRING,
+        code=STRING,
+        issues=array(closed(obj(["message"], message=STRING))),
+    )
+)
 _CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",

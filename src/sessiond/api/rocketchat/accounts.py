@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from sessiond.api.kit import client_of, counted_sign_in, served_tenant, services_of
+from sessiond.api.openapi import BOOLEAN, STRING, array, closed, documented, obj, strings
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     body_fields,
@@ -49,7 +50,34 @@ async def server_info() -> OrjsonResponse:
     return OrjsonResponse({"version": ROCKETCHAT_VERSION, "success": True})
 
 
-@router.post("/api/v1/login")
+DIGEST = closed(obj(["digest", "algorithm"], digest=STRING, algorithm=strings("sha-256")))
+LOGIN = {
+    **closed(
+        obj(
+            ["password"],
+            user=STRING,
+            username=STRING,
+            email=STRING,
+            password={"oneOf": [STRING, DIGEST]},
+            code=STRING,
+        )
+    ),
+    "anyOf": [{"required": [name]} for name in ("user", "username", "email")],
+}
+NEW_USER = closed(
+    obj(
+        ["email", "name", "password", "username"],
+        email=STRING,
+        name=STRING,
+        password=STRING,
+        username=STRING,
+        roles=array(STRING),
+        verified=BOOLEAN,
+    )
+)
+
+
+@router.post("/api/v1/login", openapi_extra=documented(body=LOGIN))
 async def login(request: Request) -> OrjsonResponse:
     body = await json_body(request)
     body_fields(body, allowed=LOGIN_FIELDS)
@@ -113,7 +141,7 @@ async def me(request: Request) -> OrjsonResponse:
     return OrjsonResponse({**user_document(caller.user, methods=methods), "success": True})
 
 
-@router.post("/api/v1/users.create")
+@router.post("/api/v1/users.create", openapi_extra=documented(body=NEW_USER))
 async def users_create(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
     body = await json_body(request)

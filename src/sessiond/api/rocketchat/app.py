@@ -14,6 +14,7 @@ from sessiond.api.kit import DoorConfig, ServedTenant, door_app
 from sessiond.api.rocketchat import accounts, methods, sessions
 from sessiond.api.rocketchat.caller import MAX_BODY_BYTES
 from sessiond.api.rocketchat.errors import (
+    ERROR_SCHEMA,
     ERRORS,
     WireError,
     body_too_large,
@@ -46,7 +47,12 @@ def create_door(settings: Settings) -> Door:
 
 
 def create_app(config: DoorConfig) -> FastAPI:
-    app = door_app("sessiond: Rocket.Chat door", config, openapi_url="/api/v1/openapi.json")
+    app = door_app(
+        "sessiond: Rocket.Chat door",
+        config,
+        openapi_url="/api/v1/openapi.json",
+        error_schema=ERROR_SCHEMA,
+    )
     app.include_router(accounts.router)
     app.include_router(sessions.router)
     app.include_router(methods.router)

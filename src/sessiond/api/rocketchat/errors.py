@@ -12,6 +12,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sessiond.api.errors import ErrorTable, retry_after
+from sessiond.api.openapi import STRING, obj, strings
 from sessiond.api.responses import OrjsonResponse
 from sessiond.domain.errors import (
     AlreadySignedIn,
@@ -42,6 +43,13 @@ from sessiond.domain.errors import (
 )
 from sessiond.domain.two_factor import Refusal, SecondFactorRefused
 
+# `{success: false, error, ...}`, or login's `{status: "error", error, message}`.
+ERROR_SCHEMA = {
+    "anyOf": [
+        obj(["success", "error"], success={"const": False}, error=STRING, errorType=STRING),
+        obj(["status", "error", "message"], status=strings("error"), error=STRING, message=STRING),
+    ]
+}
 NOT_LOGGED_IN = "You must be logged in to do this."
 UNAUTHORIZED_ACTION = (
     "User does not have the permissions required for this action [error-unauthorized]"

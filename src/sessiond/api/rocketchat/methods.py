@@ -12,6 +12,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 
 from sessiond.api.kit import SessionCaller, parse_json, served_tenant
+from sessiond.api.openapi import STRING, closed, documented, obj
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     body_fields,
@@ -84,7 +85,9 @@ METHODS: dict[str, Handler] = {
 }
 
 
-@router.post("/method.call/{method}")
+@router.post(
+    "/method.call/{method}", openapi_extra=documented(body=closed(obj(["message"], message=STRING)))
+)
 async def method_call(request: Request, method: str) -> OrjsonResponse:
     caller = await caller_of(request)
     message = _ddp_message(await json_body(request))
@@ -121,7 +124,10 @@ async def disable_email(request: Request) -> OrjsonResponse:
     return OrjsonResponse({"success": True})
 
 
-@router.post("/users.2fa.sendEmailCode")
+@router.post(
+    "/users.2fa.sendEmailCode",
+    openapi_extra=documented(body=closed(obj(["emailOrUsername"], emailOrUsername=STRING))),
+)
 async def send_email_code(request: Request) -> OrjsonResponse:
     body = await json_body(request)
     body_fields(body, allowed=frozenset({"emailOrUsername"}))

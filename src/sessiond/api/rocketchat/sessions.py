@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 
 from sessiond.api.kit import SessionCaller, services_of
+from sessiond.api.openapi import STRING, at_least, closed, documented, obj
 from sessiond.api.responses import OrjsonResponse
 from sessiond.api.rocketchat.caller import (
     body_fields,
@@ -30,15 +31,20 @@ from sessiond.domain.session import EndReason
 
 router = APIRouter(prefix="/api/v1/sessions")
 SESSION_ID = frozenset({"sessionId"})
+LISTED = documented(
+    query={"offset": at_least(0), "count": at_least(1), "filter": STRING, "sort": STRING}
+)
+ONE = documented(query={"sessionId": STRING}, required=SESSION_ID)
+ENDED = documented(body=closed(obj(SESSION_ID, sessionId=STRING)))
 
 
-@router.get("/list")
+@router.get("/list", openapi_extra=LISTED)
 async def list_own(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
     return await _list(request, caller, user_id=caller.user.id)
 
 
-@router.get("/list.all")
+@router.get("/list.all", openapi_extra=LISTED)
 async def list_all(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
     list_params(request.query_params)
@@ -47,7 +53,7 @@ async def list_all(request: Request) -> OrjsonResponse:
     return await _list(request, caller, user_id=None)
 
 
-@router.get("/info")
+@router.get("/info", openapi_extra=ONE)
 async def info(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
     session_id = _query_session_id(request)
@@ -55,7 +61,7 @@ async def info(request: Request) -> OrjsonResponse:
     return _one(record, caller, with_user=False)
 
 
-@router.get("/info.admin")
+@router.get("/info.admin", openapi_extra=ONE)
 async def info_admin(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
     session_id = _query_session_id(request)
@@ -65,7 +71,7 @@ async def info_admin(request: Request) -> OrjsonResponse:
     return _one(record, caller, with_user=True)
 
 
-@router.post("/logout.me")
+@router.post("/logout.me", openapi_extra=ENDED)
 async def logout_me(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
     session_id = await _body_session_id(request)
@@ -73,7 +79,7 @@ async def logout_me(request: Request) -> OrjsonResponse:
     return await _end(request, caller, record, EndReason.REVOKED)
 
 
-@router.post("/logout")
+@router.post("/logout", openapi_extra=ENDED)
 async def logout_any(request: Request) -> OrjsonResponse:
     caller = await caller_of(request)
     session_id = await _body_session_id(request)
