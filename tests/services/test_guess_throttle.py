@@ -22,6 +22,7 @@ from sessiond.services.guesses import REDIS_RETRY_AFTER
 from sessiond.services.sign_in import PasswordSignIn, SignInResult
 from sessiond.settings import Settings
 from sessiond.store.tables import guess_hits, sign_in_attempts
+from tests.helpers.clock import Ticker
 from tests.helpers.redis_server import RedisServer
 from tests.helpers.users import CLIENT, PASSWORD, add_user
 
@@ -147,16 +148,6 @@ async def test_each_tenant_has_its_own_budgets(services: Services, tenant: Tenan
     assert other.settings.guesses == GuessLimits(
         account_failures=2, first_delay=timedelta(seconds=5)
     )
-
-
-class Ticker:
-    """The nodes' monotonic clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

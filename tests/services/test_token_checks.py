@@ -33,6 +33,7 @@ from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import PasswordSignIn
 from sessiond.services.users import NewUser, ProfileChange
 from sessiond.settings import Settings
+from tests.helpers.clock import Ticker
 from tests.helpers.redis_server import RedisServer
 from tests.helpers.tenants import tenant_with
 
@@ -41,17 +42,6 @@ CLIENT = Client(
     user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
     ip="198.51.100.4",
 )
-
-
-class Ticker:
-    """Node B's monotonic clock: it moves only when a test moves it, so a test that counts round
-    trips is not at the mercy of a slow machine (a cache unread for 90 ms is not believed)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
