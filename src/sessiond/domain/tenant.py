@@ -123,10 +123,6 @@ class LifetimeChange:
     inactivity_timeout_enabled: bool | None = None
     inactivity_timeout: timedelta | None = None
 
-    @property
-    def touches_max_lifetime(self) -> bool:
-        return self.max_lifetime_enabled is False or self.max_lifetime is not None
-
     def applied_to(self, settings: SessionSettings) -> SessionSettings:
         lifetime = settings.max_lifetime
         if self.max_lifetime_enabled is False:
