@@ -202,8 +202,8 @@ async def test_sessions_from_the_other_doors_are_listed_with_their_device(site: 
     shown = (await pages.get()).text
     assert "Firefox 128.0 on Linux" in shown
     assert "Mobile Safari 17.5 on iOS 17.5" in shown
-    assert "icon-phone" in shown
-    assert "icon-desktop" in shown
+    assert 'aria-label="Phone"' in shown
+    assert 'aria-label="Computer"' in shown
     assert shown.count("data-session=") == 3
 
 
