@@ -22,6 +22,7 @@ SECURITY_HEADERS = (
     (b"cache-control", b"no-store"),
 )
 MAX_FIELDS = 20
+STATIC_PATH = "/t/_static"  # slugs are lower-case letters, digits and dashes: no tenant's path
 
 
 def templates() -> jinja2.Environment:
@@ -71,9 +72,6 @@ async def form_of(request: Request) -> dict[str, str]:
     for name, value in pairs:
         fields.setdefault(name, value)
     return fields
-
-
-STATIC_PATH = "/t/_static"  # slugs are lower-case letters, digits and dashes: no tenant's path
 
 
 class SecurityHeaders:
