@@ -315,3 +315,26 @@ async def test_an_unknown_tenant_gets_a_not_found_page(site: Site) -> None:
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
     assert "There is no page here." in answer.text
+
+
+@pytest.mark.parametrize(("trusted", "secure"), [("203.0.113.0/24", True), ("", False)])
+async def test_cookies_are_secure_behind_a_trusted_proxy_that_says_https(
+    settings: Settings, services: Services, trusted: str, secure: bool
+) -> None:
+    tenant = (await services.tenants.create(slug=unique_slug("web"))).tenant
+    async with app_client(replace(settings, trusted_proxies=trusted), services) as http:
+        shown = await http.get(
+            f"/t/{tenant.slug}/account/sign-in", headers={"x-forwarded-proto": "https"}
+        )
+    [cookie] = shown.headers.get_list("set-cookie")
+    assert ("; secure" in cookie.lower()) is secure
+
+
+async def test_an_expired_session_cookie_leads_back_to_sign_in(
+    site: Site, clock: FrozenClock
+) -> None:
+    pages = await _signed_in(site)
+    clock.advance(site.tenant.settings.max_lifetime)
+    answer = await pages.get()
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{pages.base}/sign-in"
