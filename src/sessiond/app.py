@@ -25,6 +25,7 @@ from sessiond.domain.errors import StorageUnavailable
 from sessiond.infra.metrics import CONTENT_TYPE, Metrics, multiprocess_dir
 from sessiond.services.container import Services
 from sessiond.settings import Settings, settings_from_environment
+from sessiond.web.app import create_door as create_web_door
 
 
 def front_doors(settings: Settings) -> list[Door]:
@@ -32,6 +33,7 @@ def front_doors(settings: Settings) -> list[Door]:
         pxyz.create_door(settings),
         kratos.create_door(settings),
         rocketchat.create_door(settings),
+        create_web_door(settings),
     ]
 
 

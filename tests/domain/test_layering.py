@@ -54,10 +54,11 @@ API_MAY_IMPORT = frozenset({"sessiond.infra.client_ip", "sessiond.infra.logs"})
 API_FORBIDDEN = ("sessiond.store", "sessiond.infra", "sqlalchemy", "asyncpg", "aiosqlite", "redis")
 
 
-def test_doors_reach_storage_only_through_services() -> None:
+@pytest.mark.parametrize("layer", ["api", "web"])
+def test_doors_reach_storage_only_through_services(layer: str) -> None:
     offenders = [
         f"{path.relative_to(PACKAGE)} imports {name}"
-        for path in sorted((PACKAGE / "api").rglob("*.py"))
+        for path in sorted((PACKAGE / layer).rglob("*.py"))
         for name in _imports(path)
         if name not in API_MAY_IMPORT
         and any(name == bad or name.startswith(bad + ".") for bad in API_FORBIDDEN)

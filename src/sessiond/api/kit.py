@@ -199,6 +199,16 @@ def client_of(request: Request) -> Client:
     return request_client(request, config_of(request).proxies)
 
 
+def over_https(request: Request) -> bool:
+    """HTTPS to this server, or to a trusted proxy that says so in `X-Forwarded-Proto`: where a
+    cookie is marked Secure."""
+    if request.url.scheme == "https":
+        return True
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    peer = request.client.host if request.client else None
+    return forwarded == "https" and peer is not None and config_of(request).proxies.contains(peer)
+
+
 def acting(request: Request, kind: ActorKind, actor_id: str) -> None:
     """The request comes from an administrator: its actions go to the audit trail as theirs."""
     act_as(Actor(kind, actor_id, client_of(request).ip))

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from sessiond.api.kit import config_of, services_of
+from sessiond.api.kit import over_https, services_of
 from sessiond.api.pxyz import wire
 from sessiond.api.pxyz.caller import SESSION_COOKIE
 from sessiond.api.responses import OrjsonResponse
@@ -93,16 +93,7 @@ def with_cookie(
         max_age=int(lifetime.total_seconds()),
         path="/",
         httponly=True,
-        secure=_over_https(request),
+        secure=over_https(request),
         samesite="lax",
     )
     return response
-
-
-def _over_https(request: Request) -> bool:
-    """HTTPS to this server, or to a trusted proxy that says so in `X-Forwarded-Proto`."""
-    if request.url.scheme == "https":
-        return True
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    peer = request.client.host if request.client else None
-    return forwarded == "https" and peer is not None and config_of(request).proxies.contains(peer)

@@ -1,0 +1,1 @@
+"""The end-user web pages, served per tenant under `/t/{tenant-slug}/account`."""

@@ -1,0 +1,65 @@
+"""The cookies the pages keep and the CSRF tokens bound to them.
+
+Three cookies, all HttpOnly, SameSite=Lax, Secure over HTTPS and scoped to `/t/{slug}/`: the
+session token the sign-in pipeline issued; before that, a random pre-session value; and, between
+the password and the second factor, the attempt waiting for its code.
+
+A form's CSRF token is an HMAC of the cookie it is bound to (the session token once signed in,
+the pre-session value before), so it needs no storage and no server secret: only a client that
+can read the page of that very cookie holder knows it, and it changes with every new session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sessiond.api.kit import over_https
+
+SESSION_COOKIE = "sessiond_web_session"
+PRE_SESSION_COOKIE = "sessiond_web_pre"
+ATTEMPT_COOKIE = "sessiond_web_attempt"
+CSRF_FIELD = "csrf_token"
+_LABEL = b"sessiond web form\x00"
+
+
+def cookie_path(slug: str) -> str:
+    return f"/t/{slug}/"
+
+
+def set_cookie(
+    response: Response, request: Request, slug: str, name: str, value: str, *, max_age: int
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=cookie_path(slug),
+        httponly=True,
+        secure=over_https(request),
+        samesite="lax",
+    )
+
+
+def clear_cookie(response: Response, request: Request, slug: str, name: str) -> None:
+    response.delete_cookie(
+        name, path=cookie_path(slug), httponly=True, secure=over_https(request), samesite="lax"
+    )
+
+
+def new_pre_session() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def csrf_token(bound_to: str) -> str:
+    return hmac.new(bound_to.encode(), _LABEL, hashlib.sha256).hexdigest()
+
+
+def csrf_matches(bound_to: str | None, presented: object) -> bool:
+    if not bound_to or not isinstance(presented, str):
+        return False
+    return hmac.compare_digest(csrf_token(bound_to).encode(), presented.encode())

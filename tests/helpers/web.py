@@ -1,0 +1,40 @@
+"""Driving the web pages as a browser would: forms with their CSRF token, cookies kept."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found[1]
+
+
+class Pages:
+    """One browser's view of one tenant's pages."""
+
+    def __init__(self, http: httpx.AsyncClient, slug: str) -> None:
+        self.http = http
+        self.base = f"/t/{slug}/account"
+
+    async def get(self, path: str = "") -> httpx.Response:
+        return await self.http.get(self.base + path)
+
+    async def post(self, path: str, data: dict[str, str]) -> httpx.Response:
+        return await self.http.post(self.base + path, data=data)
+
+    async def submit(self, page: str, action: str, fields: dict[str, str]) -> httpx.Response:
+        """Posts the form `action` with the CSRF token read from `page`."""
+        shown = await self.get(page)
+        assert shown.status_code == 200, shown.text
+        return await self.post(action, {"csrf_token": csrf_of(shown.text), **fields})
+
+    async def sign_in(self, identifier: str, password: str) -> httpx.Response:
+        return await self.submit(
+            "/sign-in", "/sign-in", {"identifier": identifier, "password": password}
+        )

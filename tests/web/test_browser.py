@@ -1,0 +1,186 @@
+"""The end-user pages in a real browser: Playwright driving Debian's chromium against a real
+`sessiond serve` on loopback, on SQLite and PostgreSQL. Screenshots of each page, at desktop and
+phone width, go to docs/screenshots/. Skipped without chromium, except under CI (a failure)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sessiond.compose import open_services
+from sessiond.domain.user import Totp
+from sessiond.infra.totp import new_totp_secret
+from sessiond.settings import Settings
+from tests.helpers.live import LiveServer, live_server
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "correct horse battery staple"
+FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def browser(account: Account) -> Iterator[Browser]:
+    """Launched after the server and its database are up and closed before they go: Playwright's
+    sync API keeps an event loop running in this thread, where those fixtures call asyncio.run."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass(frozen=True)
+class Account:
+    live: LiveServer
+    user_id: str
+
+    @property
+    def pages(self) -> str:
+        return f"{self.live.url}/t/default/account"
+
+    def enable_totp(self) -> pyotp.TOTP:
+        """Setup the pages have no form for yet (issue 12's security page), in a thread of its
+        own: Playwright's sync API keeps an event loop running in this one."""
+        with ThreadPoolExecutor(1) as pool:
+            secret = pool.submit(asyncio.run, _enable_totp(self.live.database_url, self.user_id))
+            return pyotp.TOTP(secret.result())
+
+
+@pytest.fixture
+def account(fresh_database: str, tmp_path: Path) -> Iterator[Account]:
+    with live_server(fresh_database, tmp_path / "serve.log") as live:
+        created = live.cli_json(
+            "users", "create", "--tenant", "default", "--username", "ada",
+            "--email", "ada@example.com", "--email-verified", "--password", PASSWORD,
+        )  # fmt: skip
+        yield Account(live, created.get("id") or created["user"]["id"])
+
+
+async def _enable_totp(database_url: str, user_id: str) -> str:
+    secret = new_totp_secret()
+    services = await open_services(Settings(database_url=database_url))
+    try:
+        tenant = await services.tenants.get_by_slug("default")
+        async with services.deps.store.unit_of_work() as uow:
+            user = await uow.users.get_for_update(tenant.id, uuid.UUID(user_id))
+            assert user is not None
+            await uow.users.update(replace(user, totp=Totp(secret=secret, enabled=True)))
+            await uow.commit()
+    finally:
+        await services.close()
+    return secret
+
+
+def _kratos_token(account: Account) -> str:
+    with httpx.Client(base_url=account.live.url, headers={"user-agent": FIREFOX_LINUX}) as http:
+        flow = http.get("/self-service/login/api").json()
+        body = {"method": "password", "identifier": "ada", "password": PASSWORD}
+        answer = http.post(f"/self-service/login?flow={flow['id']}", json=body)
+        assert answer.status_code == 200, answer.text
+        token: str = answer.json()["session_token"]
+        return token
+
+
+def _rocketchat_login(account: Account) -> None:
+    with httpx.Client(base_url=account.live.url, headers={"user-agent": SAFARI_IPHONE}) as http:
+        answer = http.post("/api/v1/login", json={"user": "ada", "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+
+
+def _whoami(account: Account, token: str) -> int:
+    answer = httpx.get(f"{account.live.url}/sessions/whoami", headers={"X-Session-Token": token})
+    return answer.status_code
+
+
+def _shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in WIDTHS.items():
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(WIDTHS["desktop"])
+
+
+def test_a_user_signs_in_with_totp_sees_the_other_doors_devices_and_ends_them(
+    browser: Browser, account: Account, fresh_database: str
+) -> None:
+    kratos = _kratos_token(account)
+    _rocketchat_login(account)
+    assert _whoami(account, kratos) == 200
+    totp = account.enable_totp()
+    shoot = fresh_database.startswith("sqlite")  # one set of screenshots is enough
+    page = browser.new_page(viewport=WIDTHS["desktop"])
+
+    page.goto(account.pages)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username or email").fill("ada")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("The username, email or password is wrong.")
+    page.get_by_label("Password").fill(PASSWORD)
+    if shoot:
+        _shoot(page, "sign-in")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Second step")).to_be_visible()
+    page.get_by_label("Code").fill(totp.now())
+    if shoot:
+        _shoot(page, "second-factor")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Where you're signed in")).to_be_visible()
+    sessions = page.locator("ul.sessions:not(.ended) > li")
+    expect(sessions).to_have_count(3)
+    expect(sessions.filter(has_text="This device")).to_have_count(1)
+    firefox = sessions.filter(has_text="Firefox 128.0 on Linux")
+    expect(firefox).to_have_count(1)
+    expect(sessions.filter(has_text="Mobile Safari 17.5 on iOS 17.5")).to_have_count(1)
+    if shoot:
+        _shoot(page, "account")
+
+    firefox.get_by_role("button").click()
+    expect(page.get_by_role("status")).to_have_text("That session has been signed out.")
+    expect(sessions).to_have_count(2)
+    assert _whoami(account, kratos) == 401
+
+    page.get_by_role("button", name="Sign out of all other sessions").click()
+    expect(sessions).to_have_count(1)
+    expect(page.locator("ul.ended > li")).to_have_count(2)
+    if shoot:
+        _shoot(page, "account-after")
+
+    page.get_by_role("button", name="Sign out").first.click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_in_the_browser(
+    browser: Browser, account: Account
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{account.pages}/sign-in")
+    page.locator("input[name=csrf_token]").evaluate("field => field.remove()")
+    page.get_by_label("Username or email").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Refused")).to_be_visible()
