@@ -11,7 +11,7 @@ SEED_USERS ?= 10000
 BENCH_ARGS ?=
 FUZZ_EXAMPLES ?= 1000
 
-.PHONY: serve test lint typecheck unit clean bench fuzz
+.PHONY: serve test lint typecheck unit clean bench fuzz screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test: lint typecheck unit
 fuzz: $(STAMP)
 	SESSIOND_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider \
 		tests/api/test_openapi_conformance.py $(PYTEST_ARGS)
+
+# Refreshes docs/screenshots/ from the browser test (needs Debian's chromium).
+screenshots: $(STAMP)
+	SESSIOND_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:cacheprovider \
+		tests/web/test_browser.py -k "sqlite and signs_in"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -25,7 +25,9 @@ from tests.helpers.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make screenshots` sets this to docs/screenshots; otherwise they go to the test's tmp_path, so a
+# test run never rewrites files the repository keeps.
+SCREENSHOTS_ENV = "SESSIOND_SCREENSHOTS"
 PASSWORD = "correct horse battery staple"
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 SAFARI_IPHONE = (
@@ -114,22 +116,23 @@ def _whoami(account: Account, token: str) -> int:
     return answer.status_code
 
 
-def _shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def _shoot(page: Page, name: str, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     for label, size in WIDTHS.items():
         page.set_viewport_size(size)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(WIDTHS["desktop"])
 
 
 def test_a_user_signs_in_with_totp_sees_the_other_doors_devices_and_ends_them(
-    browser: Browser, account: Account, fresh_database: str
+    browser: Browser, account: Account, fresh_database: str, tmp_path: Path
 ) -> None:
     kratos = _kratos_token(account)
     _rocketchat_login(account)
     assert _whoami(account, kratos) == 200
     totp = account.enable_totp()
     shoot = fresh_database.startswith("sqlite")  # one set of screenshots is enough
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
     page = browser.new_page(viewport=WIDTHS["desktop"])
 
     page.goto(account.pages)
@@ -140,13 +143,13 @@ def test_a_user_signs_in_with_totp_sees_the_other_doors_devices_and_ends_them(
     expect(page.get_by_role("alert")).to_have_text("The username, email or password is wrong.")
     page.get_by_label("Password").fill(PASSWORD)
     if shoot:
-        _shoot(page, "sign-in")
+        _shoot(page, "sign-in", folder)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_role("heading", name="Second step")).to_be_visible()
     page.get_by_label("Code").fill(totp.now())
     if shoot:
-        _shoot(page, "second-factor")
+        _shoot(page, "second-factor", folder)
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="Where you're signed in")).to_be_visible()
@@ -157,7 +160,7 @@ def test_a_user_signs_in_with_totp_sees_the_other_doors_devices_and_ends_them(
     expect(firefox).to_have_count(1)
     expect(sessions.filter(has_text="Mobile Safari 17.5 on iOS 17.5")).to_have_count(1)
     if shoot:
-        _shoot(page, "account")
+        _shoot(page, "account", folder)
 
     firefox.get_by_role("button").click()
     expect(page.get_by_role("status")).to_have_text("That session has been signed out.")
@@ -168,7 +171,7 @@ def test_a_user_signs_in_with_totp_sees_the_other_doors_devices_and_ends_them(
     expect(sessions).to_have_count(1)
     expect(page.locator("ul.ended > li")).to_have_count(2)
     if shoot:
-        _shoot(page, "account-after")
+        _shoot(page, "account-after", folder)
 
     page.get_by_role("button", name="Sign out").first.click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

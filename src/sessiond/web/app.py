@@ -32,7 +32,9 @@ def create_door(settings: Settings) -> Door:
 
 
 def create_app(config: DoorConfig) -> FastAPI:
-    app = door_app("sessiond: web pages", config, openapi_url=None)
+    # The pages publish no OpenAPI document; their errors are HTML pages.
+    html_page = {"type": "string", "contentMediaType": "text/html"}
+    app = door_app("sessiond: web pages", config, openapi_url=None, error_schema=html_page)
     app.state.templates = templates()
     app.state.stylesheet = files("sessiond.web").joinpath("static/web.css").read_bytes()
     app.add_api_route(f"{STATIC_PATH}/web.css", _stylesheet, include_in_schema=False)
