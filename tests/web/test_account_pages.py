@@ -15,7 +15,7 @@ import pytest
 
 from sessiond.domain.ids import render_hex
 from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import Email, User
+from sessiond.domain.user import Email, User, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
 from sessiond.services.users import NewUser
@@ -193,6 +193,49 @@ async def test_a_backup_code_also_completes_the_second_step(site: Site) -> None:
     done = await pages.submit("/second-factor", "/second-factor", {"code": "abcd-1234"})
     assert done.status_code == 303, done.text
     assert "This device" in (await pages.get()).text
+
+
+async def test_the_second_step_belongs_to_the_browser_that_proved_the_password(
+    site: Site,
+) -> None:
+    await enable_totp(site.services, site.tenant, site.user, backup_codes=["abcd-1234"])
+    pages = site.pages()
+    assert (await pages.sign_in("ada", PASSWORD)).status_code == 303
+    stolen = site.http.cookies.get("sessiond_web_attempt")
+    assert stolen
+    site.http.cookies.clear()  # another browser, holding the first one's attempt cookie
+    token = csrf_of((await pages.get("/sign-in")).text)
+    site.http.cookies.set(
+        "sessiond_web_attempt", stolen, domain="sessiond.test", path=f"/t/{site.tenant.slug}/"
+    )
+    tried = await pages.post("/second-factor", {"csrf_token": token, "code": "abcd-1234"})
+    assert tried.status_code == 303
+    assert tried.headers["location"] == f"{pages.base}/sign-in"
+    assert (await pages.get()).headers["location"].endswith("/sign-in")
+
+
+async def test_a_user_suspended_before_the_code_arrives_is_sent_back_to_sign_in(
+    site: Site,
+) -> None:
+    await enable_totp(site.services, site.tenant, site.user, backup_codes=["abcd-1234"])
+    pages = site.pages()
+    assert (await pages.sign_in("ada", PASSWORD)).status_code == 303
+    await site.services.users.set_state(
+        site.tenant.id, site.user.id, UserState.SUSPENDED, by="test"
+    )
+    refused = await pages.submit("/second-factor", "/second-factor", {"code": "abcd-1234"})
+    assert refused.status_code == 401
+    assert "The username, email or password is wrong." in refused.text
+
+
+async def test_a_password_change_ends_a_sign_in_waiting_for_its_code(site: Site) -> None:
+    await enable_totp(site.services, site.tenant, site.user, backup_codes=["abcd-1234"])
+    pages = site.pages()
+    assert (await pages.sign_in("ada", PASSWORD)).status_code == 303
+    await site.services.users.change_password(site.tenant.id, site.user.id, "a new passphrase")
+    refused = await pages.submit("/second-factor", "/second-factor", {"code": "abcd-1234"})
+    assert refused.status_code == 401
+    assert "The sign-in has expired." in refused.text
 
 
 async def test_sessions_from_the_other_doors_are_listed_with_their_device(site: Site) -> None:

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sessiond.domain.session import AAL
+
+# How long a sign-in whose password was right waits for its second factor.
+SECOND_FACTOR_WINDOW = timedelta(minutes=10)
 
 
 class SignInStatus(StrEnum):

@@ -16,10 +16,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 
-from sessiond.domain.attempts import FailureReason, SignInAttempt, SignInStatus, Strategy
+from sessiond.domain.attempts import (
+    SECOND_FACTOR_WINDOW,
+    FailureReason,
+    SignInAttempt,
+    SignInStatus,
+    Strategy,
+)
 from sessiond.domain.errors import (
     AttemptNotFound,
     AuthenticationFailed,
@@ -48,7 +54,6 @@ from sessiond.services.tenants import known_tenant
 from sessiond.services.users import find_by_identifier
 from sessiond.store.uow import UnitOfWork
 
-SECOND_FACTOR_WINDOW = timedelta(minutes=10)
 MAX_FACTOR_TRIES = 5
 PASSWORD_STRATEGIES = frozenset({Strategy.USERNAME_PASSWORD, Strategy.EMAIL_PASSWORD})
 # A door's own step, run in the unit of work that issues the session (Kratos consumes its login

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sessiond.domain.attempts import SECOND_FACTOR_WINDOW
 from sessiond.domain.documents import check_document
 from sessiond.domain.errors import Conflict, InvalidInput, UserNotFound
 from sessiond.domain.ids import new_id
@@ -215,6 +216,10 @@ class UserService:
             now = self._deps.clock.now()
             updated = replace(user, password_hash=password_hash, updated_at=now)
             await uow.users.update(updated)
+            # A sign-in that proved the old password must not finish with a second factor now.
+            await uow.sign_ins.fail_waiting(
+                tenant_id, user_id, since=now - SECOND_FACTOR_WINDOW, at=now
+            )
             if end_sessions:
                 await uow.sessions.end(
                     tenant_id,

@@ -25,6 +25,7 @@ PRE_SESSION_COOKIE = "sessiond_web_pre"
 ATTEMPT_COOKIE = "sessiond_web_attempt"
 CSRF_FIELD = "csrf_token"
 _LABEL = b"sessiond web form\x00"
+_BOUND_LABEL = b"sessiond web attempt\x00"
 
 
 def cookie_path(slug: str) -> str:
@@ -57,6 +58,21 @@ def new_pre_session() -> str:
 
 def csrf_token(bound_to: str) -> str:
     return hmac.new(bound_to.encode(), _LABEL, hashlib.sha256).hexdigest()
+
+
+def bound(value: str, to: str) -> str:
+    """`value` with a MAC that only `to` (a browser's pre-session cookie) makes: a cookie holding
+    it is worthless in another browser."""
+    mac = hmac.new(to.encode(), _BOUND_LABEL + value.encode(), hashlib.sha256).hexdigest()
+    return f"{value}.{mac}"
+
+
+def unbound(signed: str | None, to: str | None) -> str | None:
+    """The value `bound` gave `signed`, if it was bound to `to`; else None."""
+    if not signed or not to:
+        return None
+    value, _, _ = signed.partition(".")
+    return value if hmac.compare_digest(bound(value, to).encode(), signed.encode()) else None
 
 
 def csrf_matches(bound_to: str | None, presented: object) -> bool:

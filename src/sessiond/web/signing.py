@@ -26,11 +26,13 @@ from sessiond.web.guard import (
     CSRF_FIELD,
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
+    bound,
     clear_cookie,
     csrf_matches,
     csrf_token,
     new_pre_session,
     set_cookie,
+    unbound,
 )
 from sessiond.web.pages import account_path, form_of, page, see_other, sign_in_path
 from sessiond.web.visitor import tenant_of, visitor_of
@@ -112,6 +114,8 @@ async def second_factor(request: Request, slug: str) -> Response:
             return _start_again(request, tenant, "Too many wrong codes. Sign in again later.")
         error = "The code is wrong or was already used."
         return _second_factor_form(request, tenant, error=error, status=401)
+    except AuthenticationFailed:  # suspended while the code was on its way
+        return _start_again(request, tenant, WRONG)
     except SessionLimitReached:
         error = "You are signed in on too many devices. Sign out of one and try again."
         return _start_again(request, tenant, error)
@@ -147,9 +151,9 @@ def _signed_in(request: Request, tenant: Tenant, result: SignInResult) -> Respon
         if result.attempt.status is not SignInStatus.NEEDS_FACTOR_TWO:
             raise RuntimeError(f"a sign-in ended as {result.attempt.status}")
         response = see_other(f"{account_path(slug)}/second-factor")
-        set_cookie(
-            response, request, slug, ATTEMPT_COOKIE, result.attempt.id.hex, max_age=ATTEMPT_SECONDS
-        )
+        pre = request.cookies.get(PRE_SESSION_COOKIE, "")
+        waiting = bound(result.attempt.id.hex, to=pre)
+        set_cookie(response, request, slug, ATTEMPT_COOKIE, waiting, max_age=ATTEMPT_SECONDS)
         return response
     session = result.issued.record.session
     lifetime = session.expires_at - services_of(request).deps.clock.now()
@@ -212,7 +216,10 @@ def _start_again(request: Request, tenant: Tenant, error: str) -> Response:
 
 
 def _waiting_attempt(request: Request) -> uuid.UUID | None:
+    """The attempt this browser started (the cookie is bound to its pre-session cookie)."""
+    pre = request.cookies.get(PRE_SESSION_COOKIE)
+    value = unbound(request.cookies.get(ATTEMPT_COOKIE), to=pre)
     try:
-        return uuid.UUID(hex=request.cookies.get(ATTEMPT_COOKIE, ""))
+        return None if value is None else uuid.UUID(hex=value)
     except ValueError:
         return None

@@ -182,6 +182,28 @@ class SignInAttemptRepository(_TenantRows):
         )
         return result.rowcount > 0
 
+    async def fail_waiting(
+        self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, since: datetime, at: datetime
+    ) -> int:
+        """Ends the user's attempts started since `since` that wait for a second factor (their
+        password is no longer the user's): they expire."""
+        t = sign_in_attempts
+        result = await self._conn.execute(
+            update(t)
+            .where(
+                t.c.tenant_id == tenant_id,
+                t.c.created_at >= since,
+                t.c.user_id == user_id,
+                t.c.status == SignInStatus.NEEDS_FACTOR_TWO.value,
+            )
+            .values(
+                status=SignInStatus.FAILED.value,
+                failure_reason=FailureReason.EXPIRED.value,
+                updated_at=at,
+            )
+        )
+        return result.rowcount
+
     async def get(self, tenant_id: uuid.UUID, attempt_id: uuid.UUID) -> SignInAttempt | None:
         row = await self._get(tenant_id, attempt_id)
         return None if row is None else _sign_in(row)
