@@ -321,6 +321,21 @@ async def test_a_post_without_the_right_csrf_token_is_refused(
     assert (await pages.get()).status_code == 200
 
 
+async def test_a_post_from_another_origin_is_refused_even_with_the_right_token(
+    site: Site,
+) -> None:
+    pages = site.pages()
+    token = csrf_of((await pages.get("/sign-in")).text)
+    form = {"csrf_token": token, "identifier": "ada", "password": PASSWORD}
+    sibling = {"origin": "http://evil.sessiond.test"}
+    refused = await site.http.post(f"{pages.base}/sign-in", data=form, headers=sibling)
+    assert refused.status_code == 403
+    ours = {"origin": "http://sessiond.test"}
+    signed = await site.http.post(f"{pages.base}/sign-in", data=form, headers=ours)
+    assert signed.status_code == 303
+    assert signed.headers["location"] == pages.base
+
+
 async def test_a_sign_in_post_without_the_pre_session_token_is_refused(site: Site) -> None:
     pages = site.pages()
     refused = await pages.post("/sign-in", {"identifier": "ada", "password": PASSWORD})

@@ -56,7 +56,7 @@ async def end_one(request: Request, slug: str, session_id: str) -> Response:
     visitor = await visitor_of(request, tenant)
     if visitor is None:
         return see_other(sign_in_path(slug))
-    if not visitor.posted_by_page(await form_of(request)):
+    if not visitor.posted_by_page(request, await form_of(request)):
         return forbidden(request, tenant)
     user = visitor.auth.record.user
     done = "ended"
@@ -82,7 +82,7 @@ async def end_others(request: Request, slug: str) -> Response:
     visitor = await visitor_of(request, tenant)
     if visitor is None:
         return see_other(sign_in_path(slug))
-    if not visitor.posted_by_page(await form_of(request)):
+    if not visitor.posted_by_page(request, await form_of(request)):
         return forbidden(request, tenant)
     session = visitor.auth.record.session
     await services_of(request).sessions.end_for_user(

@@ -75,7 +75,19 @@ def unbound(signed: str | None, to: str | None) -> str | None:
     return value if hmac.compare_digest(bound(value, to).encode(), signed.encode()) else None
 
 
-def csrf_matches(bound_to: str | None, presented: object) -> bool:
-    if not bound_to or not isinstance(presented, str):
+def csrf_matches(request: Request, bound_to: str | None, presented: object) -> bool:
+    """A form post came from one of our pages: it carries the token of the cookie it is bound
+    to, and, when the browser names the page's origin, that origin is this site. The origin check
+    stops a sibling subdomain that planted a pre-session cookie it knows (cookie tossing), which
+    the token alone cannot tell from this site."""
+    if not bound_to or not isinstance(presented, str) or not _same_origin(request):
         return False
     return hmac.compare_digest(csrf_token(bound_to).encode(), presented.encode())
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not every browser sends it on a same-origin post; the token still holds
+    scheme = "https" if over_https(request) else "http"
+    return origin == f"{scheme}://{request.headers.get('host', '')}"

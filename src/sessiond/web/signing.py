@@ -56,7 +56,7 @@ async def sign_in_page(request: Request, slug: str) -> Response:
 async def sign_in(request: Request, slug: str) -> Response:
     tenant = await tenant_of(request, slug)
     form = await form_of(request)
-    if not csrf_matches(request.cookies.get(PRE_SESSION_COOKIE), form.get(CSRF_FIELD)):
+    if not csrf_matches(request, request.cookies.get(PRE_SESSION_COOKIE), form.get(CSRF_FIELD)):
         return forbidden(request, tenant)
     identifier = form.get("identifier", "").strip()
     attempt = PasswordSignIn(
@@ -97,7 +97,7 @@ async def second_factor_page(request: Request, slug: str) -> Response:
 async def second_factor(request: Request, slug: str) -> Response:
     tenant = await tenant_of(request, slug)
     form = await form_of(request)
-    if not csrf_matches(request.cookies.get(PRE_SESSION_COOKIE), form.get(CSRF_FIELD)):
+    if not csrf_matches(request, request.cookies.get(PRE_SESSION_COOKIE), form.get(CSRF_FIELD)):
         return forbidden(request, tenant)
     attempt_id = _waiting_attempt(request)
     if attempt_id is None:
@@ -130,7 +130,7 @@ async def sign_out(request: Request, slug: str) -> Response:
     if visitor is None:
         clear_cookie(response, request, slug, SESSION_COOKIE)
         return response
-    if not visitor.posted_by_page(await form_of(request)):
+    if not visitor.posted_by_page(request, await form_of(request)):
         return forbidden(request, tenant)
     session = visitor.auth.record.session
     await services_of(request).sessions.end(

@@ -24,8 +24,8 @@ class Visitor:
     def csrf(self) -> str:
         return csrf_token(self.token)
 
-    def posted_by_page(self, form: dict[str, str]) -> bool:
-        return csrf_matches(self.token, form.get(CSRF_FIELD))
+    def posted_by_page(self, request: Request, form: dict[str, str]) -> bool:
+        return csrf_matches(request, self.token, form.get(CSRF_FIELD))
 
 
 async def tenant_of(request: Request, slug: str) -> Tenant:
