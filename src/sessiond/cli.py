@@ -798,11 +798,11 @@ async def _revoke_matching(
     _emit(as_json, {"matching": matching, "revoked": count}, f"{count} sessions revoked")
 
 
-def _progress(total: int | None) -> tqdm[None]:
+def _progress(total: int | None, unit: str = " sessions") -> tqdm[None]:
     """A progress bar on stderr, shown only on a terminal."""
     return tqdm(
         total=total,
-        unit=" sessions",
+        unit=unit,
         unit_scale=True,
         disable=not sys.stderr.isatty(),
         file=sys.stderr,
@@ -863,13 +863,7 @@ async def seed(
         password=password,
     )
     seeder = Seeder(deps=services.deps, tenants=services.tenants)
-    with tqdm(
-        total=user_count + session_count,
-        unit=" rows",
-        unit_scale=True,
-        disable=not sys.stderr.isatty(),
-        file=sys.stderr,
-    ) as bar:
+    with _progress(user_count + session_count, unit=" rows") as bar:
         result = await seeder.seed(tenant_slug, plan, progress=bar.update)
     payload: dict[str, Any] = {
         "tenant": result.tenant.slug,

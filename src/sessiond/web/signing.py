@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sessiond.api.errors import retry_after
 from sessiond.api.kit import client_of, counted_sign_in, services_of
-from sessiond.domain.attempts import SignInStatus, Strategy
+from sessiond.domain.attempts import SignInStatus, password_strategy
 from sessiond.domain.errors import (
     AttemptNotFound,
     AuthenticationFailed,
@@ -64,7 +65,7 @@ async def sign_in(request: Request, slug: str) -> Response:
         identifier=identifier,
         password=form.get("password", ""),
         client=client_of(request),
-        strategy=Strategy.EMAIL_PASSWORD if "@" in identifier else Strategy.USERNAME_PASSWORD,
+        strategy=password_strategy(identifier),
     )
     try:
         result = await counted_sign_in(request, services_of(request).sign_ins.password(attempt))
@@ -75,7 +76,7 @@ async def sign_in(request: Request, slug: str) -> Response:
             error=f"Too many failed sign-in attempts. Try again in {exc.retry_after} seconds.",
             status=429,
             identifier=identifier,
-            headers={"Retry-After": str(exc.retry_after)},
+            headers=retry_after(exc),
         )
     except (AuthenticationFailed, InvalidInput):
         return _sign_in_form(request, tenant, error=WRONG, status=401, identifier=identifier)
