@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -58,12 +59,17 @@ class Tally:
     newest: datetime | None
 
 
+def budget(scope: Scope, limits: GuessLimits) -> int:
+    """How many failures a counter of `scope` takes in the window before tries wait."""
+    return limits.account_failures if scope is Scope.ACCOUNT else limits.ip_failures
+
+
 def wait(tally: Tally, *, scope: Scope, limits: GuessLimits, now: datetime) -> timedelta:
-    """How long a new try on a counter of `scope` must wait; zero when it may go ahead."""
-    budget = limits.account_failures if scope is Scope.ACCOUNT else limits.ip_failures
-    if tally.count < budget or tally.newest is None:
+    """How long a new try on a counter of `scope` must wait; zero when it may go ahead.
+    (infra/redis_guesses.py applies the same rule inside Redis; a test holds the two together.)"""
+    if tally.count < budget(scope, limits) or tally.newest is None:
         return timedelta(0)
-    doublings = min(tally.count - budget, 64)
+    doublings = min(tally.count - budget(scope, limits), 64)
     seconds = min(limits.first_delay.total_seconds() * 2**doublings, limits.window.total_seconds())
     return max(tally.newest + timedelta(seconds=seconds) - now, timedelta(0))
 
@@ -82,3 +88,16 @@ def _ip_block(ip: str) -> str:
     if address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(ipaddress.IPv6Network((int(address), 64), strict=False))
+
+
+def longest_wait(
+    hits: Sequence[Hit], tallies: Sequence[Tally], *, limits: GuessLimits, now: datetime
+) -> timedelta:
+    """The wait of a check holding `hits`, whose counters stood at `tallies` before them."""
+    return max(
+        (
+            wait(tally, scope=hit.counter.scope, limits=limits, now=now)
+            for hit, tally in zip(hits, tallies, strict=True)
+        ),
+        default=timedelta(0),
+    )

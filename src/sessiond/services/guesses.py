@@ -12,13 +12,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sessiond.domain.errors import StorageUnavailable, TooManyGuesses
-from sessiond.domain.guesses import Counter, Hit, Scope, Tally, wait
+from sessiond.domain.guesses import Counter, Hit, Scope, Tally, longest_wait
 from sessiond.domain.ids import new_id
-from sessiond.domain.tenant import Tenant
+from sessiond.domain.tenant import GuessLimits, Tenant
 from sessiond.services import audit
 from sessiond.services.context import Deps
 
@@ -28,14 +28,10 @@ REDIS_RETRY_AFTER = 5.0  # seconds the database keeps the counters after Redis f
 
 class GuessCounters(Protocol):
     async def reserve(
-        self,
-        hits: Sequence[Hit],
-        *,
-        window: timedelta,
-        wait_for: Callable[[Sequence[Tally]], timedelta],
+        self, hits: Sequence[Hit], *, limits: GuessLimits, now: datetime
     ) -> timedelta:
-        """Atomically: adds the hits unless `wait_for` the tallies of their counters (in the
-        window, before them) is positive; returns that wait."""
+        """Atomically: adds the hits unless the longest wait of their counters as they stand
+        (domain/guesses.py) is positive; returns that wait."""
 
     async def forget(self, *, hits: Sequence[Hit] = (), counters: Sequence[Counter] = ()) -> None:
         """Takes back single hits and drops whole counters, at once."""
@@ -50,14 +46,13 @@ class DatabaseGuessCounters:
         self._store = deps.store
 
     async def reserve(
-        self,
-        hits: Sequence[Hit],
-        *,
-        window: timedelta,
-        wait_for: Callable[[Sequence[Tally]], timedelta],
+        self, hits: Sequence[Hit], *, limits: GuessLimits, now: datetime
     ) -> timedelta:
+        def wait_for(tallies: Sequence[Tally]) -> timedelta:
+            return longest_wait(hits, tallies, limits=limits, now=now)
+
         async with self._store.unit_of_work() as uow:
-            wait = await uow.guesses.reserve(hits, window=window, wait_for=wait_for)
+            wait = await uow.guesses.reserve(hits, window=limits.window, wait_for=wait_for)
             await uow.commit()
         return wait
 
@@ -109,15 +104,7 @@ class GuessThrottle:
         if ip:
             counters.append(Counter.for_ip(tenant.id, ip))
         hits = tuple(Hit(new_id(), counter, now) for counter in counters)
-        limits = tenant.settings.guesses
-
-        def longest_wait(tallies: Sequence[Tally]) -> timedelta:
-            return max(
-                wait(tally, scope=hit.counter.scope, limits=limits, now=now)
-                for hit, tally in zip(hits, tallies, strict=True)
-            )
-
-        store, waiting = await self._reserve(hits, limits.window, longest_wait)
+        store, waiting = await self._reserve(hits, tenant.settings.guesses, now)
         if waiting > timedelta(0):
             raise TooManyGuesses(waiting)
         return Reservation(hits, store)
@@ -168,14 +155,11 @@ class GuessThrottle:
             await self._redis.close()
 
     async def _reserve(
-        self,
-        hits: Sequence[Hit],
-        window: timedelta,
-        wait_for: Callable[[Sequence[Tally]], timedelta],
+        self, hits: Sequence[Hit], limits: GuessLimits, now: datetime
     ) -> tuple[GuessCounters, timedelta]:
         if self._redis is not None and self._redis_usable():
             try:
-                waiting = await self._redis.reserve(hits, window=window, wait_for=wait_for)
+                waiting = await self._redis.reserve(hits, limits=limits, now=now)
             except StorageUnavailable:
                 if self._redis_failed_at is None:
                     log.warning("Redis failed; password guesses are counted in the database")
@@ -185,7 +169,7 @@ class GuessThrottle:
                     log.info("password guesses are counted in Redis again")
                 self._redis_failed_at = None
                 return self._redis, waiting
-        return self._database, await self._database.reserve(hits, window=window, wait_for=wait_for)
+        return self._database, await self._database.reserve(hits, limits=limits, now=now)
 
     def _redis_usable(self) -> bool:
         failed = self._redis_failed_at
