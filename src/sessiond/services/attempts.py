@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -105,15 +105,21 @@ class AttemptService:
     async def behind_sessions(
         self, tenant_id: uuid.UUID, records: Iterable[SessionRecord]
     ) -> Related:
-        """The attempts that created these sessions, with their providers and users."""
+        """The attempts that created these sessions, with their providers and users (the
+        sessions' own users, which the records hold, are not read again)."""
         records = list(records)
         sign_in_ids = [r.session.sign_in_attempt_id for r in records]
         sign_up_ids = [r.session.sign_up_attempt_id for r in records]
+        known = {r.user.id: r.user for r in records}
         async with self._deps.store.unit_of_work(write=False) as uow:
             sign_ins = await uow.sign_ins.get_many(tenant_id, [i for i in sign_in_ids if i])
             sign_ups = await uow.sign_ups.get_many(tenant_id, [i for i in sign_up_ids if i])
             related = await _related(
-                uow, tenant_id, sign_ins=sign_ins.values(), sign_ups=sign_ups.values()
+                uow,
+                tenant_id,
+                sign_ins=sign_ins.values(),
+                sign_ups=sign_ups.values(),
+                known_users=known,
             )
         return Related(sign_ins, sign_ups, related.users, related.providers)
 
@@ -128,14 +134,17 @@ async def _related(
     *,
     sign_ins: Iterable[SignInAttempt] = (),
     sign_ups: Iterable[SignUpAttempt] = (),
+    known_users: Mapping[uuid.UUID, User] | None = None,
 ) -> Related:
     sign_ins, sign_ups = list(sign_ins), list(sign_ups)
-    user_ids = [a.user_id for a in sign_ins if a.user_id is not None]
-    user_ids += [a.user_id for a in sign_ups if a.user_id is not None]
+    known_users = known_users or {}
+    user_ids = {a.user_id for a in sign_ins if a.user_id is not None}
+    user_ids |= {a.user_id for a in sign_ups if a.user_id is not None}
     provider_ids = {a.oauth_provider_id for a in sign_ins if a.oauth_provider_id is not None}
     providers = {}
     if provider_ids:
         listed = await uow.providers.list_for_tenant(tenant_id)
         providers = {p.id: p for p in listed if p.id in provider_ids}
-    users = await uow.users.get_many(tenant_id, user_ids)
+    users = {i: known_users[i] for i in user_ids if i in known_users}
+    users.update(await uow.users.get_many(tenant_id, user_ids - users.keys()))
     return Related({a.id: a for a in sign_ins}, {a.id: a for a in sign_ups}, users, providers)

@@ -31,7 +31,7 @@ from sessiond.infra.token_cache import Owner
 from sessiond.services import audit
 from sessiond.services.context import Deps
 from sessiond.services.keyset import KeysetTokens, PageRequest
-from sessiond.services.tenants import require_tenant
+from sessiond.services.tenants import known_tenant, require_tenant
 from sessiond.store.uow import UnitOfWork
 
 PURGE_BATCH = 500
@@ -260,10 +260,15 @@ class SessionService:
             await uow.commit()
         return replace(record, session=extended)
 
+    async def _idle_cutoff(self, tenant_id: uuid.UUID, now: datetime) -> datetime | None:
+        """From the tenant as token checks know it (no read while the cache is believed)."""
+        tenant = await known_tenant(self._deps, tenant_id)
+        return live_idle_cutoff(now=now, settings=tenant.settings)
+
     async def list_offset(self, query: SessionQuery, page: OffsetPage) -> SessionPage:
         now = self._deps.clock.now()
+        cutoff = await self._idle_cutoff(query.tenant_id, now)
         async with self._deps.store.unit_of_work(write=False) as uow:
-            cutoff = await _idle_cutoff(uow, query.tenant_id, now)
             listed = await uow.listing.offset_page(query, page, now=now, idle_cutoff=cutoff)
         return SessionPage(tuple(listed.records), listed.total)
 
@@ -283,8 +288,8 @@ class SessionService:
         tokens = KeysetTokens(self._deps.page_tokens, kind="sessions", scope=_fingerprint(query))
         cursor = tokens.cursor(request)
         now = self._deps.clock.now()
+        cutoff = await self._idle_cutoff(query.tenant_id, now)
         async with self._deps.store.unit_of_work(write=False) as uow:
-            cutoff = await _idle_cutoff(uow, query.tenant_id, now)
             listed = await uow.listing.keyset_page(
                 query, size=size, cursor=cursor, now=now, idle_cutoff=cutoff
             )
@@ -345,11 +350,6 @@ def _fingerprint(query: SessionQuery) -> str:
         )
     )
     return hashlib.sha256(shape.encode()).hexdigest()[:16]
-
-
-async def _idle_cutoff(uow: UnitOfWork, tenant_id: uuid.UUID, now: datetime) -> datetime | None:
-    tenant = await require_tenant(uow, tenant_id)
-    return live_idle_cutoff(now=now, settings=tenant.settings)
 
 
 async def require_session(
