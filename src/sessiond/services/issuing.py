@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sessiond.domain.attempts import SignInAttempt
 from sessiond.domain.device import Device, UserAgentInfo
 from sessiond.domain.errors import AuthenticationFailed, SessionLimitReached, UserSuspended
 from sessiond.domain.ids import new_id
@@ -104,7 +105,9 @@ async def issue_session(
     grant: Grant,
     issue: Issue,
     evict: list[Session],
+    attempt: SignInAttempt | None = None,
 ) -> IssuedSession:
+    """Writes the session (and `attempt`, the new sign-in attempt it completes, if any)."""
     now = deps.clock.now()
     if evict:
         await uow.sessions.end(
@@ -121,7 +124,7 @@ async def issue_session(
     shape = issue.token_format
     token = new_token(prefix=shape.prefix, alphanumeric_length=shape.alphanumeric_length)
     session = _new_session(tenant, user, grant, token.digest, device.id, client.host, now)
-    await uow.sessions.add(session, device)
+    await uow.sessions.add(session, device, attempt=attempt)
     return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
 
 

@@ -302,7 +302,11 @@ class SignInPipeline:
         issue: Issue,
         evict: list[Session],
     ) -> SignInResult:
-        complete = await _record(uow, pending, SignInStatus.COMPLETE, at=self._deps.clock.now())
+        now = self._deps.clock.now()
+        if pending.stored:
+            complete = await _record(uow, pending, SignInStatus.COMPLETE, at=now)
+        else:  # a new attempt is written with the session
+            complete = replace(pending.attempt, status=SignInStatus.COMPLETE, updated_at=now)
         issued = await issue_session(
             uow,
             deps=self._deps,
@@ -311,6 +315,7 @@ class SignInPipeline:
             grant=replace(grant, sign_in_attempt_id=complete.id),
             issue=issue,
             evict=evict,
+            attempt=None if pending.stored else complete,
         )
         return SignInResult(complete, issued)
 

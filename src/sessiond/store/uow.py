@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from sessiond.domain.invalidation import Invalidation
-from sessiond.store.dialect import SQLITE_IMMEDIATE, read_only_options
+from sessiond.store.dialect import SQLITE_IMMEDIATE, read_only_options, single_write_options
 from sessiond.store.errors import Failed, storage_errors, storage_failure
 from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
@@ -54,9 +54,11 @@ class UnitOfWork:
         write: bool,
         committed: Committed | None,
         failed: Failed | None = None,
+        single_write: bool = False,
     ) -> None:
         self._engine = engine
         self._write = write
+        self._single_write = single_write
         self._committed = committed
         self._failed = failed
         self._conn: AsyncConnection | None = None
@@ -66,7 +68,9 @@ class UnitOfWork:
         try:
             conn = await self._engine.connect()
             self._conn = conn
-            if self._write:
+            if self._single_write:
+                conn = await conn.execution_options(**single_write_options(self._engine))
+            elif self._write:
                 conn = await conn.execution_options(**{SQLITE_IMMEDIATE: True})
             else:
                 conn = await conn.execution_options(**read_only_options(self._engine))
@@ -143,6 +147,18 @@ class Store:
     def unit_of_work(self, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(
             self.engine, write=write, committed=self.on_commit, failed=self.on_failure
+        )
+
+    def single_write(self) -> UnitOfWork:
+        """A unit of work for ONE writing statement, which is atomic by itself: on PostgreSQL it
+        commits on its own, without the round trips of BEGIN and COMMIT. A change of more than
+        one statement needs `unit_of_work()`."""
+        return UnitOfWork(
+            self.engine,
+            write=True,
+            committed=self.on_commit,
+            failed=self.on_failure,
+            single_write=True,
         )
 
     @asynccontextmanager

@@ -95,7 +95,7 @@ class FlowService:
                 raise InvalidInput("aal2 needs a second factor and this user has none", field="aal")
         flow = self._new_login(tenant_id, aal, step_up, client)
         await known_tenant(self._deps, tenant_id)
-        async with self._deps.store.unit_of_work() as uow:
+        async with self._deps.store.single_write() as uow:
             await uow.sign_ins.add(flow)
             await uow.commit()
         return flow

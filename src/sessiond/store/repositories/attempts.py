@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
 
 from sessiond.domain.attempts import (
     FailureReason,
@@ -95,11 +96,27 @@ def _sign_up_values(attempt: SignUpAttempt) -> dict[str, Any]:
     }
 
 
-# Built once, given their values as parameters (see `repositories/sessions.py`); the user id is
-# written only if that user still exists (see `_existing_user`).
-_INSERT_SIGN_IN_ATTEMPT = insert(sign_in_attempts).values(
-    user_id=select(users.c.id).where(users.c.id == bindparam("existing_user_id")).scalar_subquery()
-)
+def insert_sign_in_attempt(prefix: str = "") -> Insert:
+    """A new attempt's insert, built once and given its values as parameters named `prefix` +
+    column (`sign_in_attempt_params`), so that it can ride in another statement (see
+    `SessionRepository.add`); the user id is written only if that user still exists (see
+    `_existing_user`)."""
+    columns = [c for c in sign_in_attempts.c if c.name not in ("user_id", "factor_tries")]
+    existing = bindparam(f"{prefix}existing_user_id", type_=users.c.id.type)
+    values: dict[str, Any] = {c.name: bindparam(f"{prefix}{c.name}", type_=c.type) for c in columns}
+    values["user_id"] = select(users.c.id).where(users.c.id == existing).scalar_subquery()
+    return insert(sign_in_attempts).values(values)
+
+
+def sign_in_attempt_params(attempt: SignInAttempt, prefix: str = "") -> dict[str, Any]:
+    values = _sign_in_values(attempt)
+    values.update(
+        id=attempt.id, created_at=attempt.created_at, existing_user_id=values.pop("user_id")
+    )
+    return {f"{prefix}{name}": value for name, value in values.items()}
+
+
+_INSERT_SIGN_IN_ATTEMPT = insert_sign_in_attempt()
 _INSERT_SIGN_UP_ATTEMPTS = insert(sign_up_attempts)
 
 
@@ -164,11 +181,7 @@ class SignInAttemptRepository(_TenantRows):
         super().__init__(conn, sign_in_attempts)
 
     async def add(self, attempt: SignInAttempt) -> None:
-        values = _sign_in_values(attempt)
-        values.update(
-            id=attempt.id, created_at=attempt.created_at, existing_user_id=values.pop("user_id")
-        )
-        await self._conn.execute(_INSERT_SIGN_IN_ATTEMPT, values)
+        await self._conn.execute(_INSERT_SIGN_IN_ATTEMPT, sign_in_attempt_params(attempt))
 
     async def update(self, attempt: SignInAttempt, *, from_status: SignInStatus) -> bool:
         """Writes `attempt` only if the stored one is still in `from_status` (one winner)."""
