@@ -13,7 +13,6 @@ from sessiond.services.owners import OwnerService
 from sessiond.services.providers import ProviderService
 from sessiond.services.pxyz.staged_sign_in import StagedSignIn
 from sessiond.services.rocketchat.email_codes import EmailCodes
-from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import Mailer, TwoFactorService
 from sessiond.services.sessions import SessionService
 from sessiond.services.sign_in import SignInPipeline
@@ -22,6 +21,7 @@ from sessiond.services.signing import TenantSigner
 from sessiond.services.stats import StatsService
 from sessiond.services.tenants import TenantService
 from sessiond.services.token_checks import CacheFeed
+from sessiond.services.totp_enrolment import TotpEnrolment
 from sessiond.services.users import UserService
 
 
