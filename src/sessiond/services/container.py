@@ -10,6 +10,7 @@ from sessiond.services.context import Deps
 from sessiond.services.guesses import DatabaseGuessCounters, GuessCounters, GuessThrottle
 from sessiond.services.kratos.flows import FlowService
 from sessiond.services.owners import OwnerService
+from sessiond.services.password_change import PasswordChangeService
 from sessiond.services.providers import ProviderService
 from sessiond.services.pxyz.staged_sign_in import StagedSignIn
 from sessiond.services.rocketchat.email_codes import EmailCodes
@@ -42,6 +43,7 @@ class Services:
     flows: FlowService
     two_factor: TwoFactorService
     totp_enrolment: TotpEnrolment
+    password_changes: PasswordChangeService
     feed: CacheFeed
     audit: AuditService
 
@@ -87,6 +89,7 @@ class Services:
                 codes=None if mailer is None else EmailCodes(deps=deps, mailer=mailer),
             ),
             totp_enrolment=TotpEnrolment(deps=deps),
+            password_changes=PasswordChangeService(deps=deps, sign_ins=sign_ins, users=users),
             feed=feed,
             audit=AuditService(deps=deps),
         )
