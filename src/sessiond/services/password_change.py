@@ -5,10 +5,10 @@ user's other sessions in the same transaction when asked."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from sessiond.domain.errors import AuthenticationFailed
+from sessiond.domain.session import Session
 from sessiond.domain.user import User
 from sessiond.infra.passwords import check_password_policy
 from sessiond.services.context import Client, Deps
@@ -19,11 +19,9 @@ from sessiond.services.users import UserService
 
 @dataclass(frozen=True, slots=True)
 class OwnPasswordChange:
-    """`session_id` is the caller's own session: it stays when `end_others` ends the rest."""
+    """Asked from `session`, which stays when `end_others` ends the user's other sessions."""
 
-    tenant_id: uuid.UUID
-    user_id: uuid.UUID
-    session_id: uuid.UUID
+    session: Session
     current: str = field(repr=False)
     new: str = field(repr=False)
     client: Client
@@ -40,8 +38,9 @@ class PasswordChangeService:
         """Raises `WeakPassword` before any guess is counted, `TooManyGuesses` while the
         account or the client must wait, and `AuthenticationFailed` for a wrong current one."""
         check_password_policy(change.new)
-        tenant = await known_tenant(self._deps, change.tenant_id)
-        user = await self._users.get(change.tenant_id, change.user_id)
+        session = change.session
+        tenant = await known_tenant(self._deps, session.tenant_id)
+        user = await self._users.get(tenant.id, session.user_id)
         identifier = user.username or user.primary_email
         if identifier is None or user.password_hash is None:
             raise AuthenticationFailed("the user has no password to change")
@@ -51,10 +50,10 @@ class PasswordChangeService:
         if check.user_id != user.id or check.matched_hash is None:
             raise AuthenticationFailed("the current password is wrong")
         return await self._users.change_password(
-            change.tenant_id,
-            change.user_id,
+            tenant.id,
+            user.id,
             change.new,
             end_sessions=change.end_others,
-            keep=change.session_id if change.end_others else None,
-            by=change.user_id.hex,
+            keep=session.id if change.end_others else None,
+            by=user.id.hex,
         )
