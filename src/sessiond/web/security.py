@@ -133,8 +133,8 @@ def _password_refusal(exc: SessiondError) -> tuple[int, str, dict[str, str] | No
 
 
 async def _with_code(request: Request, posted: Posted, step: CodeStep) -> Response:
-    """Runs `step` with the code posted. A wrong code counts against the user's second-factor
-    tries (the set-up's and the sign-in's alike); the last one locks them out for a while."""
+    """Runs `step` with the code posted. A wrong code counts against the user's budget of
+    second-factor tries (`services.factor_tries`); the one that spends it locks them out."""
     visitor = posted.visitor
     try:
         return await step(request, visitor, posted.form.get("code", ""))
