@@ -5,7 +5,7 @@ one of the pages a refusal."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends
@@ -42,7 +42,7 @@ class NotFromThisSite(Exception):
 @dataclass(frozen=True, slots=True)
 class Visitor:
     tenant: Tenant
-    token: str
+    token: str = field(repr=False)
     auth: Authenticated
 
     @property
@@ -56,7 +56,7 @@ class Visitor:
 @dataclass(frozen=True, slots=True)
 class Posted:
     visitor: Visitor
-    form: dict[str, str]
+    form: dict[str, str] = field(repr=False)  # may hold passwords and codes
 
 
 async def tenant_of(request: Request, slug: str) -> Tenant:
