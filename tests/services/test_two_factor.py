@@ -19,8 +19,8 @@ from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.rocketchat.email_codes import EmailCodes
-from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import TwoFactorService
+from sessiond.services.totp_enrolment import TotpEnrolment
 from sessiond.settings import Settings
 from sessiond.store.tables import backup_codes, email_codes
 from tests.helpers.two_factor import CLIENT, PASSWORD, RecordingMailer, signed_in

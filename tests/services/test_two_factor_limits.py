@@ -26,10 +26,10 @@ from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import password_digest
 from sessiond.services.container import Services
 from sessiond.services.rocketchat.email_codes import EmailCodes
-from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import TwoFactorService
 from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import PasswordSignIn
+from sessiond.services.totp_enrolment import TotpEnrolment
 from sessiond.store.tables import email_codes, factor_tries
 from tests.helpers.two_factor import CLIENT, PASSWORD, RecordingMailer, signed_in
 

@@ -5,75 +5,36 @@ every door refuses their tokens, and the guards (CSRF, cookie flags, headers).""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 
-import httpx
 import pyotp
 import pytest
 
 from sessiond.domain.ids import render_hex
-from sessiond.domain.tenant import Tenant
-from sessiond.domain.user import Email, User, UserState
+from sessiond.domain.user import UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
-from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from tests.helpers.asgi import app_client
 from tests.helpers.tenants import unique_slug
 from tests.helpers.users import enable_totp
-from tests.helpers.web import Pages, csrf_of
+from tests.helpers.web import (
+    EMAIL,
+    FIREFOX_LINUX,
+    PASSWORD,
+    Site,
+    csrf_of,
+    kratos_token,
+    signed_in,
+    whoami,
+)
 
-PASSWORD = "correct horse battery staple"
-EMAIL = "ada@example.com"
-FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 SAFARI_IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 )
-CHROME_WINDOWS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0.0.0 Safari/537.36"
-)
 CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-
-
-@dataclass(frozen=True)
-class Site:
-    http: httpx.AsyncClient
-    services: Services
-    tenant: Tenant
-    user: User
-
-    def pages(self) -> Pages:
-        return Pages(self.http, self.tenant.slug)
-
-
-@pytest.fixture
-async def site(settings: Settings, services: Services) -> AsyncIterator[Site]:
-    tenant = (await services.tenants.create(slug=unique_slug("web"))).tenant
-    user = await services.users.create(
-        tenant.id,
-        NewUser(username="ada", password=PASSWORD, emails=(Email(EMAIL, verified=True),)),
-    )
-    doors = replace(settings, kratos_tenant=tenant.slug, rocketchat_tenant=tenant.slug)
-    async with app_client(doors, services) as http:
-        http.headers["user-agent"] = CHROME_WINDOWS
-        yield Site(http, services, tenant, user)
-
-
-async def _kratos_token(site: Site, user_agent: str) -> str:
-    headers = {"user-agent": user_agent}
-    flow = (await site.http.get("/self-service/login/api", headers=headers)).json()
-    answer = await site.http.post(
-        f"/self-service/login?flow={flow['id']}",
-        headers=headers,
-        json={"method": "password", "identifier": "ada", "password": PASSWORD},
-    )
-    assert answer.status_code == 200, answer.text
-    token: str = answer.json()["session_token"]
-    return token
 
 
 async def _rocketchat_token(site: Site, user_agent: str) -> str:
@@ -85,19 +46,6 @@ async def _rocketchat_token(site: Site, user_agent: str) -> str:
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["data"]["authToken"]
     return token
-
-
-async def _whoami(site: Site, token: str) -> int:
-    answer = await site.http.get("/sessions/whoami", headers={"X-Session-Token": token})
-    return answer.status_code
-
-
-async def _signed_in(site: Site) -> Pages:
-    pages = site.pages()
-    answer = await pages.sign_in("ada", PASSWORD)
-    assert answer.status_code == 303, answer.text
-    assert answer.headers["location"] == pages.base
-    return pages
 
 
 async def test_signing_in_with_a_password_opens_the_account_with_this_device(site: Site) -> None:
@@ -239,9 +187,9 @@ async def test_a_password_change_ends_a_sign_in_waiting_for_its_code(site: Site)
 
 
 async def test_sessions_from_the_other_doors_are_listed_with_their_device(site: Site) -> None:
-    await _kratos_token(site, FIREFOX_LINUX)
+    await kratos_token(site, FIREFOX_LINUX)
     await _rocketchat_token(site, SAFARI_IPHONE)
-    pages = await _signed_in(site)
+    pages = await signed_in(site)
     shown = (await pages.get()).text
     assert "Firefox 128.0 on Linux" in shown
     assert "Mobile Safari 17.5 on iOS 17.5" in shown
@@ -251,15 +199,15 @@ async def test_sessions_from_the_other_doors_are_listed_with_their_device(site: 
 
 
 async def test_ending_a_session_in_the_page_makes_the_kratos_door_refuse_it(site: Site) -> None:
-    token = await _kratos_token(site, FIREFOX_LINUX)
-    whoami = await site.http.get("/sessions/whoami", headers={"X-Session-Token": token})
-    session_id = render_hex(uuid.UUID(whoami.json()["id"]))
-    pages = await _signed_in(site)
+    token = await kratos_token(site, FIREFOX_LINUX)
+    found = await site.http.get("/sessions/whoami", headers={"X-Session-Token": token})
+    session_id = render_hex(uuid.UUID(found.json()["id"]))
+    pages = await signed_in(site)
 
     ended = await pages.submit("", f"/sessions/{session_id}/end", {})
     assert ended.status_code == 303
     assert ended.headers["location"] == f"{pages.base}?done=ended"
-    assert await _whoami(site, token) == 401
+    assert await whoami(site, token) == 401
     shown = (await site.http.get(ended.headers["location"])).text
     assert "That session has been signed out." in shown
     assert "Signed out from another device" in shown
@@ -267,13 +215,13 @@ async def test_ending_a_session_in_the_page_makes_the_kratos_door_refuse_it(site
 
 
 async def test_signing_out_of_all_others_keeps_only_this_one(site: Site) -> None:
-    kratos = await _kratos_token(site, FIREFOX_LINUX)
+    kratos = await kratos_token(site, FIREFOX_LINUX)
     rocketchat = await _rocketchat_token(site, SAFARI_IPHONE)
-    pages = await _signed_in(site)
+    pages = await signed_in(site)
 
     ended = await pages.submit("", "/sessions/end-others", {})
     assert ended.status_code == 303
-    assert await _whoami(site, kratos) == 401
+    assert await whoami(site, kratos) == 401
     me = await site.http.get(
         "/api/v1/me", headers={"X-User-Id": site.user.id.hex, "X-Auth-Token": rocketchat}
     )
@@ -286,7 +234,7 @@ async def test_signing_out_of_all_others_keeps_only_this_one(site: Site) -> None
 async def test_signing_out_ends_the_session_and_the_cookie_then_leads_to_sign_in(
     site: Site,
 ) -> None:
-    pages = await _signed_in(site)
+    pages = await signed_in(site)
     out = await pages.submit("", "/sign-out", {})
     assert out.status_code == 303
     assert out.headers["location"] == f"{pages.base}/sign-in"
@@ -294,7 +242,7 @@ async def test_signing_out_ends_the_session_and_the_cookie_then_leads_to_sign_in
 
 
 async def test_an_ended_session_cookie_leads_back_to_sign_in(site: Site) -> None:
-    pages = await _signed_in(site)
+    pages = await signed_in(site)
     await site.services.sessions.end_for_user(
         site.tenant.id,
         site.user.id,
@@ -310,14 +258,14 @@ async def test_an_ended_session_cookie_leads_back_to_sign_in(site: Site) -> None
 async def test_a_post_without_the_right_csrf_token_is_refused(
     site: Site, token: str | None
 ) -> None:
-    other = await _kratos_token(site, FIREFOX_LINUX)
-    pages = await _signed_in(site)
+    other = await kratos_token(site, FIREFOX_LINUX)
+    pages = await signed_in(site)
     form = {} if token is None else {"csrf_token": token}
     for action in ("/sessions/end-others", "/sign-out"):
         refused = await pages.post(action, form)
         assert refused.status_code == 403
         assert "did not come from this site" in refused.text
-    assert await _whoami(site, other) == 200
+    assert await whoami(site, other) == 200
     assert (await pages.get()).status_code == 200
 
 
@@ -391,7 +339,7 @@ async def test_cookies_are_secure_behind_a_trusted_proxy_that_says_https(
 async def test_an_expired_session_cookie_leads_back_to_sign_in(
     site: Site, clock: FrozenClock
 ) -> None:
-    pages = await _signed_in(site)
+    pages = await signed_in(site)
     clock.advance(site.tenant.settings.max_lifetime)
     answer = await pages.get()
     assert answer.status_code == 303

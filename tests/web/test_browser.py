@@ -63,8 +63,9 @@ class Account:
         return f"{self.live.url}/t/default/account"
 
     def enable_totp(self) -> pyotp.TOTP:
-        """Setup the pages have no form for yet (issue 12's security page), in a thread of its
-        own: Playwright's sync API keeps an event loop running in this one."""
+        """TOTP on straight in the database (the security page's own flow has a test of its
+        own), in a thread of its own: Playwright's sync API keeps an event loop running in this
+        one."""
         with ThreadPoolExecutor(1) as pool:
             secret = pool.submit(asyncio.run, _enable_totp(self.live.database_url, self.user_id))
             return pyotp.TOTP(secret.result())
@@ -175,6 +176,54 @@ def test_a_user_signs_in_with_totp_sees_the_other_doors_devices_and_ends_them(
 
     page.get_by_role("button", name="Sign out").first.click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_user_signs_in_turns_totp_on_in_the_security_page_and_then_needs_a_code(
+    browser: Browser, account: Account, fresh_database: str, tmp_path: Path
+) -> None:
+    kratos = _kratos_token(account)
+    shoot = fresh_database.startswith("sqlite")
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
+    page = browser.new_page(viewport=WIDTHS["desktop"])
+    page.goto(account.pages)
+    page.get_by_label("Username or email").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Security").click()
+
+    expect(page.get_by_role("heading", name="Security", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Set up two-step sign-in").click()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    if shoot:
+        _shoot(page, "security", folder)
+    key = page.locator("#totp-key").inner_text().replace(" ", "")
+    page.get_by_label("The 6-digit code your app shows now").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+
+    expect(page.get_by_role("heading", name="Your backup codes")).to_be_visible()
+    codes = page.get_by_role("list", name="Backup codes").locator("code").all_inner_texts()
+    assert len(codes) == 12
+    if shoot:
+        _shoot(page, "backup-codes", folder)
+    page.reload()  # shown once
+    expect(page.get_by_role("heading", name="Security", exact=True)).to_be_visible()
+    expect(page.get_by_text("Signing in asks for a code")).to_be_visible()
+
+    page.get_by_label("Current password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("a brand new passphrase")
+    page.get_by_label("Repeat the new password").fill("a brand new passphrase")
+    expect(page.get_by_label("Sign out everywhere else")).to_be_checked()
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("status")).to_contain_text("signed out everywhere else")
+    assert _whoami(account, kratos) == 401
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username or email").fill("ada")
+    page.get_by_label("Password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(codes[0])
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Where you're signed in")).to_be_visible()
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused_in_the_browser(

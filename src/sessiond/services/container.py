@@ -10,10 +10,10 @@ from sessiond.services.context import Deps
 from sessiond.services.guesses import DatabaseGuessCounters, GuessCounters, GuessThrottle
 from sessiond.services.kratos.flows import FlowService
 from sessiond.services.owners import OwnerService
+from sessiond.services.password_change import PasswordChangeService
 from sessiond.services.providers import ProviderService
 from sessiond.services.pxyz.staged_sign_in import StagedSignIn
 from sessiond.services.rocketchat.email_codes import EmailCodes
-from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import Mailer, TwoFactorService
 from sessiond.services.sessions import SessionService
 from sessiond.services.sign_in import SignInPipeline
@@ -22,6 +22,7 @@ from sessiond.services.signing import TenantSigner
 from sessiond.services.stats import StatsService
 from sessiond.services.tenants import TenantService
 from sessiond.services.token_checks import CacheFeed
+from sessiond.services.totp_enrolment import TotpEnrolment
 from sessiond.services.users import UserService
 
 
@@ -42,6 +43,7 @@ class Services:
     flows: FlowService
     two_factor: TwoFactorService
     totp_enrolment: TotpEnrolment
+    password_changes: PasswordChangeService
     feed: CacheFeed
     audit: AuditService
 
@@ -87,6 +89,7 @@ class Services:
                 codes=None if mailer is None else EmailCodes(deps=deps, mailer=mailer),
             ),
             totp_enrolment=TotpEnrolment(deps=deps),
+            password_changes=PasswordChangeService(deps=deps, sign_ins=sign_ins, users=users),
             feed=feed,
             audit=AuditService(deps=deps),
         )

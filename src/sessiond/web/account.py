@@ -12,10 +12,8 @@ from sessiond.domain.ids import parse_id
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState, SortField, SortKey
 from sessiond.domain.session import EndReason
 from sessiond.web.devices import SessionView, session_view, within
-from sessiond.web.guard import SESSION_COOKIE, clear_cookie
-from sessiond.web.pages import account_path, form_of, page, see_other, sign_in_path
-from sessiond.web.signing import forbidden
-from sessiond.web.visitor import Visitor, tenant_of, visitor_of
+from sessiond.web.pages import account_path, page, see_other
+from sessiond.web.visitor import PostedForm, SignedIn, Visitor, to_sign_in
 
 router = APIRouter(prefix="/t/{slug}/account")
 SHOWN = 200
@@ -29,18 +27,12 @@ RECENTLY_ACTIVE = (SortKey(SortField.LAST_ACTIVE_AT), SortKey(SortField.CREATED_
 
 
 @router.get("")
-async def account(request: Request, slug: str) -> Response:
-    tenant = await tenant_of(request, slug)
-    visitor = await visitor_of(request, tenant)
-    if visitor is None:
-        response = see_other(sign_in_path(slug))
-        clear_cookie(response, request, slug, SESSION_COOKIE)
-        return response
+async def account(request: Request, visitor: SignedIn) -> Response:
     live, ended = await _sessions(request, visitor)
     return page(
         request,
         "account.html",
-        tenant=tenant,
+        tenant=visitor.tenant,
         user=visitor.auth.record.user,
         csrf=visitor.csrf,
         live=live,
@@ -51,14 +43,9 @@ async def account(request: Request, slug: str) -> Response:
 
 
 @router.post("/sessions/{session_id}/end")
-async def end_one(request: Request, slug: str, session_id: str) -> Response:
-    tenant = await tenant_of(request, slug)
-    visitor = await visitor_of(request, tenant)
-    if visitor is None:
-        return see_other(sign_in_path(slug))
-    if not visitor.posted_by_page(request, await form_of(request)):
-        return forbidden(request, tenant)
-    user = visitor.auth.record.user
+async def end_one(request: Request, slug: str, session_id: str, posted: PostedForm) -> Response:
+    visitor = posted.visitor
+    tenant, user = visitor.tenant, visitor.auth.record.user
     done = "ended"
     try:
         wanted = parse_id(session_id, what="session")
@@ -70,23 +57,16 @@ async def end_one(request: Request, slug: str, session_id: str) -> Response:
     if not ended:
         done = "gone"
     elif wanted == visitor.auth.record.session.id:
-        response = see_other(sign_in_path(slug))
-        clear_cookie(response, request, slug, SESSION_COOKIE)
-        return response
+        return to_sign_in(request, slug)
     return see_other(f"{account_path(slug)}?done={done}")
 
 
 @router.post("/sessions/end-others")
-async def end_others(request: Request, slug: str) -> Response:
-    tenant = await tenant_of(request, slug)
-    visitor = await visitor_of(request, tenant)
-    if visitor is None:
-        return see_other(sign_in_path(slug))
-    if not visitor.posted_by_page(request, await form_of(request)):
-        return forbidden(request, tenant)
+async def end_others(request: Request, slug: str, posted: PostedForm) -> Response:
+    visitor = posted.visitor
     session = visitor.auth.record.session
     await services_of(request).sessions.end_for_user(
-        tenant.id,
+        visitor.tenant.id,
         session.user_id,
         reason=EndReason.REVOKED_OTHERS,
         by=session.user_id.hex,

@@ -13,8 +13,9 @@ from sessiond.api.doors import BodyTooLarge, Door
 from sessiond.api.kit import DoorConfig, door_app
 from sessiond.domain.errors import StorageUnavailable, TenantNotFound
 from sessiond.settings import Settings
-from sessiond.web import account, signing
+from sessiond.web import account, security, signing
 from sessiond.web.pages import SECURITY_HEADERS, STATIC_PATH, SecurityHeaders, page, templates
+from sessiond.web.visitor import NotFromThisSite, SignInFirst, not_from_this_site, sign_in_first
 
 PREFIXES = ("/t/",)
 FAULT = "<!doctype html><title>Something went wrong</title><p>Something went wrong. Try again."
@@ -40,6 +41,9 @@ def create_app(config: DoorConfig) -> FastAPI:
     app.add_api_route(f"{STATIC_PATH}/web.css", _stylesheet, include_in_schema=False)
     app.include_router(signing.router)
     app.include_router(account.router)
+    app.include_router(security.router)
+    app.add_exception_handler(SignInFirst, sign_in_first)
+    app.add_exception_handler(NotFromThisSite, not_from_this_site)
     app.add_exception_handler(TenantNotFound, _not_found)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(BodyTooLarge, _http_error)

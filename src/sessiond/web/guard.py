@@ -1,8 +1,9 @@
 """The cookies the pages keep and the CSRF tokens bound to them.
 
-Three cookies, all HttpOnly, SameSite=Lax, Secure over HTTPS and scoped to `/t/{slug}/`: the
-session token the sign-in pipeline issued; before that, a random pre-session value; and, between
-the password and the second factor, the attempt waiting for its code.
+Four cookies, all HttpOnly, SameSite=Lax, Secure over HTTPS and scoped to `/t/{slug}/`: the
+session token the sign-in pipeline issued; before that, a random pre-session value; between the
+password and the second factor, the attempt waiting for its code; and, between turning TOTP on
+and the page that shows them once, the new backup codes (bound to the session, for minutes).
 
 A form's CSRF token is an HMAC of the cookie it is bound to (the session token once signed in,
 the pre-session value before), so it needs no storage and no server secret: only a client that
@@ -23,6 +24,7 @@ from sessiond.api.kit import over_https
 SESSION_COOKIE = "sessiond_web_session"
 PRE_SESSION_COOKIE = "sessiond_web_pre"
 ATTEMPT_COOKIE = "sessiond_web_attempt"
+CODES_COOKIE = "sessiond_web_codes"
 CSRF_FIELD = "csrf_token"
 _LABEL = b"sessiond web form\x00"
 _BOUND_LABEL = b"sessiond web attempt\x00"
@@ -61,8 +63,8 @@ def csrf_token(bound_to: str) -> str:
 
 
 def bound(value: str, to: str) -> str:
-    """`value` with a MAC that only `to` (a browser's pre-session cookie) makes: a cookie holding
-    it is worthless in another browser."""
+    """`value` (without a dot) with a MAC that only `to` (a browser's pre-session cookie or its
+    session token) makes: a cookie holding it is worthless in another browser or session."""
     mac = hmac.new(to.encode(), _BOUND_LABEL + value.encode(), hashlib.sha256).hexdigest()
     return f"{value}.{mac}"
 

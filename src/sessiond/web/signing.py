@@ -36,13 +36,12 @@ from sessiond.web.guard import (
     unbound,
 )
 from sessiond.web.pages import account_path, form_of, page, see_other, sign_in_path
-from sessiond.web.visitor import tenant_of, visitor_of
+from sessiond.web.visitor import forbidden, tenant_of, visitor_of
 
 router = APIRouter(prefix="/t/{slug}/account")
 PRE_SESSION_SECONDS = 3600
 ATTEMPT_SECONDS = 600
 WRONG = "The username, email or password is wrong."
-FORBIDDEN = "This form has expired or did not come from this site. Reload the page and try again."
 
 
 @router.get("/sign-in")
@@ -139,10 +138,6 @@ async def sign_out(request: Request, slug: str) -> Response:
     )
     clear_cookie(response, request, slug, SESSION_COOKIE)
     return response
-
-
-def forbidden(request: Request, tenant: Tenant) -> Response:
-    return page(request, "message.html", status=403, tenant=tenant, title="Refused", text=FORBIDDEN)
 
 
 def _signed_in(request: Request, tenant: Tenant, result: SignInResult) -> Response:

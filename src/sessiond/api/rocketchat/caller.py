@@ -24,8 +24,8 @@ from sessiond.domain.errors import SessionNotLive
 from sessiond.domain.ids import render_hex
 from sessiond.domain.permissions import Permission, has_permission
 from sessiond.services.container import Services
-from sessiond.services.rocketchat.totp_enrolment import TotpEnrolment
 from sessiond.services.rocketchat.two_factor import TwoFactorService
+from sessiond.services.totp_enrolment import TotpEnrolment
 
 MAX_BODY_BYTES = 64 * 1024
 

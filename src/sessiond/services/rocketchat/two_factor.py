@@ -27,8 +27,8 @@ from sessiond.domain.two_factor import (
 )
 from sessiond.domain.user import User
 from sessiond.services.context import Client, Deps
+from sessiond.services.factor_tries import forget_tries, reserve_try_now
 from sessiond.services.rocketchat.email_codes import EmailCodes, Mailer, Verdict, verified_addresses
-from sessiond.services.rocketchat.factor_tries import forget_tries, reserve_try_now
 from sessiond.services.sessions import Authenticated
 from sessiond.services.sign_in import SignInPipeline, SignInResult
 from sessiond.services.sign_in_steps import check_second_factor

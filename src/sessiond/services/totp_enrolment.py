@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sessiond.domain.errors import Conflict, SecondFactorFailed
 from sessiond.domain.two_factor import FactorTries
@@ -19,7 +19,7 @@ from sessiond.infra.totp import (
     totp_step,
 )
 from sessiond.services.context import Deps
-from sessiond.services.rocketchat.factor_tries import reserve_try
+from sessiond.services.factor_tries import reserve_try
 from sessiond.services.sign_in_steps import check_second_factor
 from sessiond.services.users import require_user
 from sessiond.store.uow import UnitOfWork
@@ -29,8 +29,8 @@ BACKUP_CODE_COUNT = 12
 
 @dataclass(frozen=True, slots=True)
 class PendingTotp:
-    secret: str
-    url: str
+    secret: str = field(repr=False)
+    url: str = field(repr=False)
 
 
 class TotpEnrolment:
@@ -46,8 +46,18 @@ class TotpEnrolment:
                 raise Conflict("two-factor authentication is already on", field="totp")
             await self._save(uow, user, Totp(secret=secret, enabled=False))
             await uow.commit()
-        account = user.username or user.primary_email or user.id.hex
-        return PendingTotp(secret, provisioning_uri(secret=secret, account=account, issuer=issuer))
+        return _pending(user, secret, issuer=issuer)
+
+    async def pending(
+        self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, issuer: str
+    ) -> PendingTotp | None:
+        """The set-up `begin` left waiting for its first code, if there is one."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            user = await require_user(uow, tenant_id, user_id)
+        totp = user.totp
+        if totp is None or totp.enabled:
+            return None
+        return _pending(user, totp.secret, issuer=issuer)
 
     async def confirm(self, tenant_id: uuid.UUID, user_id: uuid.UUID, code: str) -> list[str]:
         """Turns the pending secret on with a code from it; returns the new backup codes."""
@@ -111,6 +121,11 @@ class TotpEnrolment:
             lambda: [backup_code_digest(code, salt=user_id.bytes) for code in codes]
         )
         return codes, digests
+
+
+def _pending(user: User, secret: str, *, issuer: str) -> PendingTotp:
+    account = user.username or user.primary_email or user.id.hex
+    return PendingTotp(secret, provisioning_uri(secret=secret, account=account, issuer=issuer))
 
 
 def _wrong(tries: FactorTries) -> SecondFactorFailed:
