@@ -17,6 +17,7 @@ from sessiond.services.container import Services
 from sessiond.services.context import Client
 from sessiond.services.sign_in import PasswordSignIn, SignInResult
 from sessiond.services.users import NewUser
+from sessiond.store.repositories.device_profiles import DeviceProfileRepository
 
 PASSWORD = "correct horse battery"
 CHROME = (
@@ -97,3 +98,11 @@ def wrong_code(secret: str, clock: FrozenClock) -> str:
     while f"{candidate:06d}" in accepted:
         candidate = (candidate + 1) % 1_000_000
     return f"{candidate:06d}"
+
+
+async def met_device(services: Services, tenant: Tenant, client: Client = CLIENT) -> None:
+    """The tenant has met the client's kind of device before (its device profile exists), as
+    nearly every sign-in finds: on PostgreSQL such a sign-in is written in one statement."""
+    agent = await services.deps.parse_agent(client.user_agent)
+    async with services.deps.store.engine.begin() as conn:
+        await DeviceProfileRepository(conn).ids_for(tenant.id, [agent])

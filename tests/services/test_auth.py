@@ -18,14 +18,17 @@ from sessiond.domain.errors import (
     Conflict,
     SecondFactorFailed,
     SessionLimitReached,
+    StorageUnavailable,
     UserSuspended,
 )
 from sessiond.domain.session import AAL, EndReason, Session
 from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
+from sessiond.domain.tokens import IssuedToken, digest
 from sessiond.domain.user import Email, UserState
 from sessiond.infra.clock import FrozenClock
 from sessiond.infra.passwords import PasswordHasher
 from sessiond.infra.totp import generate_backup_codes
+from sessiond.services import issuing
 from sessiond.services.container import Services
 from sessiond.services.sign_in import SignInResult
 from sessiond.services.users import NewUser
@@ -94,6 +97,10 @@ async def test_sign_in_issues_a_session_its_device_and_a_complete_attempt(
 async def test_a_failure_while_issuing_leaves_nothing_behind(
     services: Services, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The unit of work of a sign-in that needs one (here: a session limit to check)."""
+    tenant = await services.tenants.change_settings(
+        tenant.id, lambda s: replace(s, max_live_sessions=10)
+    )
     await add_user(services, tenant)
     original = SessionRepository.add
 
@@ -109,6 +116,25 @@ async def test_a_failure_while_issuing_leaves_nothing_behind(
     assert await stored_sign_ins(services, tenant) == []
     assert await count_sessions(services, tenant) == 0
     assert await count_devices(services, tenant) == 0
+
+
+async def test_a_session_that_cannot_be_written_leaves_no_attempt_or_device(
+    services: Services, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The common sign-in, which PostgreSQL writes in one statement: its session's token collides
+    with another's, and the attempt and the device written beside it go too."""
+    await add_user(services, tenant)
+    first = await sign_in(services, tenant)
+    assert first.issued is not None
+    taken = IssuedToken(raw=first.issued.token, digest=digest(first.issued.token))
+    monkeypatch.setattr(issuing, "new_token", lambda **_: taken)
+    with pytest.raises(StorageUnavailable):
+        await sign_in(services, tenant)
+    monkeypatch.undo()
+
+    assert [a.id for a in await stored_sign_ins(services, tenant)] == [first.attempt.id]
+    assert await count_sessions(services, tenant) == 1
+    assert await count_devices(services, tenant) == 1
 
 
 async def test_a_wrong_password_fails_and_records_a_failed_attempt(

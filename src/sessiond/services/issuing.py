@@ -117,6 +117,15 @@ async def issue_session(
             reason=EndReason.EVICTED,
             by="session-limit",
         )
+    issued = new_session(tenant=tenant, user=user, grant=grant, issue=issue, now=now)
+    await uow.sessions.add(issued.record.session, issued.record.device, attempt=attempt)
+    return issued
+
+
+def new_session(
+    *, tenant: Tenant, user: User, grant: Grant, issue: Issue, now: datetime
+) -> IssuedSession:
+    """A new session on a new device, with its token: nothing written yet."""
     client = issue.client
     device = Device(
         id=new_id(), agent=issue.agent, ip=client.ip, location=client.location, created_at=now
@@ -124,7 +133,6 @@ async def issue_session(
     shape = issue.token_format
     token = new_token(prefix=shape.prefix, alphanumeric_length=shape.alphanumeric_length)
     session = _new_session(tenant, user, grant, token.digest, device.id, client.host, now)
-    await uow.sessions.add(session, device, attempt=attempt)
     return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
 
 

@@ -48,6 +48,7 @@ from sessiond.services.issuing import (
     issue_for,
     issue_session,
     lock_user,
+    new_session,
 )
 from sessiond.services.sign_in_steps import check_second_factor, checked_identifier
 from sessiond.services.tenants import known_tenant
@@ -59,6 +60,19 @@ PASSWORD_STRATEGIES = frozenset({Strategy.USERNAME_PASSWORD, Strategy.EMAIL_PASS
 # A door's own step, run in the unit of work that issues the session (Kratos consumes its login
 # flow there); raising rolls the whole sign-in back.
 DoorStep = Callable[[UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLoginFlow:
+    """The door step of a sign-in on a login flow (Kratos): the flow, still open, is taken by
+    the sign-in, which fails if another took it first."""
+
+    tenant_id: uuid.UUID
+    flow_id: uuid.UUID
+
+    async def __call__(self, uow: UnitOfWork) -> None:
+        if not await uow.sign_ins.delete_open(self.tenant_id, self.flow_id):
+            raise AttemptNotFound("no login flow with that id is open")
 
 
 class PasswordForm(Enum):
@@ -102,6 +116,7 @@ class PasswordCheck:
     user_id: uuid.UUID | None
     matched_hash: str | None
     new_hash: str | None = None
+    user: User | None = None  # as read before the hash was checked, when the password matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +198,7 @@ class SignInPipeline:
         new_hash = None
         if passwords.needs_rehash(user.password_hash):
             new_hash = await passwords.hash(password, prehashed=prehashed)
-        return PasswordCheck(user.id, user.password_hash, new_hash)
+        return PasswordCheck(user.id, user.password_hash, new_hash, user)
 
     async def complete(
         self,
@@ -197,6 +212,9 @@ class SignInPipeline:
     ) -> SignInResult:
         """Finishes a checked password in one unit of work: the session, the attempt waiting for
         a second factor, or the failure recorded and raised."""
+        straight = await self._straight(tenant, pending, check, issue, second_factor, door_step)
+        if straight is not None:
+            return straight
         async with self._deps.store.unit_of_work() as uow:
             try:
                 if check.user_id is None or check.matched_hash is None:
@@ -232,6 +250,52 @@ class SignInPipeline:
             result = await self._issue(uow, tenant, user, pending, grant, issue, evict)
             await uow.commit()
         return result
+
+    async def _straight(
+        self,
+        tenant: Tenant,
+        pending: Pending,
+        check: PasswordCheck,
+        issue: Issue,
+        second_factor: SecondFactorDue,
+        door_step: DoorStep | None,
+    ) -> SignInResult | None:
+        """The common sign-in as one statement on PostgreSQL, where each round trip costs about
+        as much as the rest of a sign-in's work but the hash: the user checked under lock as
+        `lock_user` does, the session, its device and the attempt written, the login flow taken.
+        None when the sign-in needs the unit of work of `complete`, which then also finds why
+        this one wrote nothing (a password changed meanwhile, a suspended user, a flow taken)."""
+        user = check.user
+        due_now = second_factor is SecondFactorDue.BEFORE_SESSION
+        if (
+            self._deps.store.backend != "postgresql"
+            or user is None
+            or check.matched_hash is None
+            or check.new_hash is not None
+            or pending.stored
+            or tenant.settings.max_live_sessions is not None
+            or (user.has_second_factor and due_now)
+            or not (door_step is None or isinstance(door_step, ClaimLoginFlow))
+        ):
+            return None
+        now = self._deps.clock.now()
+        complete = replace(pending.attempt, status=SignInStatus.COMPLETE, updated_at=now)
+        grant = Grant(
+            AAL.AAL1, (AuthMethod("password", AAL.AAL1, now),), sign_in_attempt_id=complete.id
+        )
+        issued = new_session(tenant=tenant, user=user, grant=grant, issue=issue, now=now)
+        assert issued.record.device is not None
+        async with self._deps.store.single_write() as uow:
+            written = await uow.sessions.add_checked(
+                issued.record.session,
+                issued.record.device,
+                attempt=complete,
+                password_hash=check.matched_hash,
+                without_second_factor=due_now,
+                claim_flow=None if door_step is None else door_step.flow_id,
+            )
+            await uow.commit()
+        return SignInResult(complete, issued) if written else None
 
     async def second_factor(
         self,

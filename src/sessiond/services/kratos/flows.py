@@ -42,6 +42,7 @@ from sessiond.services.issuing import IssuedSession, lock_user
 from sessiond.services.sessions import SessionService
 from sessiond.services.sign_in import (
     MAX_FACTOR_TRIES,
+    ClaimLoginFlow,
     DoorStep,
     PasswordSignIn,
     SecondFactorDue,
@@ -138,7 +139,7 @@ class FlowService:
                 strategy=strategy,
                 token_format=token_format,
                 second_factor=SecondFactorDue.AFTER_SESSION,
-                door_step=_claim_login(tenant_id, flow.id),
+                door_step=ClaimLoginFlow(tenant_id, flow.id),
             )
         )
         if result.issued is None:
@@ -243,14 +244,6 @@ class FlowService:
             requested_aal=aal,
             step_up_session_id=None if step_up is None else step_up.session.id,
         )
-
-
-def _claim_login(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> DoorStep:
-    async def claim(uow: UnitOfWork) -> None:
-        if not await uow.sign_ins.delete_open(tenant_id, flow_id):
-            raise AttemptNotFound("no login flow with that id is open")
-
-    return claim
 
 
 def _claim_registration(tenant_id: uuid.UUID, flow_id: uuid.UUID) -> DoorStep:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -8,9 +9,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     RowMapping,
+    Table,
     and_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     not_,
@@ -19,8 +22,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.selectable import FromClause
 
-from sessiond.domain.attempts import SignInAttempt
+from sessiond.domain.attempts import SignInAttempt, SignInStatus
 from sessiond.domain.device import Device, UserAgentInfo
 from sessiond.domain.invalidation import Scope
 from sessiond.domain.listing import SessionRecord, SessionState
@@ -39,7 +44,14 @@ from sessiond.store.repositories.device_profiles import (
 )
 from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.users import UserRepository
-from sessiond.store.tables import device_profiles, devices, sessions, tenants, users
+from sessiond.store.tables import (
+    device_profiles,
+    devices,
+    sessions,
+    sign_in_attempts,
+    tenants,
+    users,
+)
 
 _AGENT_FIELDS = tuple(f for f in UserAgentInfo.__dataclass_fields__ if f != "raw")
 _DEVICE_COLUMNS = [c.label(f"d__{c.name}") for c in devices.c]
@@ -166,6 +178,121 @@ _INSERT_SIGNED_IN = _INSERT_SESSION.add_cte(
     .cte("new_device"),
 )
 
+_SESSION_VALUES = (
+    "id",
+    "tenant_id",
+    "user_id",
+    "token_digest",
+    "device_id",
+    "created_at",
+    "authenticated_at",
+    "issued_at",
+    "expires_at",
+    "last_active_at",
+    "updated_at",
+    "aal",
+    "methods",
+    "host",
+    "sign_in_attempt_id",
+    "sign_up_attempt_id",
+)
+
+
+def _device_params(session: Session, device: Device, prefix: str = "") -> dict[str, Any]:
+    agent = device.agent
+    values = dict(
+        id=device.id,
+        tenant_id=session.tenant_id,
+        user_agent=agent.raw,
+        ip=device.ip,
+        location=device.location,
+        created_at=device.created_at,
+        **{f: getattr(agent, f) for f in _AGENT_FIELDS},
+    )
+    return {f"{prefix}{name}": value for name, value in values.items()}
+
+
+def _session_params(session: Session, device: Device | None, prefix: str = "") -> dict[str, Any]:
+    values = {
+        "id": session.id,
+        "tenant_id": session.tenant_id,
+        "user_id": session.user_id,
+        "token_digest": session.token_digest,
+        "device_id": None if device is None else device.id,
+        "created_at": session.created_at,
+        "authenticated_at": session.authenticated_at,
+        "issued_at": session.issued_at,
+        "expires_at": session.expires_at,
+        "last_active_at": session.last_active_at,
+        "updated_at": session.updated_at,
+        "aal": session.aal.value,
+        "methods": _methods_json(session.methods),
+        "host": session.host,
+        "sign_in_attempt_id": session.sign_in_attempt_id,
+        "sign_up_attempt_id": session.sign_up_attempt_id,
+    }
+    values = {f"{prefix}{name}": value for name, value in values.items()}
+    values["profile_tenant_id"] = session.tenant_id
+    values["profile_digest"] = (
+        None if device is None else profile_digest(profile_parts(device.agent))
+    )
+    return values
+
+
+def _insert_from(
+    table: Table, names: Sequence[str], prefix: str, source: FromClause, **columns: Any
+) -> Insert:
+    """INSERT ... SELECT of the parameters `prefix` + name (and `columns` as they are) from each
+    row of `source`: nothing when `source` is empty."""
+    values = [bindparam(f"{prefix}{n}", type_=table.c[n].type).label(n) for n in names]
+    values += [column.label(name) for name, column in columns.items()]
+    return insert(table).from_select([*names, *columns], select(*values).select_from(source))
+
+
+@functools.cache
+def _checked_sign_in(*, claim: bool, without_second_factor: bool) -> Insert:
+    """The statement of `SessionRepository.add_checked`, built once per shape."""
+    checks = [
+        users.c.tenant_id == bindparam("session__tenant_id"),
+        users.c.id == bindparam("session__user_id"),
+        users.c.password_hash == bindparam("checked__password_hash"),
+        users.c.state == UserState.ACTIVE.value,
+        _PROFILE_OF_DEVICE.is_not(None),
+    ]
+    if without_second_factor:
+        checks.append(users.c.totp_enabled.is_(False))
+    user = select(users.c.id).where(*checks).with_for_update(of=users).cte("checked_user")
+    source: FromClause = user
+    ctes = []
+    if claim:
+        flows = sign_in_attempts
+        claimed = (
+            delete(flows)
+            .where(
+                flows.c.tenant_id == bindparam("session__tenant_id"),
+                flows.c.id == bindparam("claim__id"),
+                flows.c.status == SignInStatus.NEEDS_IDENTIFIER.value,
+                exists(select(user.c.id)),
+            )
+            .returning(flows.c.id)
+            .cte("claimed_flow")
+        )
+        ctes.append(claimed)
+        source = user.join(claimed, true())
+    attempt_values = [
+        c.name for c in sign_in_attempts.c if c.name not in ("user_id", "factor_tries")
+    ]
+    ctes.append(
+        _insert_from(sign_in_attempts, attempt_values, "attempt__", source, user_id=user.c.id).cte(
+            "new_attempt"
+        )
+    )
+    ctes.append(_insert_from(devices, _DEVICE_VALUES, "device__", source).cte("new_device"))
+    main = _insert_from(
+        sessions, _SESSION_VALUES, "session__", source, device_profile_id=_PROFILE_OF_DEVICE
+    )
+    return main.add_cte(*ctes).returning(sessions.c.id)
+
 
 class SessionRepository:
     def __init__(
@@ -180,56 +307,47 @@ class SessionRepository:
     ) -> None:
         """Writes the session with its new device, and with `attempt`, the new sign-in attempt it
         completes, when there is one (all three in one statement on PostgreSQL)."""
-        together = (
-            attempt is not None and device is not None and self._conn.dialect.name == "postgresql"
-        )
-        if attempt is not None and not together:
-            await SignInAttemptRepository(self._conn).add(attempt)
         parts: dict[str, Any] = {}
-        if device is not None:
-            agent = device.agent
-            device_values = dict(
-                id=device.id,
-                tenant_id=session.tenant_id,
-                user_agent=agent.raw,
-                ip=device.ip,
-                location=device.location,
-                created_at=device.created_at,
-                **{f: getattr(agent, f) for f in _AGENT_FIELDS},
-            )
-            if together:
-                assert attempt is not None
-                parts = sign_in_attempt_params(attempt, prefix="attempt__")
-                parts.update({f"device__{name}": v for name, v in device_values.items()})
-            else:
-                await self._conn.execute(_INSERT_DEVICE, device_values)
-        digest = None if device is None else profile_digest(profile_parts(device.agent))
+        if attempt is not None and device is not None and self._conn.dialect.name == "postgresql":
+            parts = sign_in_attempt_params(attempt, prefix="attempt__")
+            parts.update(_device_params(session, device, prefix="device__"))
+        else:
+            if attempt is not None:
+                await SignInAttemptRepository(self._conn).add(attempt)
+            if device is not None:
+                await self._conn.execute(_INSERT_DEVICE, _device_params(session, device))
         inserted = await self._conn.execute(
-            _INSERT_SIGNED_IN if together else _INSERT_SESSION,
-            {
-                **parts,
-                "id": session.id,
-                "tenant_id": session.tenant_id,
-                "user_id": session.user_id,
-                "token_digest": session.token_digest,
-                "device_id": None if device is None else device.id,
-                "created_at": session.created_at,
-                "authenticated_at": session.authenticated_at,
-                "issued_at": session.issued_at,
-                "expires_at": session.expires_at,
-                "last_active_at": session.last_active_at,
-                "updated_at": session.updated_at,
-                "aal": session.aal.value,
-                "methods": _methods_json(session.methods),
-                "host": session.host,
-                "sign_in_attempt_id": session.sign_in_attempt_id,
-                "sign_up_attempt_id": session.sign_up_attempt_id,
-                "profile_tenant_id": session.tenant_id,
-                "profile_digest": digest,
-            },
+            _INSERT_SIGNED_IN if parts else _INSERT_SESSION,
+            {**parts, **_session_params(session, device)},
         )
         if device is not None and inserted.scalar_one() is None:
             await self._give_new_profile(session, device.agent)
+
+    async def add_checked(
+        self,
+        session: Session,
+        device: Device,
+        *,
+        attempt: SignInAttempt,
+        password_hash: str,
+        without_second_factor: bool,
+        claim_flow: uuid.UUID | None,
+    ) -> bool:
+        """PostgreSQL only: in one statement, locks the session's user and writes the session, its
+        device and `attempt` (new, the sign-in it completes) only if the user is still active with
+        `password_hash` (and, `without_second_factor`, no TOTP on), the tenant already has the
+        device's profile, and the open login flow `claim_flow`, when given, is taken by it. False
+        when it wrote nothing: the caller then goes the whole way, which finds out why."""
+        params = sign_in_attempt_params(attempt, prefix="attempt__")
+        params.update(_device_params(session, device, prefix="device__"))
+        params.update(_session_params(session, device, prefix="session__"))
+        params.update(checked__password_hash=password_hash)
+        if claim_flow is not None:
+            params.update(claim__id=claim_flow)
+        statement = _checked_sign_in(
+            claim=claim_flow is not None, without_second_factor=without_second_factor
+        )
+        return (await self._conn.execute(statement, params)).first() is not None
 
     async def _give_new_profile(self, session: Session, agent: UserAgentInfo) -> None:
         """The tenant's first session on this kind of device: its profile is made (or, if
