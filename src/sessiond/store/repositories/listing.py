@@ -11,13 +11,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, and_, func, or_, select, true, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from sessiond.domain.errors import InvalidPageToken
 from sessiond.domain.listing import (
     KeysetCursor,
     ListedPage,
@@ -30,7 +42,7 @@ from sessiond.infra.regex import compile_filter, for_database
 from sessiond.infra.regex_alphabet import HEX_DIGITS, can_match_within
 from sessiond.store.dialect import planned_for_each_run, sortable_text, uuid_hex
 from sessiond.store.errors import database_regex_errors
-from sessiond.store.repositories.device_profiles import PROFILE_FIELDS
+from sessiond.store.repositories.device_profiles import PROFILE_FIELDS, DeviceProfileRepository
 from sessiond.store.repositories.sessions import (
     SessionRepository,
     live_condition,
@@ -48,6 +60,9 @@ _SORT_COLUMNS: dict[SortField, Any] = {
     SortField.OS_VERSION: sortable_text(devices.c.os_version),
     SortField.USER_NAME: sortable_text(users.c.name),
     SortField.USERNAME: sortable_text(users.c.username),
+    SortField.IP: sortable_text(devices.c.ip),
+    SortField.LOCATION: sortable_text(devices.c.location),
+    SortField.ENDS_AT: func.coalesce(sessions.c.ended_at, sessions.c.expires_at),
 }
 
 
@@ -159,14 +174,48 @@ def _sum_of_counts(
     return functools.reduce(operator.add, counts)
 
 
-def _keyset_condition(cursor: KeysetCursor, *, descending: bool) -> ColumnElement[bool]:
+def _keyset_condition(
+    cursor: KeysetCursor, *, descending: bool, lead: Any | None
+) -> ColumnElement[bool]:
+    """Rows past the cursor: by `lead` (the first sort key, unless it is `created_at`), then
+    `created_at, id`."""
     toward_older = descending != cursor.backwards
     if cursor.id is None:
         column = sessions.c.created_at
         return column < cursor.created_at if toward_older else column > cursor.created_at
-    key = tuple_(sessions.c.created_at, sessions.c.id)
-    bound = tuple_(cursor.created_at, cursor.id)
+    columns: list[Any] = [sessions.c.created_at, sessions.c.id]
+    values: list[Any] = [cursor.created_at, cursor.id]
+    if lead is not None:
+        if cursor.lead is None:
+            raise InvalidPageToken()
+        columns.insert(0, lead)
+        values.insert(0, literal(cursor.lead, lead.type))
+    key, bound = tuple_(*columns), tuple_(*values)
     return key < bound if toward_older else key > bound
+
+
+def _device_scope(
+    query: SessionQuery, profile_ids: Sequence[uuid.UUID] | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on `sessions` alone for the query's device filter: the profiles it admits
+    (`ix_sessions_device_profile`), and the devices of that address or country (each found
+    among the tenant's devices, then their sessions through `ix_sessions_device`)."""
+    wanted = query.device
+    conditions: list[ColumnElement[bool]] = []
+    if profile_ids is not None:
+        conditions.append(sessions.c.device_profile_id.in_(profile_ids))
+    places = [devices.c.tenant_id == query.tenant_id]
+    if wanted.ip:
+        places.append(devices.c.ip == wanted.ip)
+    if wanted.country:
+        country = wanted.country
+        places.append(
+            or_(devices.c.location == country, devices.c.location.endswith(f", {country}"))
+        )
+    if len(places) > 1:
+        found = select(devices.c.id).where(*places).scalar_subquery()
+        conditions.append(member_of(sessions.c.device_id, found))
+    return conditions
 
 
 class SessionLister:
@@ -174,6 +223,7 @@ class SessionLister:
         self._conn = conn
         self._repo = SessionRepository(conn)
         self._dialect = conn.dialect.name
+        self._profile_ids: list[uuid.UUID] | None = None
 
     def _planned(self, query: SessionQuery) -> AbstractAsyncContextManager[None]:
         """A filtered read is planned for its own pattern and profiles: a generic plan, made
@@ -191,13 +241,28 @@ class SessionLister:
         return _text_filter(query, pattern, list(profiles.scalars()))
 
     def _scope(self, query: SessionQuery) -> list[ColumnElement[bool]]:
-        """Conditions on `sessions` alone: the tenant, the user, the session left out."""
+        """Conditions on `sessions` alone: the tenant, the user, the session left out, and the
+        device filter (its profiles read by `_read_profiles` first)."""
         conditions = [sessions.c.tenant_id == query.tenant_id]
         if query.user_id is not None:
             conditions.append(sessions.c.user_id == query.user_id)
         if query.exclude_session_id is not None:
             conditions.append(sessions.c.id != query.exclude_session_id)
-        return conditions
+        return conditions + _device_scope(query, self._profile_ids)
+
+    async def _read_profiles(self, query: SessionQuery) -> None:
+        """The tenant's device profiles the device filter admits: a few dozen rows, read whole."""
+        self._profile_ids = None
+        if not query.device.by_profile:
+            return
+        profiles = await DeviceProfileRepository(self._conn).of_tenant(query.tenant_id)
+        self._profile_ids = [
+            profile.id
+            for profile in profiles
+            if query.device.admits_profile(
+                browser=profile.browser, os=profile.os_name, kind=profile.kind
+            )
+        ]
 
     def _conditions(
         self,
@@ -288,6 +353,7 @@ class SessionLister:
         ]
         order += [sessions.c.created_at.desc(), sessions.c.id.desc()]
         async with database_regex_errors(), self._planned(query):
+            await self._read_profiles(query)
             text = await self._text_filter(query)
             total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
             conditions = await self._page_conditions(
@@ -307,17 +373,23 @@ class SessionLister:
         now: datetime,
         idle_cutoff: datetime | None,
     ) -> ListedPage:
-        """One page in `created_at, id` order; the query's first sort key gives the direction."""
-        descending = query.sort[0].descending
+        """One page in the order of the query's one sort key, then `created_at, id`, all in the
+        key's direction."""
+        first = query.sort[0]
+        lead = None if first.field is SortField.CREATED_AT else _SORT_COLUMNS[first.field]
         backwards = cursor is not None and cursor.backwards
-        scan_descending = descending != backwards
-        keyset = [] if cursor is None else [_keyset_condition(cursor, descending=descending)]
-        order: Sequence[Any] = (
-            [sessions.c.created_at.desc(), sessions.c.id.desc()]
-            if scan_descending
-            else [sessions.c.created_at.asc(), sessions.c.id.asc()]
+        scan_descending = first.descending != backwards
+        keyset = (
+            []
+            if cursor is None
+            else [_keyset_condition(cursor, descending=first.descending, lead=lead)]
         )
+        columns = [sessions.c.created_at, sessions.c.id]
+        if lead is not None:
+            columns.insert(0, lead)
+        order = [c.desc() if scan_descending else c.asc() for c in columns]
         async with database_regex_errors(), self._planned(query):
+            await self._read_profiles(query)
             text = await self._text_filter(query)
             total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
             conditions = await self._page_conditions(
