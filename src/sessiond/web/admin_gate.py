@@ -145,7 +145,7 @@ def _gate(
     error: str | None,
     status: int = 200,
 ) -> Response:
-    others = [m for m in (*challenge.available, Method.PASSWORD) if m is not challenge.method]
+    others = [m for m in challenge.available if m is not challenge.method]
     return page(
         request,
         "admin_gate.html",
@@ -155,7 +155,7 @@ def _gate(
         method=challenge.method.value,
         ask=ASKS[challenge.method],
         password=challenge.method is Method.PASSWORD,
-        switch=[(m.value, SWITCH[m]) for m in dict.fromkeys(others)],
+        switch=[(m.value, SWITCH[m]) for m in others],
         back=back,
         error=error,
     )

@@ -174,12 +174,14 @@ async def _query(request: Request, admin: Admin, wanted: ListFilter) -> SessionQ
 
 
 async def _page(
-    request: Request, admin: Admin, wanted: ListFilter, *, token: str | None, size: int = PAGE_SIZE
+    request: Request, admin: Admin, wanted: ListFilter, *, token: str | None, size: int = 0
 ) -> SessionPage:
     query = await _query(request, admin, wanted)
     if query is None:
         return SessionPage((), 0)
-    return await services_of(request).sessions.list_keyset(query, size=size, token=token or None)
+    return await services_of(request).sessions.list_keyset(
+        query, size=size or PAGE_SIZE, token=token or None
+    )
 
 
 def page_rows(request: Request, admin: Admin, listed: SessionPage) -> list[Row]:
