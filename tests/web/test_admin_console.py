@@ -30,18 +30,9 @@ from sessiond.web import admin_sessions
 from tests.helpers.asgi import app_client
 from tests.helpers.tenants import unique_slug
 from tests.helpers.users import enable_totp
-from tests.helpers.web import Pages, csrf_of
+from tests.helpers.web import CHROME_WINDOWS, FIREFOX_LINUX, SAFARI_IPHONE, Pages, csrf_of
 
 PASSWORD = "correct horse battery staple"
-FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-SAFARI_IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-)
-CHROME_WINDOWS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0.0.0 Safari/537.36"
-)
 ROW = re.compile(r'<tr data-session="([0-9a-f]{32})"')
 NEXT = re.compile(r'rel="next" href="([^"]+)"')
 

@@ -130,10 +130,13 @@ class SessionRecord:
 
 @dataclass(frozen=True, slots=True)
 class SessionPage:
+    """`total` is 0 and `counted` False when the caller did not ask for the count."""
+
     items: tuple[SessionRecord, ...]
     total: int
     next_token: str | None = None
     prev_token: str | None = None
+    counted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,7 @@ class ListedPage:
     records: list[SessionRecord]
     total: int
     has_more: bool
+    counted: bool = True
 
 
 def sort_value(record: SessionRecord, field: SortField) -> str | datetime:

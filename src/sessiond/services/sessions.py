@@ -300,10 +300,12 @@ class SessionService:
         size: int,
         token: str | None = None,
         start_after: datetime | None = None,
+        count: bool = True,
     ) -> SessionPage:
         """One page in the order of the query's one sort key, then creation order. `token` is one
         this method handed out; `start_after` is a bare instant (pxyz's documented cursor): the
-        page starts strictly past it, in creation order only."""
+        page starts strictly past it, in creation order only. Without `count` the total may be
+        left uncounted (`SessionPage.counted`): across a large tenant it costs more than a page."""
         request = PageRequest(size, token, start_after)
         field = query.sort[0].field
         if field not in KEYSET_FIELDS or len(query.sort) != 1:
@@ -316,7 +318,7 @@ class SessionService:
         async with self._deps.store.unit_of_work(write=False) as uow:
             cutoff = await _idle_cutoff(uow, query.tenant_id, now)
             listed = await uow.listing.keyset_page(
-                query, size=size, cursor=cursor, now=now, idle_cutoff=cutoff
+                query, size=size, cursor=cursor, now=now, idle_cutoff=cutoff, count=count
             )
         page = tokens.page(
             listed.records,
@@ -326,7 +328,9 @@ class SessionService:
             lambda r: (r.session.created_at, r.session.id),
             None if field is SortField.CREATED_AT else lambda r: sort_value(r, field),
         )
-        return SessionPage(page.items, page.total, page.next_token, page.prev_token)
+        return SessionPage(
+            page.items, page.total, page.next_token, page.prev_token, counted=listed.counted
+        )
 
     async def purge(self, *, progress: Callable[[int], object] | None = None) -> int:
         """Deletes sessions ended or expired longer ago than each tenant's retention (and the

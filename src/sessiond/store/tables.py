@@ -218,8 +218,9 @@ devices = Table(
     Column("ip", String(64), nullable=True),
     Column("location", String(256), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    # revision 0011: the console's filter by address
+    # revision 0011: the console's filters by address and by country (its places, then devices)
     Index("ix_devices_tenant_ip", "tenant_id", "ip"),
+    Index("ix_devices_tenant_location", "tenant_id", "location", "id"),
 )
 
 sessions = Table(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter
@@ -21,7 +22,7 @@ from sessiond.domain.tenant import Tenant
 from sessiond.domain.two_factor import Challenge, Method, Refusal, SecondFactorRefused
 from sessiond.domain.user import User
 from sessiond.services.rocketchat.two_factor import TwoFactorService
-from sessiond.web.pages import admin_path, form_of, page, see_other, sign_in_path
+from sessiond.web.pages import MAX_FIELDS, admin_path, form_pairs, page, see_other, sign_in_path
 from sessiond.web.signing import forbidden
 from sessiond.web.visitor import Visitor, tenant_of, visitor_of
 
@@ -59,6 +60,52 @@ class Admin:
     @property
     def by(self) -> str:
         return self.user.id.hex
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A console form an admin posted from one of its pages."""
+
+    admin: Admin
+    pairs: list[tuple[str, str]]
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The first of a repeated field wins."""
+        return dict(reversed(self.pairs))
+
+    def every(self, name: str) -> list[str]:
+        return [value for field, value in self.pairs if field == name]
+
+
+async def posted(
+    request: Request, slug: str, *, most: int = MAX_FIELDS, gated: bool = True
+) -> Posted | Response:
+    """The admin posting a console form and its fields, or the answer to give instead (as
+    `admin_of` does, and a 403 page for a form without its CSRF token). `gated`: whether the
+    second factor must be fresh (the gate's own form is posted to prove it)."""
+    found = await (admin_of(request, slug) if gated else _signed_in_admin(request, slug))
+    if isinstance(found, Response):
+        return found
+    pairs = await form_pairs(request, most=most)
+    form = Posted(found, pairs)
+    if not found.visitor.posted_by_page(request, form.fields):
+        return forbidden(request, found.tenant)
+    return form
+
+
+def console_page(
+    request: Request, admin: Admin, template: str, *, status: int = 200, **context: Any
+) -> Response:
+    return page(
+        request,
+        template,
+        status=status,
+        tenant=admin.tenant,
+        admin=admin.user,
+        csrf=admin.visitor.csrf,
+        **context,
+    )
 
 
 async def admin_of(request: Request, slug: str) -> Admin | Response:
@@ -100,12 +147,10 @@ async def verify_page(request: Request, slug: str) -> Response:
 
 @router.post("/verify")
 async def verify(request: Request, slug: str) -> Response:
-    found = await _signed_in_admin(request, slug)
-    if isinstance(found, Response):
-        return found
-    form = await form_of(request)
-    if not found.visitor.posted_by_page(request, form):
-        return forbidden(request, found.tenant)
+    sent = await posted(request, slug, gated=False)
+    if isinstance(sent, Response):
+        return sent
+    found, form = sent.admin, sent.fields
     back = _back(form.get("next"), slug)
     method = form.get("method")
     code = form.get("code", "").strip()
@@ -146,12 +191,11 @@ def _gate(
     status: int = 200,
 ) -> Response:
     others = [m for m in challenge.available if m is not challenge.method]
-    return page(
+    return console_page(
         request,
+        admin,
         "admin_gate.html",
         status=status,
-        tenant=admin.tenant,
-        csrf=admin.visitor.csrf,
         method=challenge.method.value,
         ask=ASKS[challenge.method],
         password=challenge.method is Method.PASSWORD,

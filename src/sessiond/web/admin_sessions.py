@@ -19,10 +19,9 @@ from sessiond.domain.listing import SessionPage, SessionQuery, SessionRecord, Se
 from sessiond.domain.session import EndReason
 from sessiond.domain.user import User
 from sessiond.web.admin_filters import COLUMNS, STATES, ListFilter
-from sessiond.web.admin_gate import Admin, admin_of
+from sessiond.web.admin_gate import Admin, admin_of, console_page, posted
 from sessiond.web.devices import KIND_LABELS, SessionView, session_view
-from sessiond.web.pages import admin_path, form_of, form_pairs, page, see_other
-from sessiond.web.signing import forbidden
+from sessiond.web.pages import admin_path, page, see_other
 
 router = APIRouter(prefix="/t/{slug}/admin")
 PAGE_SIZE = 50
@@ -52,12 +51,10 @@ async def sessions_table(request: Request, slug: str) -> Response:
     except InvalidInput as exc:
         listed, error = None, exc.message
     profiles = await services_of(request).sessions.device_profiles(admin.tenant.id)
-    return page(
+    return console_page(
         request,
+        admin,
         "admin_sessions.html",
-        tenant=admin.tenant,
-        admin=admin.user,
-        csrf=admin.visitor.csrf,
         filter=wanted,
         columns=COLUMNS,
         states=STATES,
@@ -73,12 +70,10 @@ async def sessions_table(request: Request, slug: str) -> Response:
 
 @router.post("/sessions/{session_id}/end")
 async def end_one(request: Request, slug: str, session_id: str) -> Response:
-    admin = await admin_of(request, slug)
-    if isinstance(admin, Response):
-        return admin
-    form = await form_of(request, most=MOST_FIELDS)
-    if not admin.visitor.posted_by_page(request, form):
-        return forbidden(request, admin.tenant)
+    sent = await posted(request, slug, most=MOST_FIELDS)
+    if isinstance(sent, Response):
+        return sent
+    admin = sent.admin
     try:
         ended = await services_of(request).sessions.end(
             admin.tenant.id,
@@ -88,31 +83,26 @@ async def end_one(request: Request, slug: str, session_id: str) -> Response:
         )
     except (InvalidId, SessionNotFound):
         ended = False
-    return _back_to(form, slug, ended=int(ended))
+    return _back_to(sent.fields, slug, ended=int(ended))
 
 
 @router.post("/sessions/end-selected")
 async def end_selected(request: Request, slug: str) -> Response:
-    admin = await admin_of(request, slug)
-    if isinstance(admin, Response):
-        return admin
-    pairs = await form_pairs(request, most=MOST_FIELDS)
-    form = dict(reversed(pairs))
-    if not admin.visitor.posted_by_page(request, form):
-        return forbidden(request, admin.tenant)
+    sent = await posted(request, slug, most=MOST_FIELDS)
+    if isinstance(sent, Response):
+        return sent
     picked: list[uuid.UUID] = []
-    for name, value in pairs:
+    for value in sent.every("session"):
         try:
-            if name == "session":
-                picked.append(parse_id(value, what="session"))
+            picked.append(parse_id(value, what="session"))
         except InvalidId:
             continue
     ended = 0
     if picked:
         ended = await services_of(request).sessions.end_each(
-            admin.tenant.id, picked, reason=EndReason.ADMIN_REVOKED, by=admin.by
+            sent.admin.tenant.id, picked, reason=EndReason.ADMIN_REVOKED, by=sent.admin.by
         )
-    return _back_to(form, slug, ended=ended)
+    return _back_to(sent.fields, slug, ended=ended)
 
 
 @router.get("/sessions/end-matching")
@@ -123,7 +113,7 @@ async def confirm_end_matching(request: Request, slug: str) -> Response:
     wanted = ListFilter.read(request.query_params)
     live = replace(wanted, state=SessionState.LIVE.value)
     try:
-        count = (await _page(request, admin, live, token=None, size=1)).total
+        count = (await _page(request, admin, live, token=None, size=1, count=True)).total
     except InvalidInput as exc:
         return page(
             request,
@@ -146,12 +136,10 @@ async def confirm_end_matching(request: Request, slug: str) -> Response:
 
 @router.post("/sessions/end-matching")
 async def end_matching(request: Request, slug: str) -> Response:
-    admin = await admin_of(request, slug)
-    if isinstance(admin, Response):
-        return admin
-    form = await form_of(request)
-    if not admin.visitor.posted_by_page(request, form):
-        return forbidden(request, admin.tenant)
+    sent = await posted(request, slug)
+    if isinstance(sent, Response):
+        return sent
+    form, admin = sent.fields, sent.admin
     wanted = ListFilter.read(form)
     ended = 0
     query = await _query(request, admin, wanted)
@@ -174,13 +162,21 @@ async def _query(request: Request, admin: Admin, wanted: ListFilter) -> SessionQ
 
 
 async def _page(
-    request: Request, admin: Admin, wanted: ListFilter, *, token: str | None, size: int = 0
+    request: Request,
+    admin: Admin,
+    wanted: ListFilter,
+    *,
+    token: str | None,
+    size: int = 0,
+    count: bool = False,
 ) -> SessionPage:
     query = await _query(request, admin, wanted)
     if query is None:
         return SessionPage((), 0)
+    # Counting every live session of a large tenant costs more than its page: the whole list's
+    # total is left to the confirmation of ending them all, a filtered list's is shown.
     return await services_of(request).sessions.list_keyset(
-        query, size=size or PAGE_SIZE, token=token or None
+        query, size=size or PAGE_SIZE, token=token or None, count=count or wanted.filtered
     )
 
 

@@ -16,10 +16,9 @@ from sessiond.domain.errors import InvalidId, UserNotFound
 from sessiond.domain.ids import parse_id, render_hex
 from sessiond.domain.listing import SessionQuery, SessionState
 from sessiond.domain.user import UserState
-from sessiond.web.admin_gate import Admin, admin_of
+from sessiond.web.admin_gate import admin_of, console_page, posted
 from sessiond.web.admin_sessions import PAGE_SIZE, page_rows, user_label
-from sessiond.web.pages import admin_path, form_of, page, see_other
-from sessiond.web.signing import forbidden
+from sessiond.web.pages import admin_path, see_other
 
 router = APIRouter(prefix="/t/{slug}/admin/users/{user_id}")
 ATTEMPTS_SHOWN = 50
@@ -55,16 +54,15 @@ async def user_page(request: Request, slug: str, user_id: str) -> Response:
         query, size=PAGE_SIZE, token=request.query_params.get("page") or None
     )
     attempts = await services.attempts.sign_ins_of(admin.tenant.id, user.id, limit=ATTEMPTS_SHOWN)
-    return page(
+    return console_page(
         request,
+        admin,
         "admin_user.html",
-        tenant=admin.tenant,
-        admin=admin.user,
-        csrf=admin.visitor.csrf,
         user=user,
         user_id=render_hex(user.id),
         label=user_label(user),
         suspended=user.state is UserState.SUSPENDED,
+        is_self=user.id == admin.user.id,
         rows=page_rows(request, admin, listed),
         listed=listed,
         attempts=[_attempt_view(a) for a in attempts],
@@ -85,32 +83,23 @@ async def unsuspend(request: Request, slug: str, user_id: str) -> Response:
 
 @router.post("/reset-second-factor")
 async def reset_second_factor(request: Request, slug: str, user_id: str) -> Response:
-    admin = await _posted_by_admin(request, slug)
-    if isinstance(admin, Response):
-        return admin
+    sent = await posted(request, slug)
+    if isinstance(sent, Response):
+        return sent
     wanted = _user_id(user_id)
-    await services_of(request).users.reset_second_factors(admin.tenant.id, wanted)
+    await services_of(request).users.reset_second_factors(sent.admin.tenant.id, wanted)
     return _done(slug, wanted, "reset")
 
 
 async def _set_state(request: Request, slug: str, user_id: str, state: UserState) -> Response:
-    admin = await _posted_by_admin(request, slug)
-    if isinstance(admin, Response):
-        return admin
-    wanted = _user_id(user_id)
+    sent = await posted(request, slug)
+    if isinstance(sent, Response):
+        return sent
+    admin, wanted = sent.admin, _user_id(user_id)
     if wanted == admin.user.id:
         return _done(slug, wanted, "self")
     await services_of(request).users.set_state(admin.tenant.id, wanted, state, by=admin.by)
     return _done(slug, wanted, "suspended" if state is UserState.SUSPENDED else "unsuspended")
-
-
-async def _posted_by_admin(request: Request, slug: str) -> Admin | Response:
-    admin = await admin_of(request, slug)
-    if isinstance(admin, Response):
-        return admin
-    if not admin.visitor.posted_by_page(request, await form_of(request)):
-        return forbidden(request, admin.tenant)
-    return admin
 
 
 def _user_id(text: str) -> uuid.UUID:
