@@ -28,6 +28,7 @@ from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from sessiond.web import admin_sessions
 from tests.helpers.asgi import app_client
+from tests.helpers.mail import Inbox
 from tests.helpers.tenants import unique_slug
 from tests.helpers.users import enable_totp
 from tests.helpers.web import CHROME_WINDOWS, FIREFOX_LINUX, SAFARI_IPHONE, Pages, csrf_of
@@ -92,6 +93,12 @@ async def _session(
     )
     assert result.issued is not None
     return result.issued.token
+
+
+@pytest.fixture
+def settings(settings: Settings, inbox: Inbox) -> Settings:
+    """Mail goes to a real SMTP server on loopback, for the console's mailed codes."""
+    return replace(settings, smtp_url=inbox.url)
 
 
 @pytest.fixture
@@ -202,6 +209,16 @@ async def test_an_admin_without_a_second_factor_proves_the_password(console: Con
     )
     assert wrong.status_code == 401
     await console.verify(PASSWORD, method="password")
+    assert (await console.get()).status_code == 200
+
+
+async def test_an_admin_with_mailed_codes_proves_one(console: Console, inbox: Inbox) -> None:
+    await console.services.users.reset_second_factors(console.tenant.id, console.admin.id)
+    await console.services.two_factor.set_email(console.tenant.id, console.admin.id, enabled=True)
+    await Pages(console.http, console.tenant.slug).sign_in("root", PASSWORD)
+    gate = await console.get("/verify")
+    assert "Enter the code we mailed you." in gate.text
+    await console.verify(inbox.last_code("root@example.com"), method="email")
     assert (await console.get()).status_code == 200
 
 

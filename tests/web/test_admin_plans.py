@@ -23,6 +23,7 @@ PAGED_BY = {
     "first page": "ix_sessions_tenant_created",
     "by browser": "ix_sessions_tenant_created",
     "by address": "ix_devices_tenant_ip",
+    "by country": "ix_devices_tenant_location",
     "by last activity": "ix_sessions_tenant_last_active",
 }
 
@@ -37,6 +38,7 @@ def console_lists(services: Services, tenant_id: Any, ip: str) -> list[Case]:
         ("first page", lambda: walk(ListFilter())),
         ("by browser", lambda: walk(ListFilter(browser="Firefox"))),
         ("by address", lambda: walk(ListFilter(ip=ip))),
+        ("by country", lambda: walk(ListFilter(country="DE"))),
         ("by last activity", lambda: walk(ListFilter(sort="last_active"))),
     ]
 
