@@ -1,6 +1,7 @@
-"""Server time of the administrators' console's sessions table on a seeded database: its first
-page, filtered pages, a page sorted by last activity, the oldest page and a page reached by
-walking many pages, each through the real ASGI app in this process (no network), in ms.
+"""Server time of the administrators' console on a seeded database: the sessions table's first
+page, filtered pages, sorted pages, the oldest page and a page reached by walking many pages, and
+the charts, each through the real ASGI app in this process (no network), in ms ("-": the list
+is not counted).
 
     sessiond seed --tenant big --users 10000 --sessions 1000000 --password "$PW"
     python bench/admin_pages.py --database-url postgresql://... --tenant big
@@ -72,8 +73,11 @@ async def _measure(http: httpx.AsyncClient, base: str, options: argparse.Namespa
         "filtered: country DE": f"{console}?country=DE",
         "filtered: text 'nakamura'": f"{console}?q=nakamura",
         "sorted by last active": f"{console}?sort=last_active",
+        "sorted by browser (no index)": f"{console}?sort=browser",
+        "sorted by user (no index)": f"{console}?sort=user",
         "oldest first": f"{console}?dir=asc",
         f"deep: page {options.deep + 1} by next links": deep,
+        "charts": f"{console}/charts",
     }
     print(f"{'page':<40} {'rows matching':>13} {'median ms':>10} {'max ms':>8}")
     for name, url in cases.items():
@@ -84,7 +88,7 @@ async def _measure(http: httpx.AsyncClient, base: str, options: argparse.Namespa
             times.append((time.perf_counter() - started) * 1000)
             assert answer.status_code == 200, (name, answer.status_code)
             found = TOTAL.search(answer.text)
-            total = found[1] if found else "?"
+            total = found[1] if found else "-"
         print(f"{name:<40} {total:>13} {statistics.median(times):>10.1f} {max(times):>8.1f}")
 
 
