@@ -247,7 +247,7 @@ class SessionService:
                     reason=reason,
                     by=by,
                 )
-                target = f"{len(ended)} matching {query.text_filter!r}"[:128]
+                target = f"{len(ended)} matching {_described(query)}"[:128]
                 await audit.record(
                     uow,
                     self._deps,
@@ -364,6 +364,19 @@ def _not_live(found: Authenticated, now: datetime) -> NotLiveReason | None:
     return record.session.not_live_reason(
         now=now, settings=found.tenant.settings, user_active=record.user.is_active
     )
+
+
+def _described(query: SessionQuery) -> str:
+    """What a bulk end matched, for the audit log: the text filter, and the user and device parts
+    when the query names them."""
+    parts = [repr(query.text_filter)]
+    if query.user_id is not None:
+        parts.append(f"user={query.user_id.hex}")
+    device = query.device
+    named = {"browser": device.browser, "os": device.os, "kind": device.kind}
+    named |= {"country": device.country, "ip": device.ip}
+    parts += [f"{name}={value!r}" for name, value in named.items() if value]
+    return " ".join(parts)
 
 
 def _fingerprint(query: SessionQuery) -> str:
