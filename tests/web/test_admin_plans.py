@@ -18,13 +18,14 @@ from sessiond.web.admin_filters import ListFilter
 from tests.helpers.plans import Case, index_names, recorded_queries, seq_scans_on_sessions
 from tests.helpers.tenants import unique_slug
 
-# The index each case's page is read through.
+# The indexes that may serve each case's page (the planner picks by the data: a filter by
+# browser walks creation order, or reads the matching profiles' sessions and sorts them).
 PAGED_BY = {
-    "first page": "ix_sessions_tenant_created",
-    "by browser": "ix_sessions_tenant_created",
-    "by address": "ix_devices_tenant_ip",
-    "by country": "ix_devices_tenant_location",
-    "by last activity": "ix_sessions_tenant_last_active",
+    "first page": {"ix_sessions_tenant_created"},
+    "by browser": {"ix_sessions_tenant_created", "ix_sessions_device_profile"},
+    "by address": {"ix_devices_tenant_ip"},
+    "by country": {"ix_devices_tenant_location"},
+    "by last activity": {"ix_sessions_tenant_last_active"},
 }
 
 
@@ -72,10 +73,10 @@ async def test_the_console_table_is_served_by_indexes(postgres_url: str) -> None
     finally:
         await conn.close()
     assert [(name, s) for name, s, plan in plans if seq_scans_on_sessions(plan)] == []
-    for name, index in PAGED_BY.items():
+    for name, indexes in PAGED_BY.items():
         pages = [plan for case, s, plan in plans if case == name and "LIMIT" in s]
         assert len(pages) == 2, name
-        assert all(index in index_names(plan) for plan in pages), (
+        assert all(indexes & index_names(plan) for plan in pages), (
             name,
             [index_names(plan) for plan in pages],
         )
