@@ -52,7 +52,7 @@ fuzz: $(STAMP)
 # Refreshes docs/screenshots/ from the browser test (needs Debian's chromium).
 screenshots: $(STAMP)
 	SESSIOND_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:cacheprovider \
-		tests/web/test_browser.py -k "sqlite and signs_in"
+		tests/web/test_browser.py -k "sqlite and (signs_in or ends_all_matching)"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

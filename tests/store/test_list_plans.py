@@ -37,9 +37,14 @@ from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
 from sessiond.settings import Settings
 from sessiond.store.repositories import listing
+from tests.helpers.plans import (
+    Case,
+    index_names,
+    recorded_queries,
+    scans_of_sessions,
+    seq_scans_on_sessions,
+)
 from tests.helpers.tenants import unique_slug
-
-Case = tuple[str, Callable[[], Awaitable[Any]]]
 
 
 def door_lists(services: Services, tenant: uuid.UUID, user: uuid.UUID) -> list[Case]:
@@ -92,39 +97,6 @@ def door_lists(services: Services, tenant: uuid.UUID, user: uuid.UUID) -> list[C
     return cases
 
 
-def seq_scans_on_sessions(plan: Any) -> bool:
-    if isinstance(plan, list):
-        return any(seq_scans_on_sessions(item) for item in plan)
-    if not isinstance(plan, dict):
-        return False
-    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == "sessions":
-        return True
-    return any(seq_scans_on_sessions(value) for value in plan.values())
-
-
-def index_names(plan: Any) -> set[str]:
-    if isinstance(plan, list):
-        return set().union(*(index_names(item) for item in plan))
-    if not isinstance(plan, dict):
-        return set()
-    own = {plan["Index Name"]} if "Index Name" in plan else set()
-    return own.union(*(index_names(value) for value in plan.values()))
-
-
-def scans_of_sessions(plan: Any) -> set[tuple[str, str | None]]:
-    """(node type, index) of every node that reads `sessions`, its heap or one of its indexes."""
-    if isinstance(plan, list):
-        return set().union(*(scans_of_sessions(item) for item in plan))
-    if not isinstance(plan, dict):
-        return set()
-    own = set()
-    if plan.get("Relation Name") == "sessions" or plan.get("Index Name", "").startswith(
-        "ix_sessions_"
-    ):
-        own.add((plan["Node Type"], plan.get("Index Name")))
-    return own.union(*(scans_of_sessions(value) for value in plan.values()))
-
-
 # The counts that used to read every session of a tenant, and the indexes that now serve them.
 COUNTED_BY = {
     "pxyz tenant sessions": {"ix_sessions_tenant_live"},
@@ -138,25 +110,6 @@ INDEX_SCANS = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 # Filters that match many sessions through their devices: those are counted from
 # `ix_sessions_device_profile` alone, never from the table (docs/architecture.md).
 BROAD_FILTERS = ("firefox", "iPhone|Android", "^Chrome$")
-
-
-async def recorded_queries(services: Services, cases: list[Case]) -> list[tuple[str, str, Any]]:
-    recorded: list[tuple[str, str, Any]] = []
-    current = [""]
-
-    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "sessions" in statement:
-            recorded.append((current[0], statement, params))
-
-    engine = services.deps.store.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        for name, run in cases:
-            current[0] = name
-            await run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return recorded
 
 
 @pytest.mark.parametrize("sparse_matches", [listing.SPARSE_MATCHES, 10])

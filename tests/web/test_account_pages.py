@@ -23,6 +23,7 @@ from tests.helpers.web import (
     EMAIL,
     FIREFOX_LINUX,
     PASSWORD,
+    SAFARI_IPHONE,
     Site,
     csrf_of,
     kratos_token,
@@ -30,10 +31,6 @@ from tests.helpers.web import (
     whoami,
 )
 
-SAFARI_IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-)
 CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 

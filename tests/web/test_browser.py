@@ -22,6 +22,7 @@ from sessiond.domain.user import Totp
 from sessiond.infra.totp import new_totp_secret
 from sessiond.settings import Settings
 from tests.helpers.live import LiveServer, live_server
+from tests.helpers.web import FIREFOX_LINUX, SAFARI_IPHONE
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,11 +30,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 # test run never rewrites files the repository keeps.
 SCREENSHOTS_ENV = "SESSIOND_SCREENSHOTS"
 PASSWORD = "correct horse battery staple"
-FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-SAFARI_IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-)
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -115,6 +111,13 @@ def _rocketchat_login(account: Account) -> None:
 def _whoami(account: Account, token: str) -> int:
     answer = httpx.get(f"{account.live.url}/sessions/whoami", headers={"X-Session-Token": token})
     return answer.status_code
+
+
+def _sign_in(page: Page, identifier: str) -> None:
+    """Fills and posts the sign-in form the page shows."""
+    page.get_by_label("Username or email").fill(identifier)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def _shoot(page: Page, name: str, folder: Path) -> None:
@@ -236,3 +239,88 @@ def test_a_form_posted_without_its_csrf_token_is_refused_in_the_browser(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Refused")).to_be_visible()
+
+
+@pytest.fixture
+def console(account: Account) -> str:
+    """An admin (no second factor of their own: the console asks for the password) and 130
+    seeded sessions of six users, signed in over the last day; the console's address."""
+    account.live.cli_json(
+        "users", "create", "--tenant", "default", "--username", "root",
+        "--email", "root@example.com", "--password", PASSWORD, "--role", "admin",
+    )  # fmt: skip
+    account.live.cli_json(
+        "seed", "--tenant", "default", "--users", "6", "--sessions", "130",
+        "--days", "1", "--ended-fraction", "0", "--password", PASSWORD,
+    )  # fmt: skip
+    return f"{account.live.url}/t/default/admin"
+
+
+def test_an_admin_proves_a_factor_filters_sorts_pages_and_ends_all_matching(
+    browser: Browser, account: Account, console: str, fresh_database: str, tmp_path: Path
+) -> None:
+    shoot = fresh_database.startswith("sqlite")
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
+    page = browser.new_page(viewport=WIDTHS["desktop"])
+    page.goto(console)
+    _sign_in(page, "root")
+    page.goto(console)
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    if shoot:
+        _shoot(page, "admin-gate", folder)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Sessions")).to_be_visible()
+    rows = page.locator("table.sessions-table tbody tr[data-session]")
+    expect(rows).to_have_count(50)
+    if shoot:
+        _shoot(page, "admin-sessions", folder)
+    first_ids = rows.evaluate_all("rows => rows.map(row => row.dataset.session)")
+    page.get_by_role("link", name="Next page").click()
+    expect(rows).to_have_count(50)
+    second_ids = rows.evaluate_all("rows => rows.map(row => row.dataset.session)")
+    assert not set(first_ids) & set(second_ids)
+    page.get_by_role("link", name="Previous page").click()
+    expect(rows).to_have_count(50)
+    assert rows.evaluate_all("rows => rows.map(row => row.dataset.session)") == first_ids
+
+    page.get_by_role("link", name="Last active").click()
+    expect(page.locator('th[aria-sort="descending"]')).to_have_text("Last active ↓")
+    page.get_by_label("Browser").select_option("Chrome")
+    page.get_by_role("button", name="Filter").click()
+    total = int(page.locator("[data-total]").inner_text())
+    assert 0 < total < 131
+    expect(rows.filter(has_not_text="Chrome")).to_have_count(0)
+
+    page.get_by_role("link", name="End all matching…").click()
+    expect(page.get_by_role("heading", name="End matching sessions")).to_be_visible()
+    expect(page.locator("[data-count]")).to_have_text(f"{total} live sessions")
+    if shoot:
+        _shoot(page, "admin-confirm", folder)
+    page.get_by_role("button", name=f"End {total} sessions").click()
+    expect(page.get_by_role("status").first).to_have_text(f"{total} sessions ended.")
+    expect(page.locator("[data-total]")).to_have_text("0")
+
+    page.get_by_role("link", name="Clear").click()
+    rows.locator("td:nth-child(2) a").filter(has_not_text="root").first.click()
+    expect(page.get_by_role("heading", name="Sign-in attempts")).to_be_visible()
+    if shoot:
+        _shoot(page, "admin-user", folder)
+    page.get_by_role("link", name="Charts").click()
+    expect(page.get_by_role("heading", name="Charts")).to_be_visible()
+    expect(page.locator("figure.chart")).to_have_count(5)
+    if shoot:
+        _shoot(page, "admin-charts", folder)
+
+
+def test_a_user_who_is_no_admin_gets_no_console_in_the_browser(
+    browser: Browser, account: Account
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{account.pages}/sign-in")
+    _sign_in(page, "ada")
+    expect(page.get_by_role("heading", name="Where you're signed in")).to_be_visible()
+    page.goto(f"{account.live.url}/t/default/admin")
+    expect(page.get_by_role("heading", name="Refused")).to_be_visible()
+    expect(page.get_by_role("table")).to_have_count(0)

@@ -32,6 +32,16 @@ _UAPARSER_JS_OSES = {
 # UAParser.js's device types; "bot" is ours and does not change Rocket.Chat's `type`.
 _ROCKETCHAT_DEVICE_TYPES = frozenset({"mobile", "tablet", "smarttv", "wearable", "console"})
 _ROCKETCHAT_VERSION = re.compile(r"(?:\d+\.){0,2}\d+")
+# The kind of device a person recognises, from the app kind or else the device type.
+_KINDS = {
+    "mobile": "phone",
+    "wearable": "phone",
+    "tablet": "tablet",
+    "bot": "bot",
+    "mobile-app": "app",
+    "desktop-app": "app",
+}
+DEVICE_KINDS = ("desktop", "phone", "tablet", "app", "bot")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +61,37 @@ class UserAgentInfo:
     app_name: str | None = None
     app_version: str | None = None
     app_build: str | None = None
+
+
+def kind_of(*, app_kind: str | None, device_type: str | None) -> str:
+    """desktop, phone, tablet, app or bot."""
+    return _KINDS.get(app_kind or "") or _KINDS.get(device_type or "", "desktop")
+
+
+def country_of(location: str) -> str:
+    """The last part of "City, Country" (what `infra.client_ip` records), or "" when unknown."""
+    return location.rpartition(",")[2].strip()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceProfile:
+    """One kind of device a tenant has seen: the parts lists filter and count sessions by."""
+
+    id: uuid.UUID
+    browser_name: str | None
+    app_name: str | None
+    device_type: str | None
+    app_kind: str | None
+    os_name: str | None
+
+    @property
+    def browser(self) -> str | None:
+        """The app's name for an app, else the browser's."""
+        return self.app_name if self.app_name is not None else self.browser_name
+
+    @property
+    def kind(self) -> str:
+        return kind_of(app_kind=self.app_kind, device_type=self.device_type)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,14 @@ class AttemptService:
             related = await _related(uow, tenant_id, sign_ins=items)
         return tokens.page(items, total, more, cursor, _key), related
 
+    async def sign_ins_of(
+        self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, limit: int
+    ) -> list[SignInAttempt]:
+        """A user's latest sign-in attempts, newest first."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
+            return await uow.sign_ins.newest_of_user(tenant_id, user_id, limit=limit)
+
     async def list_sign_ups(
         self, tenant_id: uuid.UUID, request: PageRequest
     ) -> tuple[Page[SignUpAttempt], Related]:

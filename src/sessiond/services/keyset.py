@@ -1,6 +1,7 @@
 """Page tokens for lists walked newest first by `created_at, id` (attempts, users).
 
-A token carries the boundary row and the direction, and is bound to one list (its kind and
+A token carries the boundary row (and, for a list sorted by another key first, that key's value
+there) and the direction, and is bound to one list (its kind and
 scope: a tenant, or for sessions a fingerprint of the whole query) so it cannot page another.
 """
 
@@ -64,21 +65,33 @@ class KeysetTokens:
         has_more: bool,
         cursor: KeysetCursor | None,
         key: Callable[[T], tuple[datetime, uuid.UUID]],
+        lead: Callable[[T], str | datetime] | None = None,
     ) -> Page[T]:
+        """`lead`: an item's value for the list's first sort key, when that is not `created_at`."""
         backwards = cursor is not None and cursor.backwards
+
+        def token(item: T, backwards: bool) -> str:
+            return self._encode(*key(item), backwards, None if lead is None else lead(item))
+
         has_next = has_more if not backwards else True
         has_prev = has_more if backwards else cursor is not None
-        next_token = self._encode(*key(items[-1]), False) if items and has_next else None
-        prev_token = self._encode(*key(items[0]), True) if items and has_prev else None
+        next_token = token(items[-1], False) if items and has_next else None
+        prev_token = token(items[0], True) if items and has_prev else None
         return Page(tuple(items), total, next_token, prev_token)
 
-    def _encode(self, created_at: datetime, row_id: uuid.UUID, backwards: bool) -> str:
+    def _encode(
+        self, created_at: datetime, row_id: uuid.UUID, backwards: bool, lead: str | datetime | None
+    ) -> str:
         payload: dict[str, PageTokenValue] = {
-            "t": (created_at - _EPOCH) // timedelta(microseconds=1),
+            "t": _micros(created_at),
             "i": row_id.hex,
             "b": 1 if backwards else 0,
             "q": self._list,
         }
+        if isinstance(lead, datetime):
+            payload["w"] = _micros(lead)
+        elif lead is not None:
+            payload["v"] = lead
         return self._codec.encode(payload)
 
     def _decode(self, token: str) -> KeysetCursor:
@@ -95,4 +108,20 @@ class KeysetTokens:
             created_at=_EPOCH + timedelta(microseconds=stamp),
             id=parse_id(ident),
             backwards=back == 1,
+            lead=_lead(payload),
         )
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _lead(payload: dict[str, PageTokenValue]) -> str | datetime | None:
+    text, stamp = payload.get("v"), payload.get("w")
+    if isinstance(text, str):
+        return text
+    if isinstance(stamp, int):
+        return _EPOCH + timedelta(microseconds=stamp)
+    if text is not None or stamp is not None:
+        raise InvalidPageToken()
+    return None

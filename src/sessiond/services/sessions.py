@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sessiond.domain.device import DeviceProfile
 from sessiond.domain.errors import (
     InvalidSort,
     NotLiveReason,
@@ -22,6 +23,8 @@ from sessiond.domain.listing import (
     SessionQuery,
     SessionRecord,
     SessionState,
+    SortField,
+    sort_value,
 )
 from sessiond.domain.session import EndReason, live_idle_cutoff, touch_interval
 from sessiond.domain.tenant import Tenant
@@ -170,6 +173,29 @@ class SessionService:
             await uow.commit()
         return bool(ended)
 
+    async def end_each(
+        self, tenant_id: uuid.UUID, session_ids: list[uuid.UUID], *, reason: EndReason, by: str
+    ) -> int:
+        """Ends the tenant's sessions among `session_ids` that are still going, together; how
+        many that was."""
+        async with self._deps.store.unit_of_work() as uow:
+            await require_tenant(uow, tenant_id)
+            ended = await uow.sessions.end(
+                tenant_id, session_ids=session_ids, at=self._deps.clock.now(), reason=reason, by=by
+            )
+            for session_id in ended:
+                await audit.record(
+                    uow, self._deps, "sessions.revoke", tenant_id=tenant_id, target=session_id
+                )
+            await uow.commit()
+        return len(ended)
+
+    async def device_profiles(self, tenant_id: uuid.UUID) -> list[DeviceProfile]:
+        """The kinds of device the tenant's sessions were made on: what lists filter by."""
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            await require_tenant(uow, tenant_id)
+            return await uow.device_profiles.of_tenant(tenant_id)
+
     async def end_for_user(
         self,
         tenant_id: uuid.UUID,
@@ -221,7 +247,7 @@ class SessionService:
                     reason=reason,
                     by=by,
                 )
-                target = f"{len(ended)} matching {query.text_filter!r}"[:128]
+                target = f"{len(ended)} matching {_described(query)}"[:128]
                 await audit.record(
                     uow,
                     self._deps,
@@ -279,19 +305,25 @@ class SessionService:
         size: int,
         token: str | None = None,
         start_after: datetime | None = None,
+        count: bool = True,
     ) -> SessionPage:
-        """One page in creation order. `token` is one this method handed out; `start_after` is a
-        bare instant (pxyz's documented cursor): the page starts strictly past it."""
+        """One page in the order of the query's one sort key, then creation order. `token` is one
+        this method handed out; `start_after` is a bare instant (pxyz's documented cursor): the
+        page starts strictly past it, in creation order only. Without `count` the total may be
+        left uncounted (`SessionPage.counted`): across a large tenant it costs more than a page."""
         request = PageRequest(size, token, start_after)
-        if query.sort[0].field not in KEYSET_FIELDS or len(query.sort) != 1:
-            raise InvalidSort("page tokens only walk sessions in creation order")
+        field = query.sort[0].field
+        if field not in KEYSET_FIELDS or len(query.sort) != 1:
+            raise InvalidSort("page tokens walk sessions by one sort key")
+        if start_after is not None and field is not SortField.CREATED_AT:
+            raise InvalidSort("a bare cursor only walks sessions in creation order")
         tokens = KeysetTokens(self._deps.page_tokens, kind="sessions", scope=_fingerprint(query))
         cursor = tokens.cursor(request)
         now = self._deps.clock.now()
         cutoff = await self._idle_cutoff(query.tenant_id, now)
         async with self._deps.store.unit_of_work(write=False) as uow:
             listed = await uow.listing.keyset_page(
-                query, size=size, cursor=cursor, now=now, idle_cutoff=cutoff
+                query, size=size, cursor=cursor, now=now, idle_cutoff=cutoff, count=count
             )
         page = tokens.page(
             listed.records,
@@ -299,8 +331,11 @@ class SessionService:
             listed.has_more,
             cursor,
             lambda r: (r.session.created_at, r.session.id),
+            None if field is SortField.CREATED_AT else lambda r: sort_value(r, field),
         )
-        return SessionPage(page.items, page.total, page.next_token, page.prev_token)
+        return SessionPage(
+            page.items, page.total, page.next_token, page.prev_token, counted=listed.counted
+        )
 
     async def purge(self, *, progress: Callable[[int], object] | None = None) -> int:
         """Deletes sessions ended or expired longer ago than each tenant's retention (and the
@@ -336,6 +371,19 @@ def _not_live(found: Authenticated, now: datetime) -> NotLiveReason | None:
     )
 
 
+def _described(query: SessionQuery) -> str:
+    """What a bulk end matched, for the audit log: the text filter, and the user and device parts
+    when the query names them."""
+    parts = [repr(query.text_filter)]
+    if query.user_id is not None:
+        parts.append(f"user={query.user_id.hex}")
+    device = query.device
+    named = {"browser": device.browser, "os": device.os, "kind": device.kind}
+    named |= {"country": device.country, "ip": device.ip}
+    parts += [f"{name}={value!r}" for name, value in named.items() if value]
+    return " ".join(parts)
+
+
 def _fingerprint(query: SessionQuery) -> str:
     """Binds a page token to the list it came from, so it cannot page another tenant or filter."""
     shape = repr(
@@ -347,6 +395,7 @@ def _fingerprint(query: SessionQuery) -> str:
             query.filter_user_fields,
             tuple((k.field.value, k.descending) for k in query.sort),
             query.exclude_session_id,
+            query.device,
         )
     )
     return hashlib.sha256(shape.encode()).hexdigest()[:16]

@@ -177,6 +177,8 @@ sign_in_attempts = Table(
     Column("requested_aal", String(8), nullable=True),
     Column("step_up_session_id", Uuid(), nullable=True),
     Index("ix_sign_in_attempts_tenant_created", "tenant_id", "created_at", "id"),
+    # revision 0011: a user's attempts, for the administrators' console
+    Index("ix_sign_in_attempts_user_created", "user_id", "created_at", "id"),
 )
 
 sign_up_attempts = Table(
@@ -216,6 +218,9 @@ devices = Table(
     Column("ip", String(64), nullable=True),
     Column("location", String(256), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # revision 0011: the console's filters by address and by country (its places, then devices)
+    Index("ix_devices_tenant_ip", "tenant_id", "ip"),
+    Index("ix_devices_tenant_location", "tenant_id", "location", "id"),
 )
 
 sessions = Table(
@@ -259,6 +264,8 @@ sessions = Table(
     Index("ix_sessions_tenant_expires", "tenant_id", "expires_at"),
     # revision 0007: the filter finds sessions by their device, and deleting a device checks it
     Index("ix_sessions_device", "device_id"),
+    # revision 0011: the console's sort by last activity, a keyset walk like creation order's
+    Index("ix_sessions_tenant_last_active", "tenant_id", "last_active_at", "created_at", "id"),
 )
 
 # Revision 0007: indexes for lists at scale (docs/architecture.md, "Listing and pagination").

@@ -16,6 +16,7 @@ from sessiond.store.errors import Failed, storage_errors, storage_failure
 from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.audit import AuditRepository
+from sessiond.store.repositories.device_profiles import DeviceProfileRepository
 from sessiond.store.repositories.guesses import GuessHitRepository
 from sessiond.store.repositories.invalidations import InvalidationLog
 from sessiond.store.repositories.keys import ApiKeyRepository
@@ -23,6 +24,7 @@ from sessiond.store.repositories.listing import SessionLister
 from sessiond.store.repositories.owners import OwnerRepository
 from sessiond.store.repositories.providers import OAuthProviderRepository
 from sessiond.store.repositories.secrets import ServerSecretRepository
+from sessiond.store.repositories.session_counts import SessionCounts
 from sessiond.store.repositories.sessions import SessionRepository
 from sessiond.store.repositories.tenants import TenantRepository
 from sessiond.store.repositories.two_factor import TwoFactorRepository
@@ -38,6 +40,8 @@ class UnitOfWork:
     users: UserRepository
     sessions: SessionRepository
     listing: SessionLister
+    session_counts: SessionCounts
+    device_profiles: DeviceProfileRepository
     sign_ins: SignInAttemptRepository
     sign_ups: SignUpAttemptRepository
     providers: OAuthProviderRepository
@@ -84,6 +88,8 @@ class UnitOfWork:
         self.users = UserRepository(conn, log=self.invalidations)
         self.sessions = SessionRepository(conn, log=self.invalidations)
         self.listing = SessionLister(conn)
+        self.session_counts = SessionCounts(conn)
+        self.device_profiles = DeviceProfileRepository(conn)
         self.sign_ins = SignInAttemptRepository(conn)
         self.sign_ups = SignUpAttemptRepository(conn)
         self.providers = OAuthProviderRepository(conn)

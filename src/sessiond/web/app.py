@@ -11,9 +11,17 @@ from starlette.responses import HTMLResponse, Response
 
 from sessiond.api.doors import BodyTooLarge, Door
 from sessiond.api.kit import DoorConfig, door_app
-from sessiond.domain.errors import StorageUnavailable, TenantNotFound
+from sessiond.domain.errors import NotFound, StorageUnavailable
 from sessiond.settings import Settings
-from sessiond.web import account, security, signing
+from sessiond.web import (
+    account,
+    admin_charts,
+    admin_gate,
+    admin_sessions,
+    admin_users,
+    security,
+    signing,
+)
 from sessiond.web.pages import SECURITY_HEADERS, STATIC_PATH, SecurityHeaders, page, templates
 from sessiond.web.visitor import NotFromThisSite, SignInFirst, not_from_this_site, sign_in_first
 
@@ -42,9 +50,13 @@ def create_app(config: DoorConfig) -> FastAPI:
     app.include_router(signing.router)
     app.include_router(account.router)
     app.include_router(security.router)
+    app.include_router(admin_gate.router)
+    app.include_router(admin_sessions.router)
+    app.include_router(admin_users.router)
+    app.include_router(admin_charts.router)
     app.add_exception_handler(SignInFirst, sign_in_first)
     app.add_exception_handler(NotFromThisSite, not_from_this_site)
-    app.add_exception_handler(TenantNotFound, _not_found)
+    app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(BodyTooLarge, _http_error)
     app.add_exception_handler(StorageUnavailable, _unavailable)

@@ -5,19 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sessiond.domain.device import Device
+from sessiond.domain.device import Device, kind_of
 from sessiond.domain.ids import render_hex
 from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import EndReason
 
-_KINDS = {
-    "mobile": "phone",
-    "wearable": "phone",
-    "tablet": "tablet",
-    "bot": "bot",
-    "mobile-app": "app",
-    "desktop-app": "app",
-}
 KIND_LABELS = {
     "desktop": "Computer",
     "phone": "Phone",
@@ -88,8 +80,7 @@ def device_kind(device: Device | None) -> str:
     """desktop, phone, tablet, app or bot."""
     if device is None:
         return "desktop"
-    agent = device.agent
-    return _KINDS.get(agent.app_kind or "") or _KINDS.get(agent.device_type or "", "desktop")
+    return kind_of(app_kind=device.agent.app_kind, device_type=device.agent.device_type)
 
 
 def ago(moment: datetime, *, now: datetime) -> str:

@@ -52,6 +52,10 @@ def account_path(slug: str) -> str:
     return f"/t/{slug}/account"
 
 
+def admin_path(slug: str) -> str:
+    return f"/t/{slug}/admin"
+
+
 def sign_in_path(slug: str) -> str:
     return f"/t/{slug}/account/sign-in"
 
@@ -61,17 +65,21 @@ def see_other(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=303)
 
 
-async def form_of(request: Request) -> dict[str, str]:
+async def form_of(request: Request, *, most: int = MAX_FIELDS) -> dict[str, str]:
     """A URL-encoded form; the first of a repeated field wins."""
     fields: dict[str, str] = {}
-    text = (await request.body()).decode("utf-8", "replace")
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except ValueError:  # too many fields: no form of these pages, so no CSRF token either
-        return fields
-    for name, value in pairs:
+    for name, value in await form_pairs(request, most=most):
         fields.setdefault(name, value)
     return fields
+
+
+async def form_pairs(request: Request, *, most: int = MAX_FIELDS) -> list[tuple[str, str]]:
+    """Every field of a URL-encoded form, repeated ones included; none past `most` fields."""
+    text = (await request.body()).decode("utf-8", "replace")
+    try:
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=most)
+    except ValueError:  # too many fields: no form of these pages, so no CSRF token either
+        return []
 
 
 class SecurityHeaders:

@@ -280,6 +280,19 @@ class SignInAttemptRepository(_TenantRows):
         rows, total, more = await self._keyset(tenant_id, size=size, cursor=cursor)
         return [_sign_in(row) for row in rows], total, more
 
+    async def newest_of_user(
+        self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, limit: int
+    ) -> list[SignInAttempt]:
+        """A user's latest attempts, from `ix_sign_in_attempts_user_created`."""
+        t = sign_in_attempts
+        query = (
+            select(t)
+            .where(t.c.user_id == user_id, t.c.tenant_id == tenant_id)
+            .order_by(t.c.created_at.desc(), t.c.id.desc())
+            .limit(limit)
+        )
+        return [_sign_in(row) for row in (await self._conn.execute(query)).mappings()]
+
 
 class SignUpAttemptRepository(_TenantRows):
     def __init__(self, conn: AsyncConnection) -> None:

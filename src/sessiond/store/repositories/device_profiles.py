@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sessiond.domain.device import UserAgentInfo
+from sessiond.domain.device import DeviceProfile, UserAgentInfo
 from sessiond.domain.ids import new_id
 from sessiond.store.dialect import insert_skipping_duplicates
 from sessiond.store.tables import device_profiles
@@ -61,6 +61,11 @@ class DeviceProfileRepository:
             await self._conn.execute(insert, rows)
             found.update(await self._find(tenant_id, missing))
         return {wanted[digest]: found[digest] for digest in wanted}
+
+    async def of_tenant(self, tenant_id: uuid.UUID) -> list[DeviceProfile]:
+        query = select(device_profiles.c.id, *[device_profiles.c[f] for f in PROFILE_FIELDS])
+        rows = await self._conn.execute(query.where(device_profiles.c.tenant_id == tenant_id))
+        return [DeviceProfile(*row) for row in rows]
 
     async def _find(self, tenant_id: uuid.UUID, digests: Iterable[str]) -> dict[str, uuid.UUID]:
         query = select(device_profiles.c.digest, device_profiles.c.id).where(

@@ -11,13 +11,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, and_, func, or_, select, true, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from sessiond.domain.device import country_of
+from sessiond.domain.errors import InvalidPageToken
 from sessiond.domain.listing import (
     KeysetCursor,
     ListedPage,
@@ -30,7 +43,7 @@ from sessiond.infra.regex import compile_filter, for_database
 from sessiond.infra.regex_alphabet import HEX_DIGITS, can_match_within
 from sessiond.store.dialect import planned_for_each_run, sortable_text, uuid_hex
 from sessiond.store.errors import database_regex_errors
-from sessiond.store.repositories.device_profiles import PROFILE_FIELDS
+from sessiond.store.repositories.device_profiles import PROFILE_FIELDS, DeviceProfileRepository
 from sessiond.store.repositories.sessions import (
     SessionRepository,
     live_condition,
@@ -48,6 +61,9 @@ _SORT_COLUMNS: dict[SortField, Any] = {
     SortField.OS_VERSION: sortable_text(devices.c.os_version),
     SortField.USER_NAME: sortable_text(users.c.name),
     SortField.USERNAME: sortable_text(users.c.username),
+    SortField.IP: sortable_text(devices.c.ip),
+    SortField.LOCATION: sortable_text(devices.c.location),
+    SortField.ENDS_AT: func.coalesce(sessions.c.ended_at, sessions.c.expires_at),
 }
 
 
@@ -159,14 +175,70 @@ def _sum_of_counts(
     return functools.reduce(operator.add, counts)
 
 
-def _keyset_condition(cursor: KeysetCursor, *, descending: bool) -> ColumnElement[bool]:
+def _keyset_condition(
+    cursor: KeysetCursor, *, descending: bool, lead: Any | None
+) -> ColumnElement[bool]:
+    """Rows past the cursor: by `lead` (the first sort key, unless it is `created_at`), then
+    `created_at, id`."""
     toward_older = descending != cursor.backwards
     if cursor.id is None:
         column = sessions.c.created_at
         return column < cursor.created_at if toward_older else column > cursor.created_at
-    key = tuple_(sessions.c.created_at, sessions.c.id)
-    bound = tuple_(cursor.created_at, cursor.id)
+    columns: list[Any] = [sessions.c.created_at, sessions.c.id]
+    values: list[Any] = [cursor.created_at, cursor.id]
+    if lead is not None:
+        if cursor.lead is None:
+            raise InvalidPageToken()
+        columns.insert(0, lead)
+        values.insert(0, literal(cursor.lead, lead.type))
+    key, bound = tuple_(*columns), tuple_(*values)
     return key < bound if toward_older else key > bound
+
+
+@dataclass(frozen=True, slots=True)
+class _DeviceMatch:
+    """A device filter's profiles and places, read from the tenant's few of each (None: any)."""
+
+    profile_ids: list[uuid.UUID] | None = None
+    locations: list[str] | None = None
+
+
+def _device_scope(
+    query: SessionQuery, match: _DeviceMatch, *, counting: bool
+) -> list[ColumnElement[bool]]:
+    """Conditions on `sessions` alone for the query's device filter: the profiles it admits
+    (`ix_sessions_device_profile`), and the devices of that address or country (found through
+    `ix_devices_tenant_ip` or `ix_devices_tenant_location`, then their sessions through
+    `ix_sessions_device`). A country's devices are many: a page walked in order meets them
+    through a semi-join hashed once, a count looks each one's sessions up."""
+    conditions: list[ColumnElement[bool]] = []
+    if match.profile_ids is not None:
+        conditions.append(sessions.c.device_profile_id.in_(match.profile_ids))
+    tenant = devices.c.tenant_id == query.tenant_id
+    if query.device.ip:
+        found = select(devices.c.id).where(tenant, devices.c.ip == query.device.ip)
+        conditions.append(member_of(sessions.c.device_id, found.scalar_subquery()))
+    if match.locations is not None:
+        found = select(devices.c.id).where(tenant, devices.c.location.in_(match.locations))
+        looked_up = member_of(sessions.c.device_id, found.scalar_subquery())
+        conditions.append(looked_up if counting else sessions.c.device_id.in_(found))
+    return conditions
+
+
+async def _distinct_locations(conn: AsyncConnection, tenant_id: uuid.UUID) -> list[str]:
+    """The tenant's recorded locations, a few dozen among millions of devices: one probe of
+    `ix_devices_tenant_location` per location (a loose index scan, which neither backend makes
+    of a plain DISTINCT)."""
+    first = select(func.min(devices.c.location)).where(devices.c.tenant_id == tenant_id)
+    places = first.cte("places", recursive=True)
+    after = (
+        select(func.min(devices.c.location))
+        .where(devices.c.tenant_id == tenant_id, devices.c.location > places.c[0])
+        .scalar_subquery()
+    )
+    places = places.union_all(select(after).where(places.c[0].is_not(None)))
+    query = select(places.c[0]).where(places.c[0].is_not(None))
+    return list((await conn.execute(query)).scalars())
 
 
 class SessionLister:
@@ -174,6 +246,7 @@ class SessionLister:
         self._conn = conn
         self._repo = SessionRepository(conn)
         self._dialect = conn.dialect.name
+        self._device = _DeviceMatch()
 
     def _planned(self, query: SessionQuery) -> AbstractAsyncContextManager[None]:
         """A filtered read is planned for its own pattern and profiles: a generic plan, made
@@ -190,14 +263,33 @@ class SessionLister:
         profiles = await self._conn.execute(_matching_profiles(query, pattern))
         return _text_filter(query, pattern, list(profiles.scalars()))
 
-    def _scope(self, query: SessionQuery) -> list[ColumnElement[bool]]:
-        """Conditions on `sessions` alone: the tenant, the user, the session left out."""
+    def _scope(self, query: SessionQuery, *, counting: bool = False) -> list[ColumnElement[bool]]:
+        """Conditions on `sessions` alone: the tenant, the user, the session left out, and the
+        device filter (its profiles and places read by `_read_device_match` first)."""
         conditions = [sessions.c.tenant_id == query.tenant_id]
         if query.user_id is not None:
             conditions.append(sessions.c.user_id == query.user_id)
         if query.exclude_session_id is not None:
             conditions.append(sessions.c.id != query.exclude_session_id)
-        return conditions
+        return conditions + _device_scope(query, self._device, counting=counting)
+
+    async def _read_device_match(self, query: SessionQuery) -> None:
+        """The tenant's device profiles and places the device filter admits."""
+        wanted = query.device
+        profile_ids = locations = None
+        if wanted.by_profile:
+            profiles = await DeviceProfileRepository(self._conn).of_tenant(query.tenant_id)
+            profile_ids = [
+                profile.id
+                for profile in profiles
+                if wanted.admits_profile(
+                    browser=profile.browser, os=profile.os_name, kind=profile.kind
+                )
+            ]
+        if wanted.country:
+            places = await _distinct_locations(self._conn, query.tenant_id)
+            locations = [place for place in places if country_of(place) == wanted.country]
+        self._device = _DeviceMatch(profile_ids, locations)
 
     def _conditions(
         self,
@@ -265,7 +357,7 @@ class SessionLister:
             return await self._repo.count(
                 *self._conditions(query, text, now=now, idle_cutoff=idle_cutoff)
             )
-        scope = self._scope(query)
+        scope = self._scope(query, counting=True)
         parts: Sequence[ColumnElement[bool]] = [true()] if text is None else text.parts
         live = live_condition(now=now, idle_cutoff=idle_cutoff)
         with_users = sessions.join(users, users.c.id == sessions.c.user_id)
@@ -288,6 +380,7 @@ class SessionLister:
         ]
         order += [sessions.c.created_at.desc(), sessions.c.id.desc()]
         async with database_regex_errors(), self._planned(query):
+            await self._read_device_match(query)
             text = await self._text_filter(query)
             total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
             conditions = await self._page_conditions(
@@ -306,20 +399,31 @@ class SessionLister:
         cursor: KeysetCursor | None,
         now: datetime,
         idle_cutoff: datetime | None,
+        count: bool = True,
     ) -> ListedPage:
-        """One page in `created_at, id` order; the query's first sort key gives the direction."""
-        descending = query.sort[0].descending
+        """One page in the order of the query's one sort key, then `created_at, id`, all in the
+        key's direction; without `count`, the total is counted only when a text filter needs it."""
+        first = query.sort[0]
+        lead = None if first.field is SortField.CREATED_AT else _SORT_COLUMNS[first.field]
         backwards = cursor is not None and cursor.backwards
-        scan_descending = descending != backwards
-        keyset = [] if cursor is None else [_keyset_condition(cursor, descending=descending)]
-        order: Sequence[Any] = (
-            [sessions.c.created_at.desc(), sessions.c.id.desc()]
-            if scan_descending
-            else [sessions.c.created_at.asc(), sessions.c.id.asc()]
+        scan_descending = first.descending != backwards
+        keyset = (
+            []
+            if cursor is None
+            else [_keyset_condition(cursor, descending=first.descending, lead=lead)]
         )
+        columns = [sessions.c.created_at, sessions.c.id]
+        if lead is not None:
+            columns.insert(0, lead)
+        order = [c.desc() if scan_descending else c.asc() for c in columns]
         async with database_regex_errors(), self._planned(query):
+            await self._read_device_match(query)
             text = await self._text_filter(query)
-            total = await self._count(query, text, now=now, idle_cutoff=idle_cutoff)
+            # A text filter's count decides how its page is read (`_page_conditions`).
+            counted = count or text is not None
+            total = (
+                await self._count(query, text, now=now, idle_cutoff=idle_cutoff) if counted else 0
+            )
             conditions = await self._page_conditions(
                 query, text, total=total, now=now, idle_cutoff=idle_cutoff
             )
@@ -330,4 +434,4 @@ class SessionLister:
         records = records[:size]
         if backwards:
             records.reverse()
-        return ListedPage(records, total, has_more)
+        return ListedPage(records, total, has_more, counted)
