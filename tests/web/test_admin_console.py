@@ -318,7 +318,7 @@ async def test_ending_all_matching_counts_then_confirms_then_ends_them_and_audit
     assert matching
     assert all(e.actor.id == console.admin.id.hex for e in matching)
     ada = await console.services.users.find(console.tenant.id, "ada")
-    assert matching[0].target == f"8 matching None user={ada.id.hex}"
+    assert matching[0].target == f"8 matching user={ada.id.hex}"
 
 
 async def test_a_post_without_its_csrf_token_is_refused(console: Console) -> None:

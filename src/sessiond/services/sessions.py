@@ -18,6 +18,7 @@ from sessiond.domain.errors import (
 )
 from sessiond.domain.listing import (
     KEYSET_FIELDS,
+    NEWEST_FIRST,
     OffsetPage,
     SessionPage,
     SessionQuery,
@@ -231,12 +232,19 @@ class SessionService:
         progress: Callable[[int], object] | None = None,
     ) -> int:
         """Ends every live session the query lists, a batch per transaction (each batch is ended
-        whole or not at all); `progress` hears how many each batch ended."""
-        live = replace(query, state=SessionState.LIVE)
+        whole or not at all); `progress` hears how many each batch ended. Each batch is the first
+        page of what still matches, in creation order and not counted (at a million sessions a
+        count costs more than the batch)."""
+        live = replace(query, state=SessionState.LIVE, sort=NEWEST_FIRST)
         total = 0
         while True:
-            page = await self.list_offset(live, OffsetPage(offset=0, limit=PURGE_BATCH))
-            ids = [record.session.id for record in page.items]
+            now = self._deps.clock.now()
+            cutoff = await self._idle_cutoff(query.tenant_id, now)
+            async with self._deps.store.unit_of_work(write=False) as uow:
+                listed = await uow.listing.keyset_page(
+                    live, size=PURGE_BATCH, cursor=None, now=now, idle_cutoff=cutoff, count=False
+                )
+            ids = [record.session.id for record in listed.records]
             if not ids:
                 return total
             async with self._deps.store.unit_of_work() as uow:
@@ -374,14 +382,14 @@ def _not_live(found: Authenticated, now: datetime) -> NotLiveReason | None:
 def _described(query: SessionQuery) -> str:
     """What a bulk end matched, for the audit log: the text filter, and the user and device parts
     when the query names them."""
-    parts = [repr(query.text_filter)]
+    parts = [] if query.text_filter is None else [repr(query.text_filter)]
     if query.user_id is not None:
         parts.append(f"user={query.user_id.hex}")
     device = query.device
     named = {"browser": device.browser, "os": device.os, "kind": device.kind}
     named |= {"country": device.country, "ip": device.ip}
     parts += [f"{name}={value!r}" for name, value in named.items() if value]
-    return " ".join(parts)
+    return " ".join(parts) or "every session"
 
 
 def _fingerprint(query: SessionQuery) -> str:
