@@ -13,6 +13,7 @@ from datetime import datetime
 from sessiond.domain.attempts import SignInAttempt
 from sessiond.domain.device import Device, UserAgentInfo
 from sessiond.domain.errors import AuthenticationFailed, SessionLimitReached, UserSuspended
+from sessiond.domain.events import session_created
 from sessiond.domain.ids import new_id
 from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import (
@@ -107,7 +108,8 @@ async def issue_session(
     evict: list[Session],
     attempt: SignInAttempt | None = None,
 ) -> IssuedSession:
-    """Writes the session (and `attempt`, the new sign-in attempt it completes, if any)."""
+    """Writes the session (and `attempt`, the new sign-in attempt it completes, if any) and its
+    `session.created` event."""
     now = deps.clock.now()
     if evict:
         await uow.sessions.end(
@@ -125,6 +127,7 @@ async def issue_session(
     token = new_token(prefix=shape.prefix, alphanumeric_length=shape.alphanumeric_length)
     session = _new_session(tenant, user, grant, token.digest, device.id, client.host, now)
     await uow.sessions.add(session, device, attempt=attempt)
+    await uow.events.add(session_created(session, device))
     return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
 
 

@@ -15,6 +15,7 @@ from sessiond.domain.errors import (
     SessionNotFound,
     SessionNotLive,
 )
+from sessiond.domain.events import session_extended
 from sessiond.domain.listing import (
     KEYSET_FIELDS,
     OffsetPage,
@@ -30,6 +31,7 @@ from sessiond.infra.metrics import TOKEN_CHECK_FAILED, TOKEN_LIVE
 from sessiond.infra.token_cache import Owner
 from sessiond.services import audit
 from sessiond.services.context import Deps
+from sessiond.services.expiry_reports import ExpiryReports
 from sessiond.services.keyset import KeysetTokens, PageRequest
 from sessiond.services.tenants import known_tenant, require_tenant
 from sessiond.store.uow import UnitOfWork
@@ -47,6 +49,7 @@ class SessionService:
     def __init__(self, *, deps: Deps) -> None:
         self._deps = deps
         self._touching: set[uuid.UUID] = set()
+        self._expired = ExpiryReports(deps=deps)
 
     async def authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
         """The live session a raw token names, and its user; `SessionNotLive` says why not.
@@ -85,6 +88,8 @@ class SessionService:
             raise SessionNotLive(NotLiveReason.UNKNOWN)
         found = Authenticated(record, tenant)
         reason = _not_live(found, now)
+        if reason in (NotLiveReason.EXPIRED, NotLiveReason.IDLE):
+            await self._expired.report(record.session, idle=reason is NotLiveReason.IDLE, now=now)
         if reason is not None:
             raise SessionNotLive(reason)
         owner = Owner(tenant.id, user_id=record.user.id, session_id=record.session.id)
@@ -254,6 +259,7 @@ class SessionService:
                 session.id, expires_at=extended.expires_at, at=now
             ):
                 raise SessionNotFound(f"session {session_id} is not active")
+            await uow.events.add(session_extended(extended, at=now))
             await audit.record(
                 uow, self._deps, "sessions.extend", tenant_id=tenant_id, target=session_id
             )
@@ -318,7 +324,11 @@ class SessionService:
             while True:
                 async with self._deps.store.unit_of_work() as uow:
                     count = await uow.sessions.purge(
-                        tenant.id, ended_before=cutoff, expired_before=cutoff, limit=PURGE_BATCH
+                        tenant.id,
+                        ended_before=cutoff,
+                        expired_before=cutoff,
+                        limit=PURGE_BATCH,
+                        now=now,
                     )
                     await uow.commit()
                 purged += count

@@ -34,6 +34,7 @@ from sessiond.domain.errors import (
     SessionLimitReached,
     UserSuspended,
 )
+from sessiond.domain.events import sign_in_failed
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import AAL, AuthMethod, Session
 from sessiond.domain.tenant import Tenant
@@ -344,11 +345,13 @@ async def _record(
 async def _record_failure(
     uow: UnitOfWork, pending: Pending, reason: FailureReason, *, at: datetime
 ) -> None:
-    """A stored attempt another request has moved on meanwhile stays as that request left it."""
+    """A stored attempt another request has moved on meanwhile stays as that request left it
+    (and its failure, with no `sign_in.failed`)."""
     failed = replace(
         pending.attempt, status=SignInStatus.FAILED, failure_reason=reason, updated_at=at
     )
-    await _store(uow, pending, failed)
+    if await _store(uow, pending, failed):
+        await uow.events.add(sign_in_failed(failed))
 
 
 async def _store(uow: UnitOfWork, pending: Pending, new: SignInAttempt) -> bool:

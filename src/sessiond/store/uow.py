@@ -16,6 +16,7 @@ from sessiond.store.errors import Failed, storage_errors, storage_failure
 from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.audit import AuditRepository
+from sessiond.store.repositories.events import EventRepository
 from sessiond.store.repositories.guesses import GuessHitRepository
 from sessiond.store.repositories.invalidations import InvalidationLog
 from sessiond.store.repositories.keys import ApiKeyRepository
@@ -27,6 +28,7 @@ from sessiond.store.repositories.sessions import SessionRepository
 from sessiond.store.repositories.tenants import TenantRepository
 from sessiond.store.repositories.two_factor import TwoFactorRepository
 from sessiond.store.repositories.users import UserRepository
+from sessiond.store.repositories.webhooks import WebhookRepository
 
 Committed = Callable[[Sequence[Invalidation]], Awaitable[None]]
 
@@ -46,6 +48,8 @@ class UnitOfWork:
     owners: OwnerRepository
     guesses: GuessHitRepository
     audit: AuditRepository
+    events: EventRepository
+    webhooks: WebhookRepository
 
     def __init__(
         self,
@@ -82,7 +86,8 @@ class UnitOfWork:
         self.tenants = TenantRepository(conn, log=self.invalidations)
         self.keys = ApiKeyRepository(conn)
         self.users = UserRepository(conn, log=self.invalidations)
-        self.sessions = SessionRepository(conn, log=self.invalidations)
+        self.events = EventRepository(conn)
+        self.sessions = SessionRepository(conn, log=self.invalidations, events=self.events)
         self.listing = SessionLister(conn)
         self.sign_ins = SignInAttemptRepository(conn)
         self.sign_ups = SignUpAttemptRepository(conn)
@@ -92,6 +97,7 @@ class UnitOfWork:
         self.owners = OwnerRepository(conn)
         self.guesses = GuessHitRepository(conn)
         self.audit = AuditRepository(conn)
+        self.webhooks = WebhookRepository(conn)
         return self
 
     async def commit(self) -> None:

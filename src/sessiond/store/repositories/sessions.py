@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.attempts import SignInAttempt
 from sessiond.domain.device import Device, UserAgentInfo
+from sessiond.domain.events import session_expired, sessions_ended
 from sessiond.domain.invalidation import Scope
 from sessiond.domain.listing import SessionRecord, SessionState
 from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
@@ -37,6 +38,7 @@ from sessiond.store.repositories.device_profiles import (
     profile_digest,
     profile_parts,
 )
+from sessiond.store.repositories.events import EventRepository
 from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.users import UserRepository
 from sessiond.store.tables import device_profiles, devices, sessions, tenants, users
@@ -169,10 +171,15 @@ _INSERT_SIGNED_IN = _INSERT_SESSION.add_cte(
 
 class SessionRepository:
     def __init__(
-        self, conn: AsyncConnection, *, log: InvalidationLog | Unlogged = UNLOGGED
+        self,
+        conn: AsyncConnection,
+        *,
+        log: InvalidationLog | Unlogged = UNLOGGED,
+        events: EventRepository | None = None,
     ) -> None:
         self._conn = conn
         self._log = log
+        self._events = events or EventRepository(conn)
         self._users = UserRepository(conn, log=log)
 
     async def add(
@@ -367,7 +374,8 @@ class SessionRepository:
         user_id: uuid.UUID | None = None,
         except_id: uuid.UUID | None = None,
     ) -> list[uuid.UUID]:
-        """Ends the not-yet-ended sessions that match; returns the ids this call ended."""
+        """Ends the not-yet-ended sessions that match, with a `session.ended` event for each;
+        returns the ids this call ended. Every way a session ends comes through here."""
         conditions: list[ColumnElement[bool]] = [
             sessions.c.tenant_id == tenant_id,
             sessions.c.ended_at.is_(None),
@@ -382,9 +390,11 @@ class SessionRepository:
             update(sessions)
             .where(*conditions)
             .values(ended_at=at, end_reason=reason.value, ended_by=by, updated_at=at)
-            .returning(sessions.c.id)
+            .returning(sessions.c.id, sessions.c.user_id)
         )
-        ended = list(result.scalars())
+        rows = [(row[0], row[1]) for row in result]
+        await self._events.add(*sessions_ended(tenant_id, rows, reason=reason, by=by, at=at))
+        ended = [session_id for session_id, _ in rows]
         if ended and user_id is not None:
             await self._log.record(Scope.USER, tenant_id, [user_id])
         elif ended and session_ids is not None:
@@ -400,28 +410,33 @@ class SessionRepository:
         ended_before: datetime,
         expired_before: datetime,
         limit: int,
+        now: datetime,
     ) -> int:
-        """Deletes up to `limit` sessions ended or expired before the cutoffs, and their devices.
+        """Deletes up to `limit` sessions ended or expired before the cutoffs, and their devices;
+        one that expired without ending gets its `session.expired` (if no check wrote it first).
 
         Two index-served lookups rather than one `OR`, which would scan the tenant's sessions.
         """
-        found: dict[uuid.UUID, uuid.UUID | None] = {}
+        found: dict[uuid.UUID, Session] = {}
         for condition in (
             sessions.c.ended_at < ended_before,
             sessions.c.expires_at < expired_before,
         ):
             query = (
-                select(sessions.c.id, sessions.c.device_id)
+                select(sessions)
                 .where(sessions.c.tenant_id == tenant_id, condition)
                 .limit(limit - len(found))
             )
-            found.update((row[0], row[1]) for row in await self._conn.execute(query))
+            rows = (await self._conn.execute(query)).mappings()
+            found.update((row["id"], session_from_row(row)) for row in rows)
             if len(found) >= limit:
                 break
         if not found:
             return 0
+        expired = [s for s in found.values() if s.ended_at is None]
+        await self._events.add(*(session_expired(s, idle=False, found_at=now) for s in expired))
         await self._conn.execute(delete(sessions).where(sessions.c.id.in_(list(found))))
-        device_ids = [d for d in found.values() if d is not None]
+        device_ids = [s.device_id for s in found.values() if s.device_id is not None]
         if device_ids:
             await self._conn.execute(delete(devices).where(devices.c.id.in_(device_ids)))
         return len(found)

@@ -1,0 +1,69 @@
+"""The events outbox (domain/events.py): written beside each change, read by the deliverer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sessiond.domain.events import Event, EventType
+from sessiond.store.dialect import insert_skipping_duplicates
+from sessiond.store.tables import events
+
+
+def event_from_row(row: Mapping[Any, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        type=EventType(row["type"]),
+        payload=row["payload"],
+        occurred_at=row["occurred_at"],
+    )
+
+
+class EventRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, *added: Event) -> None:
+        """Writes the events; one whose id is there already (`session.expired`) is left out."""
+        if not added:
+            return
+        await self._conn.execute(
+            insert_skipping_duplicates(events, self._conn.dialect.name),
+            [
+                {
+                    "id": e.id,
+                    "tenant_id": e.tenant_id,
+                    "type": e.type.value,
+                    "payload": e.payload,
+                    "occurred_at": e.occurred_at,
+                }
+                for e in added
+            ],
+        )
+
+    async def get(self, event_id: uuid.UUID) -> Event | None:
+        row = (await self._conn.execute(select(events).where(events.c.id == event_id))).first()
+        return None if row is None else event_from_row(row._mapping)
+
+    async def take_undispatched(self, *, limit: int) -> list[Event]:
+        """The oldest events not yet fanned out, locked (on PostgreSQL; skipping those another
+        node holds) until the unit of work ends."""
+        query = (
+            select(events)
+            .where(events.c.dispatched_at.is_(None))
+            .order_by(events.c.dispatched_at, events.c.occurred_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [event_from_row(row) for row in (await self._conn.execute(query)).mappings()]
+
+    async def mark_dispatched(self, event_ids: Sequence[uuid.UUID], *, at: datetime) -> None:
+        await self._conn.execute(
+            update(events).where(events.c.id.in_(list(event_ids))).values(dispatched_at=at)
+        )
