@@ -46,10 +46,10 @@ class Authenticated:
 
 
 class SessionService:
-    def __init__(self, *, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps, expiry_reports: ExpiryReports) -> None:
         self._deps = deps
         self._touching: set[uuid.UUID] = set()
-        self._expired = ExpiryReports(deps=deps)
+        self._expired = expiry_reports
 
     async def authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
         """The live session a raw token names, and its user; `SessionNotLive` says why not.
