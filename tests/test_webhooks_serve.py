@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -17,14 +16,7 @@ from click.testing import CliRunner
 
 from sessiond.cli import main
 from sessiond.settings import Settings
-from tests.helpers.live import (
-    SESSIOND,
-    TEST_ENV,
-    free_port,
-    server_env,
-    serving,
-    wait_healthy,
-)
+from tests.helpers.live import TEST_ENV, free_port, serving, start_serve, wait_healthy
 from tests.helpers.webhook_receiver import receiving
 
 pytestmark = pytest.mark.slow
@@ -70,17 +62,9 @@ def test_a_delivery_cut_off_by_kill_9_is_delivered_after_a_restart(
 ) -> None:
     log = tmp_path / "serve.log"
     port = free_port()
-    command = [str(SESSIOND), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with receiving() as receiver:
         receiver.hold.set()
-        with log.open("ab") as sink:
-            process = subprocess.Popen(
-                command,
-                env=server_env(fresh_database, FAST),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = start_serve(fresh_database, log, port, env=FAST)
         try:
             wait_healthy(process, f"http://127.0.0.1:{port}", log)
             [made] = _json_lines(

@@ -92,12 +92,7 @@ class Receiver:
         self, done: Callable[[list[Message]], bool], *, within: float = WAIT
     ) -> list[Message]:
         """For tests whose sender is another process."""
-        deadline = time.monotonic() + within
-        while not done(got := self.received()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the receiver did not get what was awaited: {got}")
-            time.sleep(0.02)
-        return got
+        return asyncio.run(self.arrived(done, within=within))
 
     async def arrived(
         self, done: Callable[[list[Message]], bool], *, within: float = WAIT

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sessiond.domain.events import EventType, session_expired
 from sessiond.domain.ids import new_id
-from sessiond.domain.session import EndReason
+from sessiond.domain.session import EndReason, Session
 from sessiond.domain.tenant import Tenant
 from sessiond.domain.webhooks import WebhookEndpoint
 from sessiond.infra.clock import FrozenClock
@@ -25,13 +25,17 @@ async def _events_of(services: Services, tenant: Tenant) -> list[str]:
         return sorted((await conn.execute(query)).scalars())
 
 
-async def test_an_event_commits_and_rolls_back_with_its_change(
-    services: Services, tenant: Tenant, clock: FrozenClock
-) -> None:
+async def _signed_in(services: Services, tenant: Tenant) -> Session:
     await add_user(services, tenant)
     signed = await sign_in(services, tenant)
     assert signed.issued is not None
-    session = signed.issued.record.session
+    return signed.issued.record.session
+
+
+async def test_an_event_commits_and_rolls_back_with_its_change(
+    services: Services, tenant: Tenant, clock: FrozenClock
+) -> None:
+    session = await _signed_in(services, tenant)
     async with services.deps.store.unit_of_work() as uow:
         await uow.sessions.end(
             tenant.id, session_ids=[session.id], at=clock.now(), reason=EndReason.REVOKED, by="x"
@@ -49,10 +53,7 @@ async def test_an_event_commits_and_rolls_back_with_its_change(
 async def test_a_session_found_expired_twice_is_reported_once(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    await add_user(services, tenant)
-    signed = await sign_in(services, tenant)
-    assert signed.issued is not None
-    session = signed.issued.record.session
+    session = await _signed_in(services, tenant)
     for idle in (True, False):
         async with services.deps.store.unit_of_work() as uow:
             await uow.events.add(session_expired(session, idle=idle, found_at=clock.now()))

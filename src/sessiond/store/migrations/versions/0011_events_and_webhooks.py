@@ -13,6 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from sessiond.store.dialect import UTCDateTime
+from sessiond.store.migrations.constraints import tenant_fk
 
 revision = "0011"
 down_revision = "0010"
@@ -24,15 +25,6 @@ def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
-def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["tenant_id"],
-        ["tenants.id"],
-        name=op.f(f"fk_{table}_tenant_id_tenants"),
-        ondelete="CASCADE",
-    )
-
-
 def upgrade() -> None:
     op.create_table(
         "events",
@@ -42,7 +34,7 @@ def upgrade() -> None:
         sa.Column("payload", _json(), nullable=False),
         sa.Column("occurred_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("dispatched_at", UTCDateTime(timezone=True), nullable=True),
-        _tenant_fk("events"),
+        tenant_fk("events"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     op.create_index("ix_events_dispatched_at", "events", ["dispatched_at", "occurred_at"])
@@ -56,7 +48,7 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(length=128), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        _tenant_fk("webhook_endpoints"),
+        tenant_fk("webhook_endpoints"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
     )
     op.create_index(
@@ -76,7 +68,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(length=512), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
-        _tenant_fk("webhook_deliveries"),
+        tenant_fk("webhook_deliveries"),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.id"],
