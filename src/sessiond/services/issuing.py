@@ -126,8 +126,7 @@ async def issue_session(
     shape = issue.token_format
     token = new_token(prefix=shape.prefix, alphanumeric_length=shape.alphanumeric_length)
     session = _new_session(tenant, user, grant, token.digest, device.id, client.host, now)
-    await uow.sessions.add(session, device, attempt=attempt)
-    await uow.events.add(session_created(session, device))
+    await uow.sessions.add(session, device, attempt=attempt, event=session_created(session, device))
     return IssuedSession(SessionRecord(session=session, device=device, user=user), token.raw)
 
 

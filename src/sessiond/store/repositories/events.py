@@ -7,12 +7,33 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.events import Event, EventType
 from sessiond.store.dialect import insert_skipping_duplicates
 from sessiond.store.tables import events
+
+_COLUMNS = ("id", "tenant_id", "type", "payload", "occurred_at")
+
+
+def insert_event(prefix: str = "") -> Insert:
+    """An event's insert given its values as parameters named `prefix` + column (`event_params`),
+    so that it can ride in another statement (see `SessionRepository.add`)."""
+    return insert(events).values(
+        {name: bindparam(f"{prefix}{name}", type_=events.c[name].type) for name in _COLUMNS}
+    )
+
+
+def event_params(event: Event, prefix: str = "") -> dict[str, Any]:
+    values = {
+        "id": event.id,
+        "tenant_id": event.tenant_id,
+        "type": event.type.value,
+        "payload": event.payload,
+        "occurred_at": event.occurred_at,
+    }
+    return {f"{prefix}{name}": value for name, value in values.items()}
 
 
 def event_from_row(row: Mapping[Any, Any]) -> Event:
@@ -35,16 +56,7 @@ class EventRepository:
             return
         await self._conn.execute(
             insert_skipping_duplicates(events, self._conn.dialect.name),
-            [
-                {
-                    "id": e.id,
-                    "tenant_id": e.tenant_id,
-                    "type": e.type.value,
-                    "payload": e.payload,
-                    "occurred_at": e.occurred_at,
-                }
-                for e in added
-            ],
+            [event_params(e) for e in added],
         )
 
     async def get(self, event_id: uuid.UUID) -> Event | None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.attempts import SignInAttempt
 from sessiond.domain.device import Device, UserAgentInfo
-from sessiond.domain.events import session_expired, sessions_ended
+from sessiond.domain.events import Event, session_expired, sessions_ended
 from sessiond.domain.invalidation import Scope
 from sessiond.domain.listing import SessionRecord, SessionState
 from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
@@ -38,7 +38,7 @@ from sessiond.store.repositories.device_profiles import (
     profile_digest,
     profile_parts,
 )
-from sessiond.store.repositories.events import EventRepository
+from sessiond.store.repositories.events import EventRepository, event_params, insert_event
 from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.users import UserRepository
 from sessiond.store.tables import device_profiles, devices, sessions, tenants, users
@@ -156,11 +156,13 @@ _INSERT_SESSION = (
 )
 
 
-# A sign-in's session, its device and the attempt it completes, in one statement on PostgreSQL
-# (a round trip there costs about as much as the rest of a sign-in's work but the hash).
+# A sign-in's session, its device, the attempt it completes and its `session.created` event, in
+# one statement on PostgreSQL (a round trip there costs about as much as the rest of a sign-in's
+# work but the hash).
 _DEVICE_VALUES = ("id", "tenant_id", "user_agent", "ip", "location", "created_at", *_AGENT_FIELDS)
 _INSERT_SIGNED_IN = _INSERT_SESSION.add_cte(
     insert_sign_in_attempt(prefix="attempt__").cte("new_attempt"),
+    insert_event(prefix="event__").cte("new_event"),
     insert(devices)
     .values(
         {name: bindparam(f"device__{name}", type_=devices.c[name].type) for name in _DEVICE_VALUES}
@@ -183,15 +185,26 @@ class SessionRepository:
         self._users = UserRepository(conn, log=log)
 
     async def add(
-        self, session: Session, device: Device | None, *, attempt: SignInAttempt | None = None
+        self,
+        session: Session,
+        device: Device | None,
+        *,
+        attempt: SignInAttempt | None = None,
+        event: Event | None = None,
     ) -> None:
-        """Writes the session with its new device, and with `attempt`, the new sign-in attempt it
-        completes, when there is one (all three in one statement on PostgreSQL)."""
+        """Writes the session with its new device, with `attempt`, the new sign-in attempt it
+        completes, when there is one, and with `event`, its `session.created` (all four in one
+        statement on PostgreSQL)."""
         together = (
-            attempt is not None and device is not None and self._conn.dialect.name == "postgresql"
+            attempt is not None
+            and device is not None
+            and event is not None
+            and self._conn.dialect.name == "postgresql"
         )
         if attempt is not None and not together:
             await SignInAttemptRepository(self._conn).add(attempt)
+        if event is not None and not together:
+            await self._events.add(event)
         parts: dict[str, Any] = {}
         if device is not None:
             agent = device.agent
@@ -206,7 +219,9 @@ class SessionRepository:
             )
             if together:
                 assert attempt is not None
+                assert event is not None
                 parts = sign_in_attempt_params(attempt, prefix="attempt__")
+                parts.update(event_params(event, prefix="event__"))
                 parts.update({f"device__{name}": v for name, v in device_values.items()})
             else:
                 await self._conn.execute(_INSERT_DEVICE, device_values)
