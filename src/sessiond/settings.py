@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -114,8 +115,8 @@ def _seconds(name: str, value: object) -> float:
         number = float(str(value))
     except ValueError as exc:
         raise InvalidInput(f"setting {name} must be a number of seconds") from exc
-    if not number > 0:
-        raise InvalidInput(f"setting {name} must be more than 0")
+    if not 0 < number < math.inf:
+        raise InvalidInput(f"setting {name} must be more than 0 and finite")
     return number
 
 
