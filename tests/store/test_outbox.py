@@ -102,3 +102,19 @@ async def test_a_claimed_delivery_waits_for_its_lease(
         await uow.commit()
     assert {c.delivery.id for c in again} >= {c.delivery.id for c in mine_claimed}
     assert all(c.delivery.attempts == 2 for c in again if c.delivery.tenant_id == tenant.id)
+
+
+async def test_the_purge_drops_events_past_retention_once_nothing_is_left_to_deliver(
+    services: Services, tenant: Tenant, clock: FrozenClock
+) -> None:
+    await add_user(services, tenant)
+    clock.advance(tenant.settings.ended_retention + timedelta(days=1))
+    await services.sessions.purge()
+    assert await _events_of(services, tenant) == ["user.created"]  # not fanned out yet
+    async with services.deps.store.unit_of_work() as uow:
+        taken = await uow.events.take_undispatched(limit=10_000)
+        await uow.events.mark_dispatched([e.id for e in taken], at=clock.now())
+        await uow.commit()
+    await add_user(services, tenant, "newer")
+    await services.sessions.purge()
+    assert await _events_of(services, tenant) == ["user.created"]  # only the newer one

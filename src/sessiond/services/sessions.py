@@ -310,8 +310,9 @@ class SessionService:
 
     async def purge(self, *, progress: Callable[[int], object] | None = None) -> int:
         """Deletes sessions ended or expired longer ago than each tenant's retention (and the
-        database's wrong-password hits older than the tenant's window); `progress` hears how
-        many sessions each batch deleted."""
+        events older than that which need no more delivering, and the database's wrong-password
+        hits older than the tenant's window); `progress` hears how many sessions each batch
+        deleted."""
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
             tenants = await uow.tenants.list_all()
@@ -321,6 +322,7 @@ class SessionService:
                 await uow.guesses.prune(tenant.id, before=now - tenant.settings.guesses.window)
                 await uow.commit()
             cutoff = now - tenant.settings.ended_retention
+            await self._purge_events(tenant.id, before=cutoff)
             while True:
                 async with self._deps.store.unit_of_work() as uow:
                     count = await uow.sessions.purge(
@@ -337,6 +339,15 @@ class SessionService:
                 if count < PURGE_BATCH:
                     break
         return purged
+
+    async def _purge_events(self, tenant_id: uuid.UUID, *, before: datetime) -> None:
+        """The tenant's events older than its retention, once delivered or given up on."""
+        while True:
+            async with self._deps.store.unit_of_work() as uow:
+                count = await uow.events.purge(tenant_id, occurred_before=before, limit=PURGE_BATCH)
+                await uow.commit()
+            if count < PURGE_BATCH:
+                return
 
 
 def _not_live(found: Authenticated, now: datetime) -> NotLiveReason | None:

@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sessiond.domain.events import Event, EventType
+from sessiond.domain.webhooks import DeliveryStatus
 from sessiond.store.dialect import insert_skipping_duplicates
-from sessiond.store.tables import events
+from sessiond.store.tables import events, webhook_deliveries
 
 _COLUMNS = ("id", "tenant_id", "type", "payload", "occurred_at")
 
@@ -79,3 +80,25 @@ class EventRepository:
         await self._conn.execute(
             update(events).where(events.c.id.in_(list(event_ids))).values(dispatched_at=at)
         )
+
+    async def purge(self, tenant_id: uuid.UUID, *, occurred_before: datetime, limit: int) -> int:
+        """Deletes up to `limit` of the tenant's events from before the cutoff that were fanned
+        out and have no delivery still pending, with their deliveries."""
+        pending = select(webhook_deliveries.c.id).where(
+            webhook_deliveries.c.event_id == events.c.id,
+            webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
+        )
+        done = (
+            select(events.c.id)
+            .where(
+                events.c.tenant_id == tenant_id,
+                events.c.occurred_at < occurred_before,
+                events.c.dispatched_at.is_not(None),
+                ~pending.exists(),
+            )
+            .limit(limit)
+        )
+        ids = list((await self._conn.execute(done)).scalars())
+        if ids:
+            await self._conn.execute(delete(events).where(events.c.id.in_(ids)))
+        return len(ids)
