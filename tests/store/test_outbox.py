@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from sessiond.domain.events import EventType, session_expired
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import EndReason, Session
@@ -14,15 +12,12 @@ from sessiond.domain.tenant import Tenant
 from sessiond.domain.webhooks import WebhookEndpoint
 from sessiond.infra.clock import FrozenClock
 from sessiond.services.container import Services
-from sessiond.store.tables import events
+from tests.helpers.events import events_of
 from tests.helpers.users import add_user, sign_in
 
 
 async def _events_of(services: Services, tenant: Tenant) -> list[str]:
-    async with services.deps.store.unit_of_work(write=False) as uow:
-        conn = uow.sessions._conn
-        query = select(events.c.type).where(events.c.tenant_id == tenant.id)
-        return sorted((await conn.execute(query)).scalars())
+    return sorted(kind for kind, _payload in await events_of(services, tenant))
 
 
 async def _signed_in(services: Services, tenant: Tenant) -> Session:

@@ -252,14 +252,17 @@ class UserService:
             updated = replace(user, totp=None, updated_at=now)
             await uow.users.update(updated)
             await uow.users.replace_backup_codes(tenant_id, user_id, [])
-            off = [two_factor_changed(tenant_id, user_id, method="totp", enabled=False, at=now)]
-            if not user.has_second_factor:
-                off.clear()
-            if await uow.two_factor.set_email_enabled(tenant_id, user_id, enabled=False, at=now):
-                off.append(
-                    two_factor_changed(tenant_id, user_id, method="email", enabled=False, at=now)
+            email_was_on = await uow.two_factor.set_email_enabled(
+                tenant_id, user_id, enabled=False, at=now
+            )
+            was_on = {"totp": user.has_second_factor, "email": email_was_on}
+            await uow.events.add(
+                *(
+                    two_factor_changed(tenant_id, user_id, method=method, enabled=False, at=now)
+                    for method, on in was_on.items()
+                    if on
                 )
-            await uow.events.add(*off)
+            )
             await uow.two_factor.drop_email_code(user_id)
             await uow.two_factor.clear_factor_tries(user_id)
             await audit.record(
