@@ -93,10 +93,14 @@ class Deliverer:
                 await asyncio.sleep(self._policy.poll_every)
 
     async def step(self) -> bool:
-        """One round; True when it found work (so the next round need not wait)."""
-        fanned = await self.fan_out()
+        """One round; True when it found work (so the next round need not wait). It looks before
+        it writes, so an idle node takes no write lock (SQLite has one for the whole file)."""
         room = self._policy.concurrency - len(self._sending)
-        claimed = await self._claim(room) if room > 0 else []
+        async with self._deps.store.unit_of_work(write=False) as uow:
+            new = await uow.events.any_undispatched()
+            due = room > 0 and await uow.webhooks.any_due(now=self._deps.clock.now())
+        fanned = await self.fan_out() if new else 0
+        claimed = await self._claim(room) if room > 0 and (due or fanned) else []
         for one in claimed:
             task = asyncio.create_task(self._deliver(one))
             self._sending.add(task)

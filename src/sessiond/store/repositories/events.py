@@ -64,6 +64,10 @@ class EventRepository:
         row = (await self._conn.execute(select(events).where(events.c.id == event_id))).first()
         return None if row is None else event_from_row(row._mapping)
 
+    async def any_undispatched(self) -> bool:
+        query = select(events.c.id).where(events.c.dispatched_at.is_(None)).limit(1)
+        return (await self._conn.execute(query)).first() is not None
+
     async def take_undispatched(self, *, limit: int) -> list[Event]:
         """The oldest events not yet fanned out, locked (on PostgreSQL; skipping those another
         node holds) until the unit of work ends."""

@@ -143,6 +143,11 @@ class WebhookRepository:
             ],
         )
 
+    async def any_due(self, *, now: datetime) -> bool:
+        d = webhook_deliveries
+        query = select(d.c.id).where(d.c.status == _PENDING, d.c.next_attempt_at <= now).limit(1)
+        return (await self._conn.execute(query)).first() is not None
+
     async def claim_due(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         """Takes up to `limit` pending deliveries due by `now`: each try is counted, and the
         delivery is not due again until `lease_until`. On PostgreSQL the rows another node is
