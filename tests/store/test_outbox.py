@@ -3,7 +3,7 @@ change, a derived id is written once, and a claimed delivery is not due again un
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sessiond.domain.events import EventType, session_expired
 from sessiond.domain.ids import new_id
@@ -53,8 +53,13 @@ async def test_a_session_found_expired_twice_is_reported_once(
         async with services.deps.store.unit_of_work() as uow:
             await uow.events.add(session_expired(session, idle=idle, found_at=clock.now()))
             await uow.commit()
-    clock.advance(tenant.settings.max_lifetime + tenant.settings.ended_retention + timedelta(1))
-    assert await services.sessions.purge() >= 1
+    cutoff = clock.now() + tenant.settings.max_lifetime + timedelta(1)
+    async with services.deps.store.unit_of_work() as uow:  # this tenant's purge alone
+        purged = await uow.sessions.purge(
+            tenant.id, ended_before=cutoff, expired_before=cutoff, limit=10, now=cutoff
+        )
+        await uow.commit()
+    assert purged == 1
     assert (await _events_of(services, tenant)).count("session.expired") == 1
 
 
@@ -99,17 +104,24 @@ async def test_a_claimed_delivery_waits_for_its_lease(
     assert all(c.delivery.attempts == 2 for c in again if c.delivery.tenant_id == tenant.id)
 
 
+async def _purge_events(services: Services, tenant: Tenant, *, before: datetime) -> None:
+    """What `sessions purge` does to each tenant's events, for this tenant alone."""
+    async with services.deps.store.unit_of_work() as uow:
+        await uow.events.purge(tenant.id, occurred_before=before, limit=100)
+        await uow.commit()
+
+
 async def test_the_purge_drops_events_past_retention_once_nothing_is_left_to_deliver(
     services: Services, tenant: Tenant, clock: FrozenClock
 ) -> None:
     await add_user(services, tenant)
-    clock.advance(tenant.settings.ended_retention + timedelta(days=1))
-    await services.sessions.purge()
+    clock.advance(timedelta(days=1))
+    await _purge_events(services, tenant, before=clock.now())
     assert await _events_of(services, tenant) == ["user.created"]  # not fanned out yet
     async with services.deps.store.unit_of_work() as uow:
         taken = await uow.events.take_undispatched(limit=10_000)
         await uow.events.mark_dispatched([e.id for e in taken], at=clock.now())
         await uow.commit()
     await add_user(services, tenant, "newer")
-    await services.sessions.purge()
+    await _purge_events(services, tenant, before=clock.now())
     assert await _events_of(services, tenant) == ["user.created"]  # only the newer one
