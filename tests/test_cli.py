@@ -908,6 +908,32 @@ def test_help_lists_every_command(cli: Invoke) -> None:
         "sessions",
         "tenants",
         "users",
+        "webhooks",
     ]
     sessions = cli("sessions --help").stdout.split("Commands:")[1]
     assert commands.findall(sessions) == ["list", "purge", "revoke"]
+    hooks = cli("webhooks --help").stdout.split("Commands:")[1]
+    assert re.findall(r"^  ([a-z-]+)\b", hooks, re.MULTILINE) == [
+        "create",
+        "delete",
+        "list",
+        "list-deliveries",
+        "replay",
+    ]
+
+
+def test_webhooks_commands_refuse_what_they_cannot_do(cli: Invoke, ok: Invoke) -> None:
+    unknown = "01927d3e-0000-7000-8000-000000000000"
+    ok("migrate")
+    assert cli("webhooks replay").exit_code == 2
+    assert cli(f"webhooks replay {unknown} --failed").exit_code == 2
+    bad_type = cli("webhooks create --tenant default --url https://h.example --event user.hacked")
+    assert bad_type.exit_code == 2
+    bad_url = cli("webhooks create --tenant default --url h.example --event user.created")
+    assert bad_url.exit_code == 1
+    assert "http or https" in bad_url.output
+    for line in (f"webhooks delete --tenant default {unknown}", f"webhooks replay {unknown}"):
+        missing = cli(line)
+        assert missing.exit_code == 1
+        assert "does not exist" in missing.output
+    assert ok("webhooks replay --failed --json").stdout == '{"replayed": 0}\n'

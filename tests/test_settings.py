@@ -42,6 +42,13 @@ EVERY_VARIABLE = {
     "SESSIOND_LOG_FORMAT": "json",
     "SESSIOND_METRICS_ENABLED": "false",
     "SESSIOND_METRICS_TOKEN": "scrape-secret",
+    "SESSIOND_WEBHOOKS_DELIVER": "no",
+    "SESSIOND_WEBHOOK_TIMEOUT": "2.5",
+    "SESSIOND_WEBHOOK_CONCURRENCY": "3",
+    "SESSIOND_WEBHOOK_FIRST_RETRY": "0.5",
+    "SESSIOND_WEBHOOK_RETRY_FOR": "3600",
+    "SESSIOND_WEBHOOK_LEASE": "30",
+    "SESSIOND_WEBHOOK_POLL": "2",
 }
 
 
@@ -63,7 +70,20 @@ def test_reads_every_setting_from_its_variable() -> None:
         log_format="json",
         metrics_enabled=False,
         metrics_token="scrape-secret",
+        webhooks_deliver=False,
+        webhook_timeout=2.5,
+        webhook_concurrency=3,
+        webhook_first_retry=0.5,
+        webhook_retry_for=3600.0,
+        webhook_lease=30.0,
+        webhook_poll=2.0,
     )
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "soon", "nan", "inf"])
+def test_webhook_times_are_positive_seconds(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="webhook_poll"):
+        Settings.load({"SESSIOND_WEBHOOK_POLL": raw})
 
 
 def test_every_setting_has_a_variable_and_a_line_in_the_readme() -> None:

@@ -60,6 +60,8 @@ def create_app(
             await asyncio.to_thread(current.deps.agents.warm)
             if own:  # services handed in by a test keep their cache unbelieved unless it starts it
                 await current.feed.start()
+                if settings.webhooks_deliver:
+                    await current.deliverer.start()
                 # What start-up built lives as long as the process: keep it out of the
                 # collector's full passes, which otherwise stall a busy server for milliseconds.
                 gc.freeze()

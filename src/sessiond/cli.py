@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import getpass
 import ipaddress
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed
 
+from sessiond.cli_kit import run_command, settings_of, with_services
 from sessiond.cli_table import render_table, session_payload
-from sessiond.compose import migrate, open_services
-from sessiond.domain.audit import Actor, ActorKind
+from sessiond.cli_webhooks import webhooks
+from sessiond.compose import migrate
 from sessiond.domain.errors import InvalidInput, SessiondError
 from sessiond.domain.ids import parse_id, render_canonical
 from sessiond.domain.listing import OffsetPage, SessionQuery, SessionState
@@ -30,55 +27,12 @@ from sessiond.domain.tenant import LimitPolicy, SessionSettings, Tenant
 from sessiond.domain.user import Email, User, UserState
 from sessiond.infra.logs import log_config
 from sessiond.infra.metrics import shared_metrics_dir
-from sessiond.services.audit import act_as
 from sessiond.services.container import Services
 from sessiond.services.seeding import Seeder, SeedPlan
 from sessiond.services.users import NewUser
 from sessiond.settings import CONFIG_ENV, Settings
 
-T = TypeVar("T")
 DEADLINE_PROTOCOL = "sessiond.infra.http_deadlines:DeadlineH11Protocol"
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings: Settings = ctx.obj
-    return settings
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    try:
-        return asyncio.run(coro)
-    except SessiondError as exc:
-        raise click.ClickException(exc.message) from exc
-
-
-def with_services(
-    func: Callable[..., Awaitable[None]],
-) -> Callable[..., None]:
-    """Opens the services for one command, runs it, closes them; domain errors print cleanly."""
-
-    @click.pass_context
-    @wraps(func)
-    def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> None:
-        async def main() -> None:
-            services = await open_services(_settings(ctx))
-            act_as(Actor(ActorKind.CLI, _operator()))
-            try:
-                await func(services, *args, **kwargs)
-            finally:
-                await services.close()
-
-        _run(main())
-
-    return wrapper
-
-
-def _operator() -> str:
-    """Who runs the command, as the audit trail names them: the login name, or the uid."""
-    try:
-        return getpass.getuser()[:128]
-    except (KeyError, OSError):
-        return f"uid {os.getuid()}"
 
 
 def _password_argument(value: str) -> str:
@@ -113,11 +67,14 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
         os.environ[CONFIG_ENV] = str(config_file.resolve())
 
 
+main.add_command(webhooks)
+
+
 @main.command("migrate")
 @click.pass_context
 def migrate_command(ctx: click.Context) -> None:
     """Upgrade the database schema to the newest version."""
-    _run(migrate(_settings(ctx)))
+    run_command(migrate(settings_of(ctx)))
     click.echo("database is up to date")
 
 
@@ -148,8 +105,8 @@ def serve(
     """Migrate, then serve HTTP (on uvloop where it is installed)."""
     import uvicorn
 
-    settings = _settings(ctx)
-    _run(migrate(settings))
+    settings = settings_of(ctx)
+    run_command(migrate(settings))
     # Several workers count in files of one directory, so that a scrape adds them all up.
     counting: AbstractContextManager[object] = nullcontext()
     if workers > 1 and settings.metrics_enabled:

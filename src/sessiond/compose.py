@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from sessiond.domain.tenant import Tenant
+from sessiond.domain.webhooks import RetryPolicy
 from sessiond.infra.clock import Clock, SystemClock
 from sessiond.infra.mail import SmtpMailer
 from sessiond.infra.metrics import Metrics
@@ -17,6 +19,7 @@ from sessiond.infra.token_cache import TokenCache
 from sessiond.infra.useragent import UserAgentParser
 from sessiond.services.container import Services
 from sessiond.services.context import Deps
+from sessiond.services.delivery import DeliveryPolicy
 from sessiond.services.sessions import Authenticated
 from sessiond.services.token_checks import CacheFeed, feed_kind
 from sessiond.settings import Settings
@@ -107,5 +110,25 @@ async def open_services(
         else None
     )
     return Services.build(
-        deps, feed=feed, mailer=mailer, guess_counters=guess_counters, monotonic=monotonic
+        deps,
+        feed=feed,
+        mailer=mailer,
+        guess_counters=guess_counters,
+        monotonic=monotonic,
+        delivery=delivery_policy(settings),
+    )
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    retry = RetryPolicy(
+        first_delay=timedelta(seconds=settings.webhook_first_retry),
+        give_up_after=timedelta(seconds=settings.webhook_retry_for),
+    )
+    return DeliveryPolicy(
+        retry=retry,
+        timeout=settings.webhook_timeout,
+        # Never shorter than a try may take, or a slow receiver would get it twice at once.
+        lease=timedelta(seconds=max(settings.webhook_lease, settings.webhook_timeout * 2)),
+        concurrency=settings.webhook_concurrency,
+        poll_every=settings.webhook_poll,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -38,6 +39,15 @@ class Settings:
     metrics_enabled: bool = True  # serves GET /metrics
     # When set, /metrics asks for `Authorization: Bearer <metrics_token>`.
     metrics_token: str | None = field(default=None, repr=False)
+    # Webhooks (docs/events.md): whether this node delivers them, and how. Times in seconds.
+    webhooks_deliver: bool = True
+    webhook_timeout: float = 10.0
+    webhook_concurrency: int = 8
+    webhook_first_retry: float = 5.0
+    webhook_retry_for: float = 3 * 24 * 3600.0
+    # A delivery a node took is tried again this long after, if that node died sending it.
+    webhook_lease: float = 60.0
+    webhook_poll: float = 1.0
 
     @classmethod
     def load(cls, env: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -58,6 +68,7 @@ class Settings:
             "password_memory_cost",
             "http_head_timeout",
             "http_body_timeout",
+            "webhook_concurrency",
         ):
             if name in values:
                 values[name] = _int_at_least(name, values[name], 1)
@@ -65,8 +76,12 @@ class Settings:
             values["token_cache_size"] = _int_at_least(
                 "token_cache_size", values["token_cache_size"], 0
             )
-        if "metrics_enabled" in values:
-            values["metrics_enabled"] = _flag("metrics_enabled", values["metrics_enabled"])
+        for name in ("metrics_enabled", "webhooks_deliver"):
+            if name in values:
+                values[name] = _flag(name, values[name])
+        for name in _SECONDS:
+            if name in values:
+                values[name] = _seconds(name, values[name])
         loaded = cls(**values)
         loaded.proxies()
         if loaded.log_format not in LOG_FORMATS:
@@ -84,6 +99,25 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(f"cannot read the config file {path}: {exc}") from exc
+
+
+_SECONDS = (
+    "webhook_timeout",
+    "webhook_first_retry",
+    "webhook_retry_for",
+    "webhook_lease",
+    "webhook_poll",
+)
+
+
+def _seconds(name: str, value: object) -> float:
+    try:
+        number = float(str(value))
+    except ValueError as exc:
+        raise InvalidInput(f"setting {name} must be a number of seconds") from exc
+    if not 0 < number < math.inf:
+        raise InvalidInput(f"setting {name} must be more than 0 and finite")
+    return number
 
 
 def _int_at_least(name: str, value: object, least: int) -> int:

@@ -18,6 +18,7 @@ from sessiond.services.container import Services
 from sessiond.services.users import NewUser
 from sessiond.settings import Settings
 from tests.helpers.asgi import app_client
+from tests.helpers.events import events_of
 from tests.helpers.tenants import unique_slug
 
 PASSWORD = "correct horse battery staple"
@@ -210,3 +211,14 @@ async def test_ending_a_session_through_any_door_ends_it_in_every_door(
     assert signed.session_id not in await _listed_by_pxyz(world)
     assert signed.session_id not in await _listed_by_kratos(world)
     assert bystander.session_id in await _listed_by_pxyz(world)
+
+
+async def test_every_door_writes_the_same_events(world: World, services: Services) -> None:
+    signed = [await _via_pxyz(world), await _via_kratos(world), await _via_rocketchat(world)]
+    await _end_via_pxyz(world, signed[1])
+    await _end_via_kratos(world, signed[2])
+    found = await events_of(services, world.tenant)
+    created = {payload["session_id"] for kind, payload in found if kind == "session.created"}
+    ended = {(p["session_id"], p["reason"]) for kind, p in found if kind == "session.ended"}
+    assert created == {str(s.session_id) for s in signed}
+    assert ended == {(str(s.session_id), "revoked_by_admin") for s in signed[1:]}

@@ -75,23 +75,30 @@ def stop(process: subprocess.Popen[bytes], log: Path) -> None:
     assert "Application shutdown complete." in log_text(log)
 
 
-@contextmanager
-def serving(
-    database_url: str, log: Path, *options: str, env: Mapping[str, str] | None = None
-) -> Iterator[httpx.Response]:
-    """Runs `sessiond serve` until the block ends; yields the first 200 answer of /healthz."""
+def start_serve(
+    database_url: str, log: Path, port: int, *options: str, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`sessiond serve` on `port`, its output appended to `log`, in a process group of its own
+    (so that its workers can be ended, or killed, with it)."""
     assert SESSIOND.exists(), f"{SESSIOND} is missing: install the package into this virtualenv"
-    port = free_port()
     command = [str(SESSIOND), "serve", "--host", "127.0.0.1", "--port", str(port), *options]
     with log.open("ab") as sink:
-        # A session of its own, so that the finally below can end the workers with their parent.
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             env=server_env(database_url, env),
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+@contextmanager
+def serving(
+    database_url: str, log: Path, *options: str, env: Mapping[str, str] | None = None
+) -> Iterator[httpx.Response]:
+    """Runs `sessiond serve` until the block ends; yields the first 200 answer of /healthz."""
+    port = free_port()
+    process = start_serve(database_url, log, port, *options, env=env)
     try:
         yield wait_healthy(process, f"http://127.0.0.1:{port}", log)
         stop(process, log)

@@ -244,7 +244,11 @@ async def test_purge_deletes_sessions_and_devices_in_batches(
         async with services.deps.store.unit_of_work() as uow:
             counts.append(
                 await uow.sessions.purge(
-                    tenant.id, ended_before=cutoff, expired_before=clock.now(), limit=2
+                    tenant.id,
+                    ended_before=cutoff,
+                    expired_before=clock.now(),
+                    limit=2,
+                    now=clock.now(),
                 )
             )
             await uow.commit()

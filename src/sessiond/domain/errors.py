@@ -12,6 +12,7 @@ SessiondError
 │   ├── TenantNotFound
 │   ├── UserNotFound
 │   ├── SessionNotFound
+│   ├── WebhookNotFound
 │   └── AttemptNotFound
 │       └── AttemptExpired       a sign-in or sign-up flow that was open but has expired
 ├── Conflict                     a unique value already taken (username, email, slug)
@@ -86,6 +87,10 @@ class UserNotFound(NotFound):
 
 
 class SessionNotFound(NotFound):
+    pass
+
+
+class WebhookNotFound(NotFound):
     pass
 
 

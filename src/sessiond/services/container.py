@@ -4,9 +4,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sessiond.infra.webhook_sender import WebhookSender
 from sessiond.services.attempts import AttemptService
 from sessiond.services.audit import AuditService
 from sessiond.services.context import Deps
+from sessiond.services.delivery import Deliverer, DeliveryPolicy
+from sessiond.services.expiry_reports import ExpiryReports
 from sessiond.services.guesses import DatabaseGuessCounters, GuessCounters, GuessThrottle
 from sessiond.services.kratos.flows import FlowService
 from sessiond.services.owners import OwnerService
@@ -24,6 +27,7 @@ from sessiond.services.tenants import TenantService
 from sessiond.services.token_checks import CacheFeed
 from sessiond.services.totp_enrolment import TotpEnrolment
 from sessiond.services.users import UserService
+from sessiond.services.webhooks import WebhookService
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,8 @@ class Services:
     password_changes: PasswordChangeService
     feed: CacheFeed
     audit: AuditService
+    webhooks: WebhookService
+    deliverer: Deliverer
 
     @classmethod
     def build(
@@ -56,9 +62,15 @@ class Services:
         mailer: Mailer | None = None,
         guess_counters: GuessCounters | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        delivery: DeliveryPolicy | None = None,
+        sender: WebhookSender | None = None,
     ) -> Services:
         """`mailer` sends Rocket.Chat's second-factor codes by email; without one there are none.
-        `guess_counters` keep the wrong-password counters (Redis); without, the database does."""
+        `guess_counters` keep the wrong-password counters (Redis); without, the database does.
+        `delivery` says how webhooks are delivered, through `sender` (built from its timeout when
+        not given); the deliverer runs only once started."""
+        delivery = delivery or DeliveryPolicy()
+        sender = sender or WebhookSender(timeout=delivery.timeout)
         users = UserService(deps=deps)
         guesses = GuessThrottle(
             deps=deps,
@@ -68,7 +80,7 @@ class Services:
         )
         sign_ins = SignInPipeline(deps=deps, guesses=guesses)
         sign_ups = SignUpService(deps=deps, users=users)
-        sessions = SessionService(deps=deps)
+        sessions = SessionService(deps=deps, expiry_reports=ExpiryReports(deps=deps))
         return cls(
             deps=deps,
             tenants=TenantService(deps=deps),
@@ -92,9 +104,12 @@ class Services:
             password_changes=PasswordChangeService(deps=deps, sign_ins=sign_ins, users=users),
             feed=feed,
             audit=AuditService(deps=deps),
+            webhooks=WebhookService(deps=deps, retry_for=delivery.retry.give_up_after),
+            deliverer=Deliverer(deps=deps, sender=sender, policy=delivery),
         )
 
     async def close(self) -> None:
+        await self.deliverer.stop()
         await self.feed.stop()
         await self.sign_ins.guesses.close()
         await self.deps.store.close()

@@ -13,6 +13,7 @@ from datetime import datetime
 from sessiond.domain.attempts import SignInAttempt
 from sessiond.domain.device import Device, UserAgentInfo
 from sessiond.domain.errors import AuthenticationFailed, SessionLimitReached, UserSuspended
+from sessiond.domain.events import session_created
 from sessiond.domain.ids import new_id
 from sessiond.domain.listing import SessionRecord
 from sessiond.domain.session import (
@@ -107,7 +108,8 @@ async def issue_session(
     evict: list[Session],
     attempt: SignInAttempt | None = None,
 ) -> IssuedSession:
-    """Writes the session (and `attempt`, the new sign-in attempt it completes, if any)."""
+    """Writes the session (and `attempt`, the new sign-in attempt it completes, if any) and its
+    `session.created` event."""
     now = deps.clock.now()
     if evict:
         await uow.sessions.end(
@@ -118,7 +120,8 @@ async def issue_session(
             by="session-limit",
         )
     issued = new_session(tenant=tenant, user=user, grant=grant, issue=issue, now=now)
-    await uow.sessions.add(issued.record.session, issued.record.device, attempt=attempt)
+    session, device = issued.record.session, issued.record.device
+    await uow.sessions.add(session, device, attempt=attempt, event=session_created(session, device))
     return issued
 
 

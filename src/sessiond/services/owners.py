@@ -15,6 +15,7 @@ class Owned(StrEnum):
     SIGN_IN = "sign_in"
     SIGN_UP = "sign_up"
     PROVIDER = "provider"
+    WEBHOOK = "webhook"
 
 
 class OwnerService:

@@ -16,6 +16,7 @@ from sessiond.domain.errors import (
     SessionNotFound,
     SessionNotLive,
 )
+from sessiond.domain.events import session_extended
 from sessiond.domain.listing import (
     KEYSET_FIELDS,
     NEWEST_FIRST,
@@ -34,6 +35,7 @@ from sessiond.infra.metrics import TOKEN_CHECK_FAILED, TOKEN_LIVE
 from sessiond.infra.token_cache import Owner
 from sessiond.services import audit
 from sessiond.services.context import Deps
+from sessiond.services.expiry_reports import ExpiryReports
 from sessiond.services.keyset import KeysetTokens, PageRequest
 from sessiond.services.tenants import known_tenant, require_tenant
 from sessiond.store.uow import UnitOfWork
@@ -48,9 +50,10 @@ class Authenticated:
 
 
 class SessionService:
-    def __init__(self, *, deps: Deps) -> None:
+    def __init__(self, *, deps: Deps, expiry_reports: ExpiryReports) -> None:
         self._deps = deps
         self._touching: set[uuid.UUID] = set()
+        self._expired = expiry_reports
 
     async def authenticate(self, tenant_id: uuid.UUID, token: str) -> Authenticated:
         """The live session a raw token names, and its user; `SessionNotLive` says why not.
@@ -89,6 +92,8 @@ class SessionService:
             raise SessionNotLive(NotLiveReason.UNKNOWN)
         found = Authenticated(record, tenant)
         reason = _not_live(found, now)
+        if reason in (NotLiveReason.EXPIRED, NotLiveReason.IDLE):
+            await self._expired.report(record.session, idle=reason is NotLiveReason.IDLE, now=now)
         if reason is not None:
             raise SessionNotLive(reason)
         owner = Owner(tenant.id, user_id=record.user.id, session_id=record.session.id)
@@ -288,6 +293,7 @@ class SessionService:
                 session.id, expires_at=extended.expires_at, at=now
             ):
                 raise SessionNotFound(f"session {session_id} is not active")
+            await uow.events.add(session_extended(extended, at=now))
             await audit.record(
                 uow, self._deps, "sessions.extend", tenant_id=tenant_id, target=session_id
             )
@@ -347,8 +353,9 @@ class SessionService:
 
     async def purge(self, *, progress: Callable[[int], object] | None = None) -> int:
         """Deletes sessions ended or expired longer ago than each tenant's retention (and the
-        database's wrong-password hits older than the tenant's window); `progress` hears how
-        many sessions each batch deleted."""
+        events older than that which need no more delivering, and the database's wrong-password
+        hits older than the tenant's window); `progress` hears how many sessions each batch
+        deleted."""
         now = self._deps.clock.now()
         async with self._deps.store.unit_of_work(write=False) as uow:
             tenants = await uow.tenants.list_all()
@@ -358,10 +365,15 @@ class SessionService:
                 await uow.guesses.prune(tenant.id, before=now - tenant.settings.guesses.window)
                 await uow.commit()
             cutoff = now - tenant.settings.ended_retention
+            await self._purge_events(tenant.id, before=cutoff)
             while True:
                 async with self._deps.store.unit_of_work() as uow:
                     count = await uow.sessions.purge(
-                        tenant.id, ended_before=cutoff, expired_before=cutoff, limit=PURGE_BATCH
+                        tenant.id,
+                        ended_before=cutoff,
+                        expired_before=cutoff,
+                        limit=PURGE_BATCH,
+                        now=now,
                     )
                     await uow.commit()
                 purged += count
@@ -370,6 +382,15 @@ class SessionService:
                 if count < PURGE_BATCH:
                     break
         return purged
+
+    async def _purge_events(self, tenant_id: uuid.UUID, *, before: datetime) -> None:
+        """The tenant's events older than its retention, once delivered or given up on."""
+        while True:
+            async with self._deps.store.unit_of_work() as uow:
+                count = await uow.events.purge(tenant_id, occurred_before=before, limit=PURGE_BATCH)
+                await uow.commit()
+            if count < PURGE_BATCH:
+                return
 
 
 def _not_live(found: Authenticated, now: datetime) -> NotLiveReason | None:

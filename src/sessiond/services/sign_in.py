@@ -34,6 +34,7 @@ from sessiond.domain.errors import (
     SessionLimitReached,
     UserSuspended,
 )
+from sessiond.domain.events import session_created, sign_in_failed
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import AAL, AuthMethod, Session
 from sessiond.domain.tenant import Tenant
@@ -286,10 +287,12 @@ class SignInPipeline:
         issued = new_session(tenant=tenant, user=user, grant=grant, issue=issue, now=now)
         assert issued.record.device is not None
         async with self._deps.store.single_write() as uow:
+            session, device = issued.record.session, issued.record.device
             written = await uow.sessions.add_checked(
-                issued.record.session,
-                issued.record.device,
+                session,
+                device,
                 attempt=complete,
+                event=session_created(session, device),
                 password_hash=check.matched_hash,
                 without_second_factor=due_now,
                 claim_flow=None if door_step is None else door_step.flow_id,
@@ -408,11 +411,13 @@ async def _record(
 async def _record_failure(
     uow: UnitOfWork, pending: Pending, reason: FailureReason, *, at: datetime
 ) -> None:
-    """A stored attempt another request has moved on meanwhile stays as that request left it."""
+    """A stored attempt another request has moved on meanwhile stays as that request left it
+    (and its failure, with no `sign_in.failed`)."""
     failed = replace(
         pending.attempt, status=SignInStatus.FAILED, failure_reason=reason, updated_at=at
     )
-    await _store(uow, pending, failed)
+    if await _store(uow, pending, failed):
+        await uow.events.add(sign_in_failed(failed))
 
 
 async def _store(uow: UnitOfWork, pending: Pending, new: SignInAttempt) -> bool:

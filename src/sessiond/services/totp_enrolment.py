@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from sessiond.domain.errors import Conflict, SecondFactorFailed
+from sessiond.domain.events import two_factor_changed
 from sessiond.domain.two_factor import FactorTries
 from sessiond.domain.user import Totp, User
 from sessiond.infra.totp import (
@@ -113,7 +114,14 @@ class TotpEnrolment:
         return user
 
     async def _save(self, uow: UnitOfWork, user: User, totp: Totp | None) -> None:
-        await uow.users.update(replace(user, totp=totp, updated_at=self._deps.clock.now()))
+        now = self._deps.clock.now()
+        saved = replace(user, totp=totp, updated_at=now)
+        await uow.users.update(saved)
+        if saved.has_second_factor != user.has_second_factor:
+            enabled = saved.has_second_factor
+            await uow.events.add(
+                two_factor_changed(user.tenant_id, user.id, method="totp", enabled=enabled, at=now)
+            )
 
     async def _new_codes(self, user_id: uuid.UUID) -> tuple[list[str], list[str]]:
         codes = generate_backup_codes(BACKUP_CODE_COUNT)

@@ -11,6 +11,12 @@ from typing import Any
 from sessiond.domain.attempts import SECOND_FACTOR_WINDOW
 from sessiond.domain.documents import check_document
 from sessiond.domain.errors import Conflict, InvalidInput, UserNotFound
+from sessiond.domain.events import (
+    two_factor_changed,
+    user_created,
+    user_deleted,
+    user_suspended,
+)
 from sessiond.domain.ids import new_id
 from sessiond.domain.session import EndReason
 from sessiond.domain.user import (
@@ -148,7 +154,7 @@ class UserService:
                     raise Conflict("that username is already taken", field="username")
             await uow.users.update(updated)
             if changes.state is not None and changes.state is not user.state:
-                await _state_changed(uow, updated, at=now, by=by)
+                await _state_changed(uow, user, updated, at=now, by=by)
             await audit.record(uow, self._deps, "users.update", tenant_id=tenant_id, target=user_id)
             await uow.commit()
         return updated
@@ -179,7 +185,7 @@ class UserService:
             now = self._deps.clock.now()
             updated = replace(user, state=state, updated_at=now)
             await uow.users.update(updated)
-            await _state_changed(uow, updated, at=now, by=by)
+            await _state_changed(uow, user, updated, at=now, by=by)
             action = "users.suspend" if state is UserState.SUSPENDED else "users.unsuspend"
             await audit.record(uow, self._deps, action, tenant_id=tenant_id, target=user_id)
             await uow.commit()
@@ -191,6 +197,7 @@ class UserService:
             await require_tenant(uow, tenant_id)
             if not await uow.users.delete(tenant_id, user_id):
                 raise UserNotFound(f"user {user_id} does not exist")
+            await uow.events.add(user_deleted(tenant_id, user_id, at=self._deps.clock.now()))
             await audit.record(uow, self._deps, "users.delete", tenant_id=tenant_id, target=user_id)
             await uow.commit()
 
@@ -245,7 +252,17 @@ class UserService:
             updated = replace(user, totp=None, updated_at=now)
             await uow.users.update(updated)
             await uow.users.replace_backup_codes(tenant_id, user_id, [])
-            await uow.two_factor.set_email_enabled(tenant_id, user_id, enabled=False, at=now)
+            email_was_on = await uow.two_factor.set_email_enabled(
+                tenant_id, user_id, enabled=False, at=now
+            )
+            was_on = {"totp": user.has_second_factor, "email": email_was_on}
+            await uow.events.add(
+                *(
+                    two_factor_changed(tenant_id, user_id, method=method, enabled=False, at=now)
+                    for method, on in was_on.items()
+                    if on
+                )
+            )
             await uow.two_factor.drop_email_code(user_id)
             await uow.two_factor.clear_factor_tries(user_id)
             await audit.record(
@@ -277,10 +294,8 @@ class UserService:
             updated = _with_profile(user, change, now=now)
             await _check_not_anothers(uow, updated)
             await uow.users.update(updated)
-            if updated.state is UserState.SUSPENDED and user.state is not UserState.SUSPENDED:
-                await uow.sessions.end(
-                    tenant_id, user_id=user_id, at=now, reason=EndReason.USER_SUSPENDED, by=by
-                )
+            if updated.state is not user.state:
+                await _state_changed(uow, user, updated, at=now, by=by)
             await uow.commit()
         return updated
 
@@ -319,12 +334,18 @@ def _changed(user: User, changes: UserChanges, *, now: datetime) -> User:
     return replace(user, **values)
 
 
-async def _state_changed(uow: UnitOfWork, user: User, *, at: datetime, by: str | None) -> None:
-    """What a user's new state does to its sessions: suspension ends every one of them."""
-    if user.state is UserState.SUSPENDED:
-        await uow.sessions.end(
-            user.tenant_id, user_id=user.id, at=at, reason=EndReason.USER_SUSPENDED, by=by
-        )
+async def _state_changed(
+    uow: UnitOfWork, before: User, user: User, *, at: datetime, by: str | None
+) -> None:
+    """What a user's new state does: suspension ends every session it has (any left from before
+    a repeated suspension too), and a user who was not suspended is reported suspended."""
+    if user.state is not UserState.SUSPENDED:
+        return
+    if before.state is not UserState.SUSPENDED:
+        await uow.events.add(user_suspended(user, by=by, at=at))
+    await uow.sessions.end(
+        user.tenant_id, user_id=user.id, at=at, reason=EndReason.USER_SUSPENDED, by=by
+    )
 
 
 def _check_documents(
@@ -351,6 +372,7 @@ async def add_user(uow: UnitOfWork, user: User) -> None:
         if await uow.users.get_by_username(user.tenant_id, email.address):
             raise Conflict("that email address is already taken", field="email")
     await uow.users.add(user)
+    await uow.events.add(user_created(user))
 
 
 def _check_identifiers(username: str | None, emails: tuple[Email, ...], name: str) -> None:

@@ -416,3 +416,59 @@ audit_log = Table(
     Index("ix_audit_log_at", "at", "id"),
     Index("ix_audit_log_tenant_at", "tenant_id", "at", "id"),
 )
+
+# The outbox (revision 0012, domain/events.py): written in the transaction of the change each
+# event reports; `dispatched_at` is set once the deliverer has made its deliveries.
+events = Table(
+    "events",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("type", String(32), nullable=False),
+    Column("payload", JsonType, nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("dispatched_at", UTCDateTime(), nullable=True),
+    Index("ix_events_dispatched_at", "dispatched_at", "occurred_at"),
+    Index("ix_events_tenant_occurred_at", "tenant_id", "occurred_at"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("url", String(2048), nullable=False),
+    Column("event_types", JsonType, nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_webhook_endpoints_tenant_id", "tenant_id", "created_at"),
+)
+
+# One event for one endpoint (domain/webhooks.py). A claimed delivery's `next_attempt_at` is
+# pushed a lease ahead, so one that a dead node was sending is tried again when the lease ends.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("event_id", Uuid(), ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "endpoint_id",
+        Uuid(),
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("give_up_at", UTCDateTime(), nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(512), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("event_id", "endpoint_id"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_tenant_created_at", "tenant_id", "created_at"),
+    Index("ix_webhook_deliveries_endpoint_id", "endpoint_id"),
+)

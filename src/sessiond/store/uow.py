@@ -17,6 +17,7 @@ from sessiond.store.log_readers import LogReader, open_log_reader
 from sessiond.store.repositories.attempts import SignInAttemptRepository, SignUpAttemptRepository
 from sessiond.store.repositories.audit import AuditRepository
 from sessiond.store.repositories.device_profiles import DeviceProfileRepository
+from sessiond.store.repositories.events import EventRepository
 from sessiond.store.repositories.guesses import GuessHitRepository
 from sessiond.store.repositories.invalidations import InvalidationLog
 from sessiond.store.repositories.keys import ApiKeyRepository
@@ -29,6 +30,7 @@ from sessiond.store.repositories.sessions import SessionRepository
 from sessiond.store.repositories.tenants import TenantRepository
 from sessiond.store.repositories.two_factor import TwoFactorRepository
 from sessiond.store.repositories.users import UserRepository
+from sessiond.store.repositories.webhooks import WebhookRepository
 
 Committed = Callable[[Sequence[Invalidation]], Awaitable[None]]
 
@@ -50,6 +52,8 @@ class UnitOfWork:
     owners: OwnerRepository
     guesses: GuessHitRepository
     audit: AuditRepository
+    events: EventRepository
+    webhooks: WebhookRepository
 
     def __init__(
         self,
@@ -86,7 +90,8 @@ class UnitOfWork:
         self.tenants = TenantRepository(conn, log=self.invalidations)
         self.keys = ApiKeyRepository(conn)
         self.users = UserRepository(conn, log=self.invalidations)
-        self.sessions = SessionRepository(conn, log=self.invalidations)
+        self.events = EventRepository(conn)
+        self.sessions = SessionRepository(conn, log=self.invalidations, events=self.events)
         self.listing = SessionLister(conn)
         self.session_counts = SessionCounts(conn)
         self.device_profiles = DeviceProfileRepository(conn)
@@ -98,6 +103,7 @@ class UnitOfWork:
         self.owners = OwnerRepository(conn)
         self.guesses = GuessHitRepository(conn)
         self.audit = AuditRepository(conn)
+        self.webhooks = WebhookRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -21,8 +21,14 @@ async def _resources(http: httpx.AsyncClient, b: Keyed) -> dict[str, str]:
         headers=b.auth,
         json={"tenantId": b.pid, "providerKey": "google", "enabled": True, "clientSecret": "zz"},
     )
+    webhook = await http.post(
+        "/api/v0/webhooks",
+        headers=b.auth,
+        json={"tenantId": b.pid, "url": "https://hooks.example/b", "events": ["user.created"]},
+    )
     http.cookies.clear()
     return {
+        "webhook": webhook.json()["id"],
         "tenant": b.pid,
         "slug": b.tenant.slug,
         "user": up["sessionUser"]["id"],
@@ -65,6 +71,14 @@ def _requests(r: dict[str, str]) -> list[tuple[str, str, Any]]:
         ("GET", f"/api/v0/auth/tenant-social-providers/{r['provider']}/secret", None),
         ("PUT", f"/api/v0/auth/tenant-social-providers/{r['provider']}", {"enabled": False}),
         ("DELETE", f"/api/v0/auth/tenant-social-providers/{r['provider']}", None),
+        ("GET", f"/api/v0/webhooks{q}", None),
+        (
+            "POST",
+            "/api/v0/webhooks",
+            {"tenantId": t, "url": "https://evil.example", "events": ["session.ended"]},
+        ),
+        ("GET", f"/api/v0/webhooks/{r['webhook']}", None),
+        ("DELETE", f"/api/v0/webhooks/{r['webhook']}", None),
         ("GET", f"/api/v0/auth/tenants/{t}", None),
         ("PUT", f"/api/v0/auth/tenants/{t}/session", {"sessionInactivityTimeout": 1}),
         ("GET", f"/api/v0/auth/stats/sessions-by-day{q}", None),
@@ -84,6 +98,7 @@ async def _snapshot(http: httpx.AsyncClient, b: Keyed, r: dict[str, str]) -> lis
         ("/api/v0/auth/sign-ups", q),
         ("/api/v0/auth/users", q),
         ("/api/v0/auth/tenant-social-providers", {"tenantId": b.pid}),
+        ("/api/v0/webhooks", {"tenantId": b.pid}),
         (f"/api/v0/auth/tenant-social-providers/{r['provider']}/secret", {}),
         (f"/api/v0/auth/tenants/{b.pid}", {}),
     ]

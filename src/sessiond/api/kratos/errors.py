@@ -41,6 +41,7 @@ from sessiond.domain.errors import (
     UserNotFound,
     UserSuspended,
     WeakPassword,
+    WebhookNotFound,
 )
 from sessiond.domain.two_factor import SecondFactorRefused
 
@@ -173,6 +174,7 @@ ERRORS = ErrorTable(
         SessionNotFound: _plain(404),
         AttemptNotFound: _plain(404),
         ProviderNotFound: _plain(404),
+        WebhookNotFound: _plain(404),
         Conflict: _with_reason(409),
         SessionNotLive: lambda exc: no_session(),
         AuthenticationFailed: _with_reason(401),

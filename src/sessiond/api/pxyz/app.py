@@ -11,6 +11,7 @@ from sessiond.api.pxyz import (
     sessions,
     tenants,
     users,
+    webhooks,
     well_known,
 )
 from sessiond.api.pxyz.errors import ERROR_SCHEMA, install_error_handlers, internal_error
@@ -31,6 +32,6 @@ def create_door(settings: Settings) -> Door:
         "sessiond: pxyz", config, openapi_url="/api/v0/openapi.json", error_schema=ERROR_SCHEMA
     )
     install_error_handlers(app)
-    for module in (sessions, attempts, users, providers, tenants, frontend, well_known):
+    for module in (sessions, attempts, users, providers, tenants, webhooks, frontend, well_known):
         app.include_router(module.router)
     return Door(name=config.name, prefixes=PREFIXES, app=app, fault=internal_error)

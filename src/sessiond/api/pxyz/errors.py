@@ -40,6 +40,7 @@ from sessiond.domain.errors import (
     UserNotFound,
     UserSuspended,
     WeakPassword,
+    WebhookNotFound,
 )
 from sessiond.domain.two_factor import SecondFactorRefused
 
@@ -115,6 +116,7 @@ ERRORS = ErrorTable(
         AttemptNotFound: _status(404),
         AttemptExpired: _status(404),
         ProviderNotFound: _status(404),
+        WebhookNotFound: _status(404),
         Conflict: _status(409),
         TooManyGuesses: lambda exc: error_response(429, exc.message, headers=retry_after(exc)),
         StorageUnavailable: _status(503),

@@ -13,6 +13,7 @@ from sessiond.domain.ids import render_pxyz
 from sessiond.domain.listing import SessionRecord
 from sessiond.domain.oauth import OAuthProvider
 from sessiond.domain.user import User, UserState
+from sessiond.domain.webhooks import WebhookEndpoint
 from sessiond.services.attempts import Related
 
 Wire = dict[str, Any]
@@ -98,6 +99,18 @@ def sign_up_attempt(attempt: SignUpAttempt, related: Related, *, admin: bool = T
         "user": None if found is None else user(found, admin=admin),
         "createdAt": stamp(attempt.created_at),
         "updatedAt": stamp(attempt.updated_at),
+    }
+
+
+def webhook(endpoint: WebhookEndpoint) -> Wire:
+    """Never the signing secret: only the answer that makes the endpoint holds it."""
+    return {
+        "id": pid(endpoint.id),
+        "tenantId": pid(endpoint.tenant_id),
+        "url": endpoint.url,
+        "events": [t.value for t in endpoint.event_types],
+        "enabled": endpoint.enabled,
+        "createdAt": stamp(endpoint.created_at),
     }
 
 

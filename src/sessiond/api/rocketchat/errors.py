@@ -40,6 +40,7 @@ from sessiond.domain.errors import (
     UserNotFound,
     UserSuspended,
     WeakPassword,
+    WebhookNotFound,
 )
 from sessiond.domain.two_factor import Refusal, SecondFactorRefused
 
@@ -208,6 +209,7 @@ ERRORS = ErrorTable(
         AttemptNotFound: _not_found,
         AttemptExpired: _not_found,
         ProviderNotFound: _not_found,
+        WebhookNotFound: _not_found,
         AuthenticationFailed: lambda exc: login_failed(),
         UserSuspended: lambda exc: login_failed(),
         SecondFactorFailed: lambda exc: login_failed(),

@@ -31,6 +31,7 @@ from sessiond.domain.errors import (
     SecondFactorFailed,
     SessionNotLive,
 )
+from sessiond.domain.events import sign_in_failed
 from sessiond.domain.flows import check_open_login, check_open_registration, stepped_up
 from sessiond.domain.ids import new_id
 from sessiond.domain.listing import SessionRecord
@@ -299,7 +300,8 @@ def _shaped(method: str, code: str) -> bool:
 async def _close(uow: UnitOfWork, flow: SignInAttempt) -> None:
     """The last wrong code closes the flow."""
     failed = replace(flow, status=SignInStatus.FAILED, failure_reason=FailureReason.TOO_MANY_CODES)
-    await uow.sign_ins.update(failed, from_status=SignInStatus.NEEDS_IDENTIFIER)
+    if await uow.sign_ins.update(failed, from_status=SignInStatus.NEEDS_IDENTIFIER):
+        await uow.events.add(sign_in_failed(failed))
 
 
 def _wrong_code(*, exhausted: bool) -> SecondFactorFailed:

@@ -15,6 +15,7 @@ from sessiond.domain.errors import (
     SecondFactorFailed,
     SessiondError,
 )
+from sessiond.domain.events import two_factor_changed
 from sessiond.domain.two_factor import (
     TRUST_PERIOD,
     Challenge,
@@ -105,9 +106,11 @@ class TwoFactorService:
     async def set_email(self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, enabled: bool) -> None:
         async with self._deps.store.unit_of_work() as uow:
             await require_user(uow, tenant_id, user_id, lock=True)
-            await uow.two_factor.set_email_enabled(
-                tenant_id, user_id, enabled=enabled, at=self._deps.clock.now()
-            )
+            now = self._deps.clock.now()
+            if await uow.two_factor.set_email_enabled(tenant_id, user_id, enabled=enabled, at=now):
+                await uow.events.add(
+                    two_factor_changed(tenant_id, user_id, method="email", enabled=enabled, at=now)
+                )
             if not enabled:
                 await uow.two_factor.drop_email_code(user_id)
             await uow.commit()

@@ -11,6 +11,7 @@ from sessiond.store.tables import (
     sign_in_attempts,
     sign_up_attempts,
     users,
+    webhook_endpoints,
 )
 
 _TABLES: dict[str, Table] = {
@@ -19,6 +20,7 @@ _TABLES: dict[str, Table] = {
     "sign_in": sign_in_attempts,
     "sign_up": sign_up_attempts,
     "provider": oauth_providers,
+    "webhook": webhook_endpoints,
 }
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.sql.selectable import FromClause
 
 from sessiond.domain.attempts import SignInAttempt, SignInStatus
 from sessiond.domain.device import Device, UserAgentInfo
+from sessiond.domain.events import Event, session_expired, sessions_ended
 from sessiond.domain.invalidation import Scope
 from sessiond.domain.listing import SessionRecord, SessionState
 from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
@@ -42,11 +43,18 @@ from sessiond.store.repositories.device_profiles import (
     profile_digest,
     profile_parts,
 )
+from sessiond.store.repositories.events import (
+    EVENT_COLUMNS,
+    EventRepository,
+    event_params,
+    insert_event,
+)
 from sessiond.store.repositories.invalidations import UNLOGGED, InvalidationLog, Unlogged
 from sessiond.store.repositories.users import UserRepository
 from sessiond.store.tables import (
     device_profiles,
     devices,
+    events,
     sessions,
     sign_in_attempts,
     tenants,
@@ -166,11 +174,13 @@ _INSERT_SESSION = (
 )
 
 
-# A sign-in's session, its device and the attempt it completes, in one statement on PostgreSQL
-# (a round trip there costs about as much as the rest of a sign-in's work but the hash).
+# A sign-in's session, its device, the attempt it completes and its `session.created` event, in
+# one statement on PostgreSQL (a round trip there costs about as much as the rest of a sign-in's
+# work but the hash).
 _DEVICE_VALUES = ("id", "tenant_id", "user_agent", "ip", "location", "created_at", *_AGENT_FIELDS)
 _INSERT_SIGNED_IN = _INSERT_SESSION.add_cte(
     insert_sign_in_attempt(prefix="attempt__").cte("new_attempt"),
+    insert_event(prefix="event__").cte("new_event"),
     insert(devices)
     .values(
         {name: bindparam(f"device__{name}", type_=devices.c[name].type) for name in _DEVICE_VALUES}
@@ -287,6 +297,7 @@ def _checked_sign_in(*, claim: bool, without_second_factor: bool) -> Insert:
             "new_attempt"
         )
     )
+    ctes.append(_insert_from(events, EVENT_COLUMNS, "event__", source).cte("new_event"))
     ctes.append(_insert_from(devices, _DEVICE_VALUES, "device__", source).cte("new_device"))
     main = _insert_from(
         sessions, _SESSION_VALUES, "session__", source, device_profile_id=_PROFILE_OF_DEVICE
@@ -296,24 +307,43 @@ def _checked_sign_in(*, claim: bool, without_second_factor: bool) -> Insert:
 
 class SessionRepository:
     def __init__(
-        self, conn: AsyncConnection, *, log: InvalidationLog | Unlogged = UNLOGGED
+        self,
+        conn: AsyncConnection,
+        *,
+        log: InvalidationLog | Unlogged = UNLOGGED,
+        events: EventRepository | None = None,
     ) -> None:
         self._conn = conn
         self._log = log
+        self._events = events or EventRepository(conn)
         self._users = UserRepository(conn, log=log)
 
     async def add(
-        self, session: Session, device: Device | None, *, attempt: SignInAttempt | None = None
+        self,
+        session: Session,
+        device: Device | None,
+        *,
+        attempt: SignInAttempt | None = None,
+        event: Event | None = None,
     ) -> None:
-        """Writes the session with its new device, and with `attempt`, the new sign-in attempt it
-        completes, when there is one (all three in one statement on PostgreSQL)."""
+        """Writes the session with its new device, with `attempt`, the new sign-in attempt it
+        completes, when there is one, and with `event`, its `session.created` (all four in one
+        statement on PostgreSQL)."""
         parts: dict[str, Any] = {}
-        if attempt is not None and device is not None and self._conn.dialect.name == "postgresql":
+        if (
+            attempt is not None
+            and device is not None
+            and event is not None
+            and self._conn.dialect.name == "postgresql"
+        ):
             parts = sign_in_attempt_params(attempt, prefix="attempt__")
+            parts.update(event_params(event, prefix="event__"))
             parts.update(_device_params(session, device, prefix="device__"))
         else:
             if attempt is not None:
                 await SignInAttemptRepository(self._conn).add(attempt)
+            if event is not None:
+                await self._events.add(event)
             if device is not None:
                 await self._conn.execute(_INSERT_DEVICE, _device_params(session, device))
         inserted = await self._conn.execute(
@@ -329,16 +359,19 @@ class SessionRepository:
         device: Device,
         *,
         attempt: SignInAttempt,
+        event: Event,
         password_hash: str,
         without_second_factor: bool,
         claim_flow: uuid.UUID | None,
     ) -> bool:
         """PostgreSQL only: in one statement, locks the session's user and writes the session, its
-        device and `attempt` (new, the sign-in it completes) only if the user is still active with
+        device, `attempt` (new, the sign-in it completes) and `event` (its `session.created`) only
+        if the user is still active with
         `password_hash` (and, `without_second_factor`, no TOTP on), the tenant already has the
         device's profile, and the open login flow `claim_flow`, when given, is taken by it. False
         when it wrote nothing: the caller then goes the whole way, which finds out why."""
         params = sign_in_attempt_params(attempt, prefix="attempt__")
+        params.update(event_params(event, prefix="event__"))
         params.update(_device_params(session, device, prefix="device__"))
         params.update(_session_params(session, device, prefix="session__"))
         params.update(checked__password_hash=password_hash)
@@ -485,7 +518,8 @@ class SessionRepository:
         user_id: uuid.UUID | None = None,
         except_id: uuid.UUID | None = None,
     ) -> list[uuid.UUID]:
-        """Ends the not-yet-ended sessions that match; returns the ids this call ended."""
+        """Ends the not-yet-ended sessions that match, with a `session.ended` event for each;
+        returns the ids this call ended. Every way a session ends comes through here."""
         conditions: list[ColumnElement[bool]] = [
             sessions.c.tenant_id == tenant_id,
             sessions.c.ended_at.is_(None),
@@ -500,9 +534,11 @@ class SessionRepository:
             update(sessions)
             .where(*conditions)
             .values(ended_at=at, end_reason=reason.value, ended_by=by, updated_at=at)
-            .returning(sessions.c.id)
+            .returning(sessions.c.id, sessions.c.user_id)
         )
-        ended = list(result.scalars())
+        rows = [(row[0], row[1]) for row in result]
+        await self._events.add(*sessions_ended(tenant_id, rows, reason=reason, by=by, at=at))
+        ended = [session_id for session_id, _ in rows]
         if ended and user_id is not None:
             await self._log.record(Scope.USER, tenant_id, [user_id])
         elif ended and session_ids is not None:
@@ -518,28 +554,33 @@ class SessionRepository:
         ended_before: datetime,
         expired_before: datetime,
         limit: int,
+        now: datetime,
     ) -> int:
-        """Deletes up to `limit` sessions ended or expired before the cutoffs, and their devices.
+        """Deletes up to `limit` sessions ended or expired before the cutoffs, and their devices;
+        one that expired without ending gets its `session.expired` (if no check wrote it first).
 
         Two index-served lookups rather than one `OR`, which would scan the tenant's sessions.
         """
-        found: dict[uuid.UUID, uuid.UUID | None] = {}
+        found: dict[uuid.UUID, Session] = {}
         for condition in (
             sessions.c.ended_at < ended_before,
             sessions.c.expires_at < expired_before,
         ):
             query = (
-                select(sessions.c.id, sessions.c.device_id)
+                select(sessions)
                 .where(sessions.c.tenant_id == tenant_id, condition)
                 .limit(limit - len(found))
             )
-            found.update((row[0], row[1]) for row in await self._conn.execute(query))
+            rows = (await self._conn.execute(query)).mappings()
+            found.update((row["id"], session_from_row(row)) for row in rows)
             if len(found) >= limit:
                 break
         if not found:
             return 0
+        expired = [s for s in found.values() if s.ended_at is None]
+        await self._events.add(*(session_expired(s, idle=False, found_at=now) for s in expired))
         await self._conn.execute(delete(sessions).where(sessions.c.id.in_(list(found))))
-        device_ids = [d for d in found.values() if d is not None]
+        device_ids = [s.device_id for s in found.values() if s.device_id is not None]
         if device_ids:
             await self._conn.execute(delete(devices).where(devices.c.id.in_(device_ids)))
         return len(found)

@@ -47,14 +47,16 @@ class TwoFactorRepository:
 
     async def set_email_enabled(
         self, tenant_id: uuid.UUID, user_id: uuid.UUID, *, enabled: bool, at: datetime
-    ) -> None:
-        await self._conn.execute(
+    ) -> bool:
+        """Turns e-mailed codes on or off; True when that changed whether they were on."""
+        dropped = await self._conn.execute(
             delete(email_two_factor).where(email_two_factor.c.user_id == user_id)
         )
         if enabled:
             await self._conn.execute(
                 insert(email_two_factor).values(user_id=user_id, tenant_id=tenant_id, enabled_at=at)
             )
+        return (dropped.rowcount > 0) != enabled
 
     async def last_mailed_at(self, user_id: uuid.UUID) -> datetime | None:
         query = select(email_two_factor.c.last_mailed_at).where(

@@ -10,20 +10,12 @@ import sqlalchemy as sa
 from alembic import op
 
 import sessiond.store.dialect
+from sessiond.store.migrations.constraints import tenant_fk
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-
-def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["tenant_id"],
-        ["tenants.id"],
-        name=op.f(f"fk_{table}_tenant_id_tenants"),
-        ondelete="CASCADE",
-    )
 
 
 def _user_fk(table: str) -> sa.ForeignKeyConstraint:
@@ -47,7 +39,7 @@ def upgrade() -> None:
             name=op.f("fk_two_factor_trust_session_id_sessions"),
             ondelete="CASCADE",
         ),
-        _tenant_fk("two_factor_trust"),
+        tenant_fk("two_factor_trust"),
         sa.PrimaryKeyConstraint("session_id", name=op.f("pk_two_factor_trust")),
     )
     op.create_table(
@@ -56,7 +48,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("enabled_at", sessiond.store.dialect.UTCDateTime(timezone=True), nullable=False),
         _user_fk("email_two_factor"),
-        _tenant_fk("email_two_factor"),
+        tenant_fk("email_two_factor"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_email_two_factor")),
     )
     op.create_table(
@@ -69,7 +61,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sessiond.store.dialect.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_at", sessiond.store.dialect.UTCDateTime(timezone=True), nullable=False),
         _user_fk("email_codes"),
-        _tenant_fk("email_codes"),
+        tenant_fk("email_codes"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_email_codes")),
     )
 
