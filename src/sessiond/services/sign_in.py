@@ -128,6 +128,10 @@ class Pending:
     attempt: SignInAttempt
     stored: bool
 
+    def moved(self, status: SignInStatus, *, at: datetime) -> SignInAttempt:
+        """The attempt at its next status (not written)."""
+        return replace(self.attempt, status=status, updated_at=at)
+
 
 class SignInPipeline:
     def __init__(self, *, deps: Deps, guesses: GuessThrottle) -> None:
@@ -246,8 +250,7 @@ class SignInPipeline:
                 raise
             if door_step is not None:
                 await door_step(uow)
-            now = self._deps.clock.now()
-            grant = Grant(AAL.AAL1, (AuthMethod("password", AAL.AAL1, now),))
+            grant = _password_grant(self._deps.clock.now())
             result = await self._issue(uow, tenant, user, pending, grant, issue, evict)
             await uow.commit()
         return result
@@ -280,10 +283,8 @@ class SignInPipeline:
         ):
             return None
         now = self._deps.clock.now()
-        complete = replace(pending.attempt, status=SignInStatus.COMPLETE, updated_at=now)
-        grant = Grant(
-            AAL.AAL1, (AuthMethod("password", AAL.AAL1, now),), sign_in_attempt_id=complete.id
-        )
+        complete = pending.moved(SignInStatus.COMPLETE, at=now)
+        grant = replace(_password_grant(now), sign_in_attempt_id=complete.id)
         issued = new_session(tenant=tenant, user=user, grant=grant, issue=issue, now=now)
         assert issued.record.device is not None
         async with self._deps.store.single_write() as uow:
@@ -373,7 +374,7 @@ class SignInPipeline:
         if pending.stored:
             complete = await _record(uow, pending, SignInStatus.COMPLETE, at=now)
         else:  # a new attempt is written with the session
-            complete = replace(pending.attempt, status=SignInStatus.COMPLETE, updated_at=now)
+            complete = pending.moved(SignInStatus.COMPLETE, at=now)
         issued = await issue_session(
             uow,
             deps=self._deps,
@@ -385,6 +386,11 @@ class SignInPipeline:
             attempt=None if pending.stored else complete,
         )
         return SignInResult(complete, issued)
+
+
+def _password_grant(at: datetime) -> Grant:
+    """What a right password proves on its own."""
+    return Grant(AAL.AAL1, (AuthMethod("password", AAL.AAL1, at),))
 
 
 def failure_reason(exc: Exception) -> FailureReason:
@@ -402,7 +408,7 @@ async def _record(
 ) -> SignInAttempt:
     """Writes the attempt at its new status: a new one is added; a stored one moves on from its
     status only once, whoever races (the loser is told the attempt is gone)."""
-    moved = replace(pending.attempt, status=status, updated_at=at)
+    moved = pending.moved(status, at=at)
     if not await _store(uow, pending, moved):
         raise AttemptNotFound("no sign-in attempt is waiting for that step")
     return moved

@@ -42,6 +42,7 @@ router = APIRouter(prefix="/t/{slug}/account")
 PRE_SESSION_SECONDS = 3600
 ATTEMPT_SECONDS = 600
 WRONG = "The username, email or password is wrong."
+TOO_MANY_DEVICES = "You are signed in on too many devices. Sign out of one and try again."
 
 
 @router.get("/sign-in")
@@ -80,8 +81,9 @@ async def sign_in(request: Request, slug: str) -> Response:
     except (AuthenticationFailed, InvalidInput):
         return _sign_in_form(request, tenant, error=WRONG, status=401, identifier=identifier)
     except SessionLimitReached:
-        error = "You are signed in on too many devices. Sign out of one and try again."
-        return _sign_in_form(request, tenant, error=error, status=409, identifier=identifier)
+        return _sign_in_form(
+            request, tenant, error=TOO_MANY_DEVICES, status=409, identifier=identifier
+        )
     return _signed_in(request, tenant, result)
 
 
@@ -117,8 +119,7 @@ async def second_factor(request: Request, slug: str) -> Response:
     except AuthenticationFailed:  # suspended while the code was on its way
         return _start_again(request, tenant, WRONG)
     except SessionLimitReached:
-        error = "You are signed in on too many devices. Sign out of one and try again."
-        return _start_again(request, tenant, error)
+        return _start_again(request, tenant, TOO_MANY_DEVICES)
     return _signed_in(request, tenant, result)
 
 

@@ -96,14 +96,22 @@ def _sign_up_values(attempt: SignUpAttempt) -> dict[str, Any]:
     }
 
 
+# The columns a new attempt is written with, besides its user (see `insert_sign_in_attempt`).
+NEW_ATTEMPT_COLUMNS = tuple(
+    c.name for c in sign_in_attempts.c if c.name not in ("user_id", "factor_tries")
+)
+
+
 def insert_sign_in_attempt(prefix: str = "") -> Insert:
     """A new attempt's insert, built once and given its values as parameters named `prefix` +
     column (`sign_in_attempt_params`), so that it can ride in another statement (see
     `SessionRepository.add`); the user id is written only if that user still exists (see
     `_existing_user`)."""
-    columns = [c for c in sign_in_attempts.c if c.name not in ("user_id", "factor_tries")]
     existing = bindparam(f"{prefix}existing_user_id", type_=users.c.id.type)
-    values: dict[str, Any] = {c.name: bindparam(f"{prefix}{c.name}", type_=c.type) for c in columns}
+    values: dict[str, Any] = {
+        name: bindparam(f"{prefix}{name}", type_=sign_in_attempts.c[name].type)
+        for name in NEW_ATTEMPT_COLUMNS
+    }
     values["user_id"] = select(users.c.id).where(users.c.id == existing).scalar_subquery()
     return insert(sign_in_attempts).values(values)
 

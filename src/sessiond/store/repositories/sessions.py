@@ -34,6 +34,7 @@ from sessiond.domain.session import AAL, AuthMethod, EndReason, Session
 from sessiond.domain.user import UserState
 from sessiond.store.dialect import utc_day
 from sessiond.store.repositories.attempts import (
+    NEW_ATTEMPT_COLUMNS,
     SignInAttemptRepository,
     insert_sign_in_attempt,
     sign_in_attempt_params,
@@ -289,13 +290,10 @@ def _checked_sign_in(*, claim: bool, without_second_factor: bool) -> Insert:
         )
         ctes.append(claimed)
         source = user.join(claimed, true())
-    attempt_values = [
-        c.name for c in sign_in_attempts.c if c.name not in ("user_id", "factor_tries")
-    ]
     ctes.append(
-        _insert_from(sign_in_attempts, attempt_values, "attempt__", source, user_id=user.c.id).cte(
-            "new_attempt"
-        )
+        _insert_from(
+            sign_in_attempts, NEW_ATTEMPT_COLUMNS, "attempt__", source, user_id=user.c.id
+        ).cte("new_attempt")
     )
     ctes.append(_insert_from(events, EVENT_COLUMNS, "event__", source).cte("new_event"))
     ctes.append(_insert_from(devices, _DEVICE_VALUES, "device__", source).cte("new_device"))
